@@ -1,0 +1,3 @@
+from mlgreenlint.cli import main
+
+raise SystemExit(main())
