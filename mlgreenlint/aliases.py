@@ -1,0 +1,59 @@
+"""Canonical qualified names: one spelling for each API that frameworks re-export."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+# Module prefixes that are the same API under another name. tf.keras is Keras 3 on
+# TensorFlow >= 2.16 and keeps the legacy names the rules use.
+_PREFIXES = (
+    ("pytorch_lightning.", "lightning.pytorch."),
+    ("lightning_fabric.", "lightning.fabric."),
+    ("tensorflow.keras.", "keras."),
+    ("tf_keras.", "keras."),
+    ("keras.src.", "keras."),
+    ("vertexai.", "google.cloud.aiplatform."),
+)
+
+_EXACT = {
+    "torch.autocast": "torch.amp.autocast",
+    "torch.amp.autocast_mode.autocast": "torch.amp.autocast",
+    "torch.GradScaler": "torch.amp.GradScaler",
+    "torch.amp.grad_scaler.GradScaler": "torch.amp.GradScaler",
+    "torch.cuda.amp.autocast_mode.autocast": "torch.cuda.amp.autocast",
+    "torch.cuda.amp.grad_scaler.GradScaler": "torch.cuda.amp.GradScaler",
+    "torch.cpu.amp.autocast_mode.autocast": "torch.cpu.amp.autocast",
+    "torch.utils.data.dataloader.DataLoader": "torch.utils.data.DataLoader",
+    "lightning.Trainer": "lightning.pytorch.Trainer",
+    "lightning.pytorch.trainer.Trainer": "lightning.pytorch.Trainer",
+    "lightning.pytorch.trainer.trainer.Trainer": "lightning.pytorch.Trainer",
+    "lightning.Fabric": "lightning.fabric.Fabric",
+    "lightning.fabric.fabric.Fabric": "lightning.fabric.Fabric",
+    "lightning.pytorch.lite.LightningLite": "lightning.fabric.Fabric",
+    "lightning.pytorch.callbacks.model_checkpoint.ModelCheckpoint": "lightning.pytorch.callbacks.ModelCheckpoint",
+    "lightning.pytorch.callbacks.early_stopping.EarlyStopping": "lightning.pytorch.callbacks.EarlyStopping",
+    "transformers.training_args.TrainingArguments": "transformers.TrainingArguments",
+    "transformers.training_args_seq2seq.Seq2SeqTrainingArguments": "transformers.Seq2SeqTrainingArguments",
+    "transformers.trainer.Trainer": "transformers.Trainer",
+    "transformers.trainer_seq2seq.Seq2SeqTrainer": "transformers.Seq2SeqTrainer",
+    "transformers.integrations.integration_utils.CodeCarbonCallback": "transformers.integrations.CodeCarbonCallback",
+    "accelerate.accelerator.Accelerator": "accelerate.Accelerator",
+    "accelerate.utils.dataclasses.ProjectConfiguration": "accelerate.utils.ProjectConfiguration",
+    "keras.config.set_dtype_policy": "keras.mixed_precision.set_global_policy",
+    "keras.mixed_precision.set_dtype_policy": "keras.mixed_precision.set_global_policy",
+    "keras.mixed_precision.experimental.set_policy": "keras.mixed_precision.set_global_policy",
+    "codecarbon.emissions_tracker.EmissionsTracker": "codecarbon.EmissionsTracker",
+    "codecarbon.emissions_tracker.OfflineEmissionsTracker": "codecarbon.OfflineEmissionsTracker",
+    "codecarbon.emissions_tracker.track_emissions": "codecarbon.track_emissions",
+    "torch.distributed.checkpoint.state_dict_saver.save": "torch.distributed.checkpoint.save",
+}
+
+
+@lru_cache(maxsize=4096)
+def canonical(name: str) -> str:
+    """The canonical spelling of a qualified name (unchanged when it has no alias)."""
+    for old, new in _PREFIXES:
+        if name.startswith(old):
+            name = new + name[len(old):]
+            break
+    return _EXACT.get(name, name)

@@ -1,0 +1,41 @@
+"""Mixed-precision checks that look at a whole training loop or script rather than one call."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import libcst as cst
+
+from mlgreenlint.matcher import Hit, format_message
+from mlgreenlint.model import Rule
+from mlgreenlint.pycontext import FileContext
+
+# Accelerators visible in the file; without one the loop runs on the CPU, where
+# mixed precision buys little (catalogue 1.8, trap 1).
+_ACCELERATOR = re.compile(r"cuda|\bgpu\b|\"gpu\"|'gpu'|xla|tpu|\bmps\b", re.I)
+
+
+def fp32_training_loop(ctx: FileContext, rule: Rule, options: dict) -> Iterator[Hit]:
+    """Report the first hand-written batch loop of a GPU script that never lowers precision."""
+    if not ctx.batch_loops or not _ACCELERATOR.search(ctx.text):
+        return
+    first = next(f for f in ctx.facts.loops if id(f.node) in ctx.batch_loops)
+    yield Hit(_header(first.node), format_message(rule.message, options))
+
+
+def _header(node):
+    """Report at the loop's target/test expression: one line, not the whole loop body."""
+    return node.iter if isinstance(node, cst.For) else node.test
+
+
+def keras_fit_without_policy(ctx: FileContext, rule: Rule, options: dict) -> Iterator[Hit]:
+    """Report the first `model.fit(...)` of a Keras script that compiles a model and sets no policy."""
+    if "compile" not in ctx.methods:
+        return
+    if not {"keras", "tensorflow", "tf_keras"} & {n.split(".")[0] for n in ctx.referenced}:
+        return
+    for site in ctx.sites:
+        if site.method == "fit" and (not site.names or site.names[0].startswith("keras.")):
+            yield Hit(site.node, format_message(rule.message, options))
+            return

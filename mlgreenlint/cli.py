@@ -1,0 +1,189 @@
+"""The command line: translate flags into settings, call the pipeline, render, set the exit code."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from mlgreenlint import __version__, reporters
+from mlgreenlint import settings as settings_mod
+from mlgreenlint.errors import MlgreenlintError
+from mlgreenlint.model import Severity
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+FORMATS = ("text", "json")
+
+
+def _codes(values: tuple[str, ...]) -> tuple[str, ...] | None:
+    """`--select MP,CK --select ET` -> ("MP", "CK", "ET"); None when not given."""
+    if not values:
+        return None
+    return tuple(c.strip().upper() for v in values for c in v.split(",") if c.strip())
+
+
+def _fail(message: str) -> None:
+    click.echo(f"mlgreenlint: error: {message}", err=True)
+    sys.exit(EXIT_ERROR)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="mlgreenlint")
+def main() -> None:
+    """A sustainability policy linter for machine-learning repositories."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--select", multiple=True, help="Rule ids or prefixes to enable (replaces the configured set).")
+@click.option("--ignore", multiple=True, help="Rule ids or prefixes to disable.")
+@click.option("--extend-select", multiple=True, help="Rule ids or prefixes to enable in addition.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write the report to a file.")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), help="Lowest severity that fails the run [default: warning].")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings fail the run.")
+@click.option("--config", type=click.Path(path_type=Path, dir_okay=False, exists=True), help="Configuration file to use.")
+@click.option("--isolated", is_flag=True, help="Ignore configuration files.")
+@click.option("--show-settings", is_flag=True, help="Print the settings and active rules, then exit.")
+@click.option("--statistics", is_flag=True, help="Print counts per rule after the report.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only findings and errors.")
+@click.option("--verbose", "-v", is_flag=True, help="Also print notes about skipped files.")
+def check(paths, select, ignore, extend_select, fmt, output, fail_on, exit_zero, config, isolated,
+          show_settings, statistics, quiet, verbose) -> None:
+    """Lint files and folders (default: the current folder)."""
+    from mlgreenlint import api
+
+    try:
+        base = settings_mod.load(config, isolated=isolated)
+        settings = base.with_overrides(
+            select=_codes(select), ignore=_codes(ignore), extend_select=_codes(extend_select),
+            fail_on=Severity.parse(fail_on) if fail_on else None,
+        )
+        if show_settings:
+            rules = api.load_rules(settings)
+            job = api.make_job(settings, rules)
+            view = settings_mod.show(settings)
+            view["active-rules"] = [a.id for a in job.rules]
+            view["assumed-versions"] = "newest release of every framework unless the repository pins one"
+            click.echo(json.dumps(view, indent=2, sort_keys=True))
+            return
+        run = api.lint_paths(list(paths) or [Path(".")], settings)
+    except MlgreenlintError as exc:
+        _fail(str(exc))
+        return
+    if fmt == "json":
+        report = reporters.json_findings(run.findings)
+    else:
+        colour = output is None and sys.stdout.isatty()
+        report = reporters.text(run.findings, files=run.files, colour=colour, quiet=quiet)
+    if statistics and run.findings:
+        report = f"{report}\n{reporters.statistics(run.findings)}" if fmt == "text" else report
+    if output is not None:
+        output.write_text(report + "\n", encoding="utf-8")
+    elif report:
+        click.echo(report)
+    if verbose:
+        for note in run.notes:
+            click.echo(f"note: {note}", err=True)
+    failing = [f for f in run.findings if f.severity >= settings.fail_on]
+    sys.exit(EXIT_FINDINGS if failing and not exit_zero else EXIT_CLEAN)
+
+
+@main.command("rules")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table", show_default=True)
+@click.option("--config", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("--isolated", is_flag=True)
+def rules_cmd(fmt, config, isolated) -> None:
+    """List the rules (built-in and from rule-paths)."""
+    from mlgreenlint import api
+
+    try:
+        rules = api.load_rules(settings_mod.load(config, isolated=isolated))
+    except MlgreenlintError as exc:
+        _fail(str(exc))
+        return
+    if fmt == "json":
+        click.echo(json.dumps(reporters.rule_rows(rules), indent=2))
+    elif fmt == "markdown":
+        click.echo(reporters.rules_markdown(rules))
+    else:
+        click.echo(reporters.rules_table(rules))
+
+
+@main.command()
+@click.argument("rule_id")
+@click.option("--config", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("--isolated", is_flag=True)
+def explain(rule_id, config, isolated) -> None:
+    """Explain a rule: what it flags, why, examples, options, references."""
+    from mlgreenlint import api
+
+    try:
+        settings = settings_mod.load(config, isolated=isolated)
+        rules = api.load_rules(settings)
+        job = api.make_job(settings.with_overrides(select=("ALL",), ignore=()), rules)
+    except MlgreenlintError as exc:
+        _fail(str(exc))
+        return
+    active = next((a for a in job.rules if a.id == rule_id.upper()), None)
+    if active is None:
+        _fail(f"unknown rule id {rule_id!r}; `mlgreenlint rules` lists them")
+        return
+    notes = [job.versions.describe(p) for p in _packages_named(active.rule)]
+    click.echo(reporters.explain(active.rule, severity=active.severity, options=active.options, notes=notes))
+
+
+def _packages_named(rule) -> list[str]:
+    found = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            if "package" in node and isinstance(node["package"], str):
+                found.append(node["package"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(rule.match)
+    return sorted(set(found))
+
+
+@main.command("validate-rules")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+def validate_rules(paths) -> None:
+    """Validate rule files against the rule schema; exit 2 on any invalid file."""
+    from mlgreenlint import rulebook
+
+    errors = rulebook.check_files(list(paths))
+    for error in errors:
+        click.echo(f"{error}", err=True)
+    if errors:
+        sys.exit(EXIT_ERROR)
+    count = sum(len(rulebook.rule_files(p)) for p in paths)
+    click.echo(f"{count} rule file{'s' if count != 1 else ''} valid.")
+
+
+@main.command("test-rules")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+def test_rules(paths) -> None:
+    """Run the examples declared in rule files; exit 1 when one fails."""
+    from mlgreenlint import rulebook, testing
+
+    try:
+        rules = rulebook.load_paths(list(paths))
+    except MlgreenlintError as exc:
+        _fail(str(exc))
+        return
+    failed = total = 0
+    for rule in rules:
+        for outcome in testing.run_rule_examples(rule):
+            total += 1
+            if not outcome.ok:
+                failed += 1
+                click.echo(f"FAIL {outcome.case.name}: {outcome.detail}")
+    click.echo(f"{total - failed} passed, {failed} failed")
+    sys.exit(EXIT_FINDINGS if failed else EXIT_CLEAN)

@@ -1,0 +1,212 @@
+"""Lint one file: decode, prefilter, parse once, run every active rule, locate, suppress."""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import io
+import tokenize
+from dataclasses import dataclass, field, replace
+
+from mlgreenlint import suppression
+from mlgreenlint.checks import CHECKS
+from mlgreenlint.matcher import Evaluator, Hit
+from mlgreenlint.model import Edit, FileResult, Finding, Fix, Span
+from mlgreenlint.selection import ActiveRule, ignored_for_path, path_matches
+from mlgreenlint.versions import Versions
+
+PYTHON_SUFFIXES = (".py", ".pyi")
+
+GL_PARSE = "GL001"
+GL_DIRECTIVE = "GL002"
+GL_UNREADABLE = "GL003"
+
+
+@dataclass
+class Job:
+    """Everything linting one file needs besides its bytes."""
+
+    rules: list[ActiveRule]
+    known_ids: set[str]
+    per_file_ignores: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    versions: Versions = field(default_factory=Versions)
+    #: Run rules on every file, ignoring token prefilters (used to prove the prefilter exact).
+    prefilter: bool = True
+
+    def active(self, rule_id: str) -> ActiveRule | None:
+        for active in self.rules:
+            if active.id == rule_id:
+                return active
+        return None
+
+
+def decode(data: bytes) -> str:
+    """Decode Python source as the interpreter would (BOM, coding cookie); raises on failure."""
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    if encoding == "utf-8-sig" or data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8):] if data.startswith(codecs.BOM_UTF8) else data
+        encoding = "utf-8"
+    return data.decode(encoding)
+
+
+def lint_bytes(path: str, data: bytes, job: Job) -> FileResult:
+    """Lint a file given as bytes; `path` is the relative `/` path used in findings."""
+    result = FileResult(path)
+    try:
+        text = decode(data)
+    except (SyntaxError, UnicodeDecodeError, LookupError) as exc:
+        _tool_finding(result, job, GL_UNREADABLE, Span.point(1), f"cannot decode file: {_reason(exc)}")
+        return result
+    if "\0" in text:
+        _tool_finding(result, job, GL_UNREADABLE, Span.point(1), "binary content in a source file: not analysed")
+        return result
+    return lint_text(path, text, job, result)
+
+
+def lint_text(path: str, text: str, job: Job, result: FileResult | None = None) -> FileResult:
+    result = result or FileResult(path)
+    directives = suppression.parse(text, job.known_ids)
+    hits: list[tuple[ActiveRule, Hit]] = []
+    locate = None
+    if path.endswith(PYTHON_SUFFIXES):
+        hits, locate = _python(path, text, job, result)
+    findings = [_finding(active, hit, path, locate, text) for active, hit in hits]
+    for line, column, code in directives.unknown:
+        findings.append(_gl(job, GL_DIRECTIVE, path, Span(line, column, line, column + len(code)),
+                            f"suppression names unknown rule id or prefix {code!r}"))
+    findings.extend(result.findings)
+    result.findings = _fingerprinted(_keep(findings, path, directives, job), text)
+    return result
+
+
+def _python(path: str, text: str, job: Job, result: FileResult):
+    rules = [a for a in job.rules if _applies(a, path) and _python_rule(a)]
+    if job.prefilter:
+        rules = [a for a in rules if not a.rule.tokens or any(t in text for t in a.rule.tokens)]
+    if not rules:
+        return [], None
+    import libcst as cst
+
+    from mlgreenlint import pyfacts
+    from mlgreenlint.pycontext import FileContext
+
+    try:
+        module = cst.parse_module(text)
+    except cst.ParserSyntaxError as exc:
+        line, column = exc.raw_line, exc.raw_column + 1
+        message = " ".join(exc.message.split())
+        _tool_finding(result, job, GL_PARSE, Span(line, column, line, column), f"cannot parse: {message}")
+        return [], None
+    except RecursionError:
+        _tool_finding(result, job, GL_PARSE, Span.point(1), "cannot parse: nesting too deep")
+        return [], None
+    facts = pyfacts.collect(module, module_name(path))
+    ctx = FileContext(path, text, facts, job.versions)
+    hits = []
+    for active in rules:
+        hits.extend((active, hit) for hit in run_rule(active, ctx))
+    return hits, _locator(module)
+
+
+def run_rule(active: ActiveRule, ctx) -> list[Hit]:
+    from mlgreenlint.pyrules import run_patterns
+
+    rule, options = active.rule, active.options
+    match = rule.match
+    if match.get("scope") == "training" and not ctx.training:
+        return []
+    unless = match.get("unless")
+    if unless:
+        evaluator = Evaluator(rule, options, ctx)
+        if any(evaluator.predicate(p, None) is not False for p in unless):
+            return []
+    hits = list(run_patterns(rule, ctx, options))
+    check = match.get("check")
+    if check in CHECKS:
+        hits.extend(CHECKS[check](ctx, rule, options))
+    return hits
+
+
+def _python_rule(active: ActiveRule) -> bool:
+    match = active.rule.match
+    return "python" in match or match.get("check") in CHECKS
+
+
+def _applies(active: ActiveRule, path: str) -> bool:
+    return not any(path_matches(path, glob) for glob in active.rule.match.get("exclude", ()))
+
+
+def module_name(path: str) -> str:
+    stem = path[:-3] if path.endswith(".py") else path.rsplit(".", 1)[0]
+    return stem.replace("/", ".").lstrip(".")
+
+
+def _locator(module):
+    """Node -> Span. Positions cost a codegen pass, so it runs once, and only when asked."""
+    positions: dict = {}
+
+    def locate(node) -> Span:
+        if not positions:
+            from libcst.metadata import MetadataWrapper, PositionProvider
+
+            positions.update(MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider))
+        r = positions[node]
+        return Span(r.start.line, r.start.column + 1, r.end.line, r.end.column + 1)
+
+    return locate
+
+
+def _finding(active: ActiveRule, hit: Hit, path: str, locate, text: str) -> Finding:
+    span = hit.node if isinstance(hit.node, Span) else locate(hit.node)
+    fix = None
+    if hit.fix is not None:
+        target = hit.fix.node if isinstance(hit.fix.node, Span) else locate(hit.fix.node)
+        fix = Fix(hit.fix.title, (Edit(target, hit.fix.replacement),), hit.fix.safe)
+    return Finding(active.id, path, span, hit.message, active.severity, fix)
+
+
+def _gl(job: Job, rule_id: str, path: str, span: Span, message: str) -> Finding | None:
+    active = job.active(rule_id)
+    if active is None:
+        return None
+    return Finding(rule_id, path, span, message, active.severity)
+
+
+def _tool_finding(result: FileResult, job: Job, rule_id: str, span: Span, message: str) -> None:
+    finding = _gl(job, rule_id, result.path, span, message)
+    if finding is not None:
+        result.findings.append(finding)
+    else:
+        result.notes.append(f"{result.path}: {message}")
+
+
+def _keep(findings, path: str, directives, job: Job) -> list[Finding]:
+    ignored = ignored_for_path(path, job.per_file_ignores)
+    kept = []
+    for f in findings:
+        if f is None or any(f.rule.startswith(code) or code == "ALL" for code in ignored):
+            continue
+        if f.rule != GL_DIRECTIVE and directives.suppresses(f.rule, f.span.line):
+            continue
+        kept.append(f)
+    return sorted(set(kept), key=Finding.sort_key)
+
+
+def _fingerprinted(findings: list[Finding], text: str) -> list[Finding]:
+    """Hash rule, path and the flagged line's text, numbered among identical lines."""
+    lines = text.splitlines()
+    seen: dict[str, int] = {}
+    out = []
+    for f in findings:
+        code = lines[f.span.line - 1] if 0 < f.span.line <= len(lines) else ""
+        base = f"{f.rule}\0{f.path}\0{' '.join(code.split())}"
+        n = seen.get(base, 0)
+        seen[base] = n + 1
+        out.append(replace(f, fingerprint=hashlib.sha256(f"{base}\0{n}".encode()).hexdigest()[:16]))
+    return out
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, UnicodeDecodeError):
+        return f"{exc.encoding} cannot decode byte {exc.object[exc.start:exc.start + 1]!r} at offset {exc.start}"
+    return str(exc)

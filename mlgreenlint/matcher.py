@@ -1,0 +1,234 @@
+"""Evaluate a rule's declared match against call sites: three-valued, so unknown never reports."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from functools import lru_cache
+
+from mlgreenlint.aliases import canonical
+from mlgreenlint.model import Rule
+from mlgreenlint.values import UNKNOWN, Arg, CallSite, CallValue
+
+ABSENT = object()
+
+
+@dataclass(frozen=True)
+class FixSpec:
+    node: object
+    replacement: str
+    title: str
+    safe: bool
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A place a rule fires: the node to report at, the message, an optional fix."""
+
+    node: object
+    message: str
+    fix: FixSpec | None = None
+
+
+class _Format(dict):
+    def __missing__(self, key):
+        return "{" + key + "}"
+
+
+def format_message(template: str, values: dict) -> str:
+    return template.format_map(_Format({k: show(v) for k, v in values.items()}))
+
+
+def show(value) -> str:
+    if value is ABSENT or value is UNKNOWN:
+        return "unset"
+    if isinstance(value, str):
+        return repr(value) if type(value) is str else str(value)
+    if isinstance(value, bool) or value is None:
+        return repr(value)
+    if isinstance(value, CallValue):
+        return f"{value.name}(...)"
+    return str(value)
+
+
+@lru_cache(maxsize=1024)
+def _canonical_patterns(names: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(canonical(n) for n in names)
+
+
+def names_match(site_names: tuple[str, ...], patterns: tuple[str, ...]) -> bool:
+    for pattern in _canonical_patterns(patterns):
+        glob = any(c in pattern for c in "*?[")
+        for name in site_names:
+            if name == pattern or (glob and fnmatchcase(name, pattern)):
+                return True
+    return False
+
+
+def site_matches_target(site: CallSite, pattern: dict) -> bool:
+    calls = pattern.get("call")
+    if calls:
+        names = site.names if pattern.get("subclasses") else site.names[:1]
+        if names_match(names, tuple(calls)):
+            return True
+    methods = pattern.get("method")
+    return bool(methods and site.method in methods)
+
+
+class Evaluator:
+    """Evaluates predicates for one rule on one file."""
+
+    def __init__(self, rule: Rule, options: dict, file_ctx=None):
+        self.rule = rule
+        self.options = options
+        self.file = file_ctx
+
+    def all(self, predicates: list[dict], site: CallSite | None) -> bool | None:
+        result: bool | None = True
+        for predicate in predicates:
+            value = self.predicate(predicate, site)
+            if value is False:
+                return False
+            if value is None:
+                result = None
+        return result
+
+    def predicate(self, pred: dict, site: CallSite | None) -> bool | None:
+        results: list[bool | None] = []
+        if "any" in pred:
+            parts = [self.predicate(p, site) for p in pred["any"]]
+            results.append(True if True in parts else (None if None in parts else False))
+        if "all" in pred:
+            results.append(self.all(pred["all"], site))
+        if "not" in pred:
+            inner = self.predicate(pred["not"], site)
+            results.append(None if inner is None else not inner)
+        if "version" in pred:
+            results.append(self._version(pred["version"]))
+        if "file-calls" in pred:
+            results.append(names_match(tuple(self.file.referenced), tuple(pred["file-calls"])))
+        if "file-methods" in pred:
+            results.append(bool(self.file.methods & set(pred["file-methods"])))
+        if "file-text" in pred:
+            results.append(_regex(pred["file-text"]).search(self.file.text) is not None)
+        if "keyword" in pred or "path" in pred:
+            results.append(self._value_tests(pred, self.lookup(pred, site)))
+        if False in results:
+            return False
+        return None if None in results else True
+
+    def _version(self, spec: dict) -> bool:
+        versions = self.file.versions
+        ok = True
+        if "below" in spec:
+            ok = ok and versions.below(spec["package"], spec["below"])
+        if "at-least" in spec:
+            ok = ok and versions.at_least(spec["package"], spec["at-least"])
+        return ok
+
+    def lookup(self, pred: dict, site: CallSite | None):
+        """The value a predicate tests: a value, ABSENT, or UNKNOWN."""
+        parts = pred.get("keyword", "").split(".")
+        arg = site.argument(parts[0], pred.get("position")) if site else None
+        if arg is None:
+            if site is None or site.may_hide(pred.get("position")):
+                return UNKNOWN
+            return pred.get("default", ABSENT)
+        value = arg.value
+        for part in parts[1:]:
+            if isinstance(value, CallValue):
+                inner = value.site.argument(part)
+                if inner is None:
+                    return UNKNOWN if value.site.open_kwargs else ABSENT
+                value = inner.value
+            elif isinstance(value, dict):
+                value = value.get(part, ABSENT)
+            else:
+                return UNKNOWN
+        return value
+
+    def _value_tests(self, pred: dict, value) -> bool | None:
+        tests = []
+        if "present" in pred:
+            tests.append((value is not ABSENT) == pred["present"])
+        checks = [k for k in pred if k in _VALUE_TESTS]
+        if checks and value is UNKNOWN:
+            return None
+        for key in checks:
+            tests.append(_VALUE_TESTS[key](self, value, pred[key]))
+        if not tests:
+            return None if value is UNKNOWN else value is not ABSENT
+        if None in tests:
+            return None
+        return all(tests)
+
+    def number(self, spec) -> float | None:
+        if isinstance(spec, dict):
+            return self.options.get(spec["option"])
+        return spec
+
+
+def _norm(value):
+    if isinstance(value, tuple):
+        return [_norm(v) for v in value]
+    if isinstance(value, list):
+        return [_norm(v) for v in value]
+    return value
+
+
+def _equal(a, b) -> bool:
+    a, b = _norm(a), _norm(b)
+    if isinstance(a, bool) != isinstance(b, bool):
+        return False
+    return a == b
+
+
+def _in(value, items) -> bool:
+    return value is not ABSENT and any(_equal(value, item) for item in items)
+
+
+def _compare(op):
+    def test(ev: Evaluator, value, spec):
+        limit = ev.number(spec)
+        if value is ABSENT or limit is None:
+            return False
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return None if isinstance(value, CallValue) else False
+        return op(value, limit)
+
+    return test
+
+
+def _truthy(ev, value, expected) -> bool | None:
+    if value is ABSENT:
+        return not expected
+    if isinstance(value, (CallValue, Arg)):
+        return None
+    if isinstance(value, list) and any(v is UNKNOWN for v in value):
+        return None
+    return bool(value) == expected
+
+
+def _regex_test(ev, value, pattern) -> bool:
+    return isinstance(value, str) and _regex(pattern).search(value) is not None
+
+
+@lru_cache(maxsize=256)
+def _regex(pattern: str) -> re.Pattern:
+    return re.compile(pattern)
+
+
+_VALUE_TESTS = {
+    "equals": lambda ev, v, x: _equal(v, x),
+    "in": lambda ev, v, x: _in(v, x),
+    "not-in": lambda ev, v, x: not _in(v, x),
+    "in-option": lambda ev, v, x: _in(v, ev.options.get(x) or []),
+    "not-in-option": lambda ev, v, x: not _in(v, ev.options.get(x) or []),
+    "truthy": _truthy,
+    "lt": _compare(lambda a, b: a < b),
+    "le": _compare(lambda a, b: a <= b),
+    "gt": _compare(lambda a, b: a > b),
+    "ge": _compare(lambda a, b: a >= b),
+    "regex": _regex_test,
+}

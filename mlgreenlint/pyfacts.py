@@ -1,0 +1,413 @@
+"""One read-only walk over a libcst module: scopes, imports, bindings and every call with its context.
+
+libcst's own visitor rebuilds nodes and its QualifiedNameProvider costs about ten times the
+parse (see docs/performance.md), so the walk reads node fields directly and resolves
+imports with a small table of its own.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import libcst as cst
+
+from mlgreenlint.aliases import canonical
+
+
+@dataclass(eq=False)
+class Scope:
+    """A module, function or class body: what its names are bound to."""
+
+    kind: str
+    parent: Scope | None
+    name: str = ""
+    bindings: dict[str, list] = field(default_factory=dict)
+    params: set[str] = field(default_factory=set)
+    globals_: set[str] = field(default_factory=set)
+
+    def bind(self, name: str, value) -> None:
+        self.bindings.setdefault(name, []).append(value)
+
+    def lookup(self, name: str) -> tuple[Scope, list] | None:
+        scope: Scope | None = self
+        while scope is not None:
+            if name in scope.params and scope.kind == "function":
+                return scope, [PARAM]
+            if name in scope.bindings:
+                return scope, scope.bindings[name]
+            scope = scope.parent
+            # Class bodies do not enclose the functions defined in them.
+            while scope is not None and scope.kind == "class" and self.kind == "function":
+                scope = scope.parent
+        return None
+
+
+class _Param:
+    def __repr__(self) -> str:
+        return "PARAM"
+
+
+PARAM = _Param()
+
+
+@dataclass(frozen=True)
+class ImportBinding:
+    qualname: str
+
+
+@dataclass(frozen=True)
+class FunctionBinding:
+    node: cst.FunctionDef
+    qualname: str
+    scope: Scope
+
+
+@dataclass(frozen=True)
+class ClassBinding:
+    node: cst.ClassDef
+    qualname: str
+    scope: Scope
+
+
+@dataclass(frozen=True)
+class AssignBinding:
+    value: cst.BaseExpression
+    scope: Scope
+    #: For `a, b = ...` and loop targets: the value is not the name's own.
+    unpacked: bool = False
+
+
+@dataclass(eq=False)
+class Frame:
+    """An enclosing statement: for, while, with, if (body), else, def, class, try."""
+
+    kind: str
+    node: cst.CSTNode
+    parent: Frame | None
+
+    def chain(self):
+        frame: Frame | None = self
+        while frame is not None:
+            yield frame
+            frame = frame.parent
+
+
+@dataclass(eq=False)
+class CallRecord:
+    node: cst.Call
+    scope: Scope
+    frame: Frame | None
+
+
+@dataclass(eq=False)
+class FileFacts:
+    module: cst.Module
+    module_name: str
+    scope: Scope
+    calls: list[CallRecord] = field(default_factory=list)
+    #: Names used as decorators or `with` targets without a call (`@track_emissions`).
+    references: list[tuple[cst.BaseExpression, Scope]] = field(default_factory=list)
+    functions: list[FunctionBinding] = field(default_factory=list)
+    classes: list[ClassBinding] = field(default_factory=list)
+    loops: list[Frame] = field(default_factory=list)
+    has_main_guard: bool = False
+
+
+_SKIP_FIELD = re.compile(
+    r"whitespace|comma|semicolon|lpar|rpar|lbracket|rbracket|lbrace|rbrace|colon|^dot$|equal|"
+    r"star_tok|header|footer|leading_lines|lines_after|newline|indent|operator|^quote$|prefix|"
+    r"^default_comma|^arrow|^asynchronous$"
+)
+
+
+@lru_cache(maxsize=None)
+def _child_fields(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls) if not _SKIP_FIELD.search(f.name))
+
+
+def dotted_name(node: cst.CSTNode) -> str | None:
+    """`a.b.c` for a Name/Attribute chain, else None."""
+    parts = []
+    while isinstance(node, cst.Attribute):
+        parts.append(node.attr.value)
+        node = node.value
+    if isinstance(node, cst.Name):
+        parts.append(node.value)
+        return ".".join(reversed(parts))
+    return None
+
+
+def collect(module: cst.Module, module_name: str = "") -> FileFacts:
+    facts = FileFacts(module=module, module_name=module_name, scope=Scope("module", None, module_name))
+    _Walker(facts).block(module.body, facts.scope, None)
+    return facts
+
+
+class _Walker:
+    def __init__(self, facts: FileFacts):
+        self.facts = facts
+
+    # statements ---------------------------------------------------------------
+    def block(self, body, scope: Scope, frame: Frame | None) -> None:
+        for stmt in body:
+            self.stmt(stmt, scope, frame)
+
+    def stmt(self, node, scope: Scope, frame: Frame | None) -> None:
+        if isinstance(node, cst.SimpleStatementLine):
+            for small in node.body:
+                self.small(small, scope, frame)
+        elif isinstance(node, cst.FunctionDef):
+            self.function(node, scope, frame)
+        elif isinstance(node, cst.ClassDef):
+            self.klass(node, scope, frame)
+        elif isinstance(node, cst.If):
+            self.if_(node, scope, frame)
+        elif isinstance(node, (cst.For, cst.While)):
+            self.loop(node, scope, frame)
+        elif isinstance(node, cst.With):
+            inner = Frame("with", node, frame)
+            for item in node.items:
+                self.expr(item.item, scope, frame)
+                if not isinstance(item.item, cst.Call):
+                    self.facts.references.append((item.item, scope))
+                if item.asname is not None:
+                    self.target(item.asname.name, item.item, scope, unpacked=False)
+            self.body(node.body, scope, inner)
+        elif isinstance(node, (cst.Try, cst.TryStar)):
+            inner = Frame("try", node, frame)
+            self.body(node.body, scope, inner)
+            for handler in node.handlers:
+                self.body(handler.body, scope, inner)
+            for extra in (node.orelse, node.finalbody):
+                if extra is not None:
+                    self.body(extra.body, scope, inner)
+        else:
+            self.generic(node, scope, frame)
+
+    def body(self, suite, scope: Scope, frame: Frame | None) -> None:
+        if isinstance(suite, cst.IndentedBlock):
+            self.block(suite.body, scope, frame)
+        else:  # SimpleStatementSuite: `if x: a(); b()`
+            for small in suite.body:
+                self.small(small, scope, frame)
+
+    def small(self, node, scope: Scope, frame: Frame | None) -> None:
+        if isinstance(node, cst.Import):
+            for alias in node.names:
+                full = dotted_name(alias.name) or ""
+                if alias.asname is not None:
+                    scope.bind(alias.asname.name.value, ImportBinding(full))
+                else:
+                    head = full.split(".")[0]
+                    scope.bind(head, ImportBinding(head))
+        elif isinstance(node, cst.ImportFrom):
+            base = self.from_module(node)
+            if base is None or isinstance(node.names, cst.ImportStar):
+                return
+            for alias in node.names:
+                name = alias.name.value if isinstance(alias.name, cst.Name) else dotted_name(alias.name)
+                local = alias.asname.name.value if alias.asname is not None else name
+                scope.bind(local, ImportBinding(f"{base}.{name}" if base else name))
+        elif isinstance(node, cst.Assign):
+            self.expr(node.value, scope, frame)
+            for target in node.targets:
+                self.target(target.target, node.value, scope, unpacked=False)
+        elif isinstance(node, cst.AnnAssign):
+            if node.value is not None:
+                self.expr(node.value, scope, frame)
+                self.target(node.target, node.value, scope, unpacked=False)
+        elif isinstance(node, cst.AugAssign):
+            self.expr(node.value, scope, frame)
+            self.target(node.target, node.value, scope, unpacked=True)
+        elif isinstance(node, cst.Global):
+            scope.globals_.update(n.name.value for n in node.names)
+        else:
+            self.generic(node, scope, frame)
+
+    def from_module(self, node: cst.ImportFrom) -> str | None:
+        module = dotted_name(node.module) if node.module is not None else ""
+        if not node.relative:
+            return module
+        # Relative import: resolve against this module's package.
+        # Module names of packages end in `.__init__`, so both drop their last part.
+        package = self.facts.module_name.split(".")[:-1]
+        up = len(node.relative) - 1
+        if up > len(package):
+            return None
+        base = package[: len(package) - up] if up else package
+        return ".".join([*base, module] if module else base)
+
+    def target(self, target, value, scope: Scope, *, unpacked: bool) -> None:
+        if isinstance(target, cst.Name):
+            scope.bind(target.value, AssignBinding(value, scope, unpacked))
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                inner = element.value
+                if isinstance(inner, cst.StarredElement):
+                    inner = inner.value
+                self.target(inner, value, scope, unpacked=True)
+        else:
+            self.expr(target, scope, None)
+
+    def function(self, node: cst.FunctionDef, scope: Scope, frame: Frame | None) -> None:
+        for decorator in node.decorators:
+            self.expr(decorator.decorator, scope, frame)
+            if not isinstance(decorator.decorator, cst.Call):
+                self.facts.references.append((decorator.decorator, scope))
+        qualname = f"{scope.name}.{node.name.value}" if scope.name else node.name.value
+        inner_scope = Scope("function", scope, qualname)
+        params = node.params
+        for param in (*params.posonly_params, *params.params, *params.kwonly_params):
+            inner_scope.params.add(param.name.value)
+            if param.default is not None:
+                self.expr(param.default, scope, frame)
+        for star in (params.star_arg, params.star_kwarg):
+            if isinstance(star, cst.Param):
+                inner_scope.params.add(star.name.value)
+        binding = FunctionBinding(node, qualname, inner_scope)
+        scope.bind(node.name.value, binding)
+        self.facts.functions.append(binding)
+        self.body(node.body, inner_scope, Frame("def", node, frame))
+
+    def klass(self, node: cst.ClassDef, scope: Scope, frame: Frame | None) -> None:
+        for base in node.bases:
+            self.expr(base.value, scope, frame)
+        qualname = f"{scope.name}.{node.name.value}" if scope.name else node.name.value
+        inner_scope = Scope("class", scope, qualname)
+        binding = ClassBinding(node, qualname, scope)
+        scope.bind(node.name.value, binding)
+        self.facts.classes.append(binding)
+        self.body(node.body, inner_scope, Frame("class", node, frame))
+
+    def if_(self, node: cst.If, scope: Scope, frame: Frame | None) -> None:
+        self.expr(node.test, scope, frame)
+        if frame is None and _is_main_guard(node.test):
+            self.facts.has_main_guard = True
+        self.body(node.body, scope, Frame("if", node, frame))
+        orelse = node.orelse
+        if isinstance(orelse, cst.If):
+            self.if_(orelse, scope, Frame("else", node, frame))
+        elif isinstance(orelse, cst.Else):
+            self.body(orelse.body, scope, Frame("else", node, frame))
+
+    def loop(self, node, scope: Scope, frame: Frame | None) -> None:
+        if isinstance(node, cst.For):
+            self.expr(node.iter, scope, frame)
+            self.target(node.target, node.iter, scope, unpacked=True)
+        else:
+            self.expr(node.test, scope, frame)
+        inner = Frame("loop", node, frame)
+        self.facts.loops.append(inner)
+        self.body(node.body, scope, inner)
+        if node.orelse is not None:
+            self.body(node.orelse.body, scope, frame)
+
+    # expressions --------------------------------------------------------------
+    def expr(self, node, scope: Scope, frame: Frame | None) -> None:
+        stack = [node]
+        while stack:
+            current = stack.pop()
+            if isinstance(current, cst.Call):
+                self.facts.calls.append(CallRecord(current, scope, frame))
+            elif isinstance(current, cst.NamedExpr) and isinstance(current.target, cst.Name):
+                scope.bind(current.target.value, AssignBinding(current.value, scope))
+            for name in _child_fields(type(current)):
+                value = getattr(current, name)
+                if isinstance(value, cst.CSTNode):
+                    stack.append(value)
+                elif isinstance(value, (list, tuple)):
+                    stack.extend(v for v in value if isinstance(v, cst.CSTNode))
+
+    def generic(self, node, scope: Scope, frame: Frame | None) -> None:
+        # Statements without their own handling (return, expression, match, del, ...):
+        # walk their expressions, and any nested block with the same scope.
+        if isinstance(node, cst.Match):
+            self.expr(node.subject, scope, frame)
+            for case in node.cases:
+                self.body(case.body, scope, Frame("if", node, frame))
+            return
+        self.expr(node, scope, frame)
+
+
+def _is_main_guard(test) -> bool:
+    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+        return False
+    left, right = test.left, test.comparisons[0].comparator
+    names = {dotted_name(left), dotted_name(right)}
+    strings = {getattr(x, "value", "").strip("'\"") for x in (left, right) if isinstance(x, cst.SimpleString)}
+    return "__name__" in names and "__main__" in strings
+
+
+# name resolution ----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Resolved:
+    """What an expression names: a qualified name, and whether it is an instance of it."""
+
+    qualname: str
+    instance: bool = False
+    local: object | None = None  # FunctionBinding / ClassBinding for code in this module
+
+
+def resolve(node, scope: Scope, depth: int = 0) -> Resolved | None:
+    """Resolve a Name/Attribute/Call-chain to the canonical qualified name it refers to."""
+    if depth > 20:
+        return None
+    if isinstance(node, cst.Name):
+        found = scope.lookup(node.value)
+        if found is None:
+            return None
+        _, bindings = found
+        if len(bindings) != 1:
+            resolved = {_resolve_binding(b, depth) for b in bindings}
+            if len(resolved) == 1:
+                return resolved.pop()
+            return None
+        return _resolve_binding(bindings[0], depth)
+    if isinstance(node, cst.Attribute):
+        base = resolve(node.value, scope, depth + 1)
+        if base is None:
+            return None
+        return Resolved(canonical(f"{base.qualname}.{node.attr.value}"))
+    if isinstance(node, cst.Call):
+        callee = resolve(node.func, scope, depth + 1)
+        if callee is None or callee.instance:
+            return None
+        if isinstance(callee.local, FunctionBinding):
+            return None
+        return Resolved(callee.qualname, instance=True, local=callee.local)
+    return None
+
+
+def _resolve_binding(binding, depth: int) -> Resolved | None:
+    if isinstance(binding, ImportBinding):
+        return Resolved(canonical(binding.qualname))
+    if isinstance(binding, FunctionBinding):
+        return Resolved(binding.qualname, local=binding)
+    if isinstance(binding, ClassBinding):
+        return Resolved(binding.qualname, local=binding)
+    if isinstance(binding, AssignBinding):
+        if binding.unpacked:
+            return None
+        value = binding.value
+        if isinstance(value, (cst.Name, cst.Attribute, cst.Call)):
+            return resolve(value, binding.scope, depth + 1)
+    return None
+
+
+def class_bases(binding: ClassBinding, depth: int = 0) -> list[str]:
+    """Canonical qualified names of a local class's bases, transitively through local classes."""
+    names: list[str] = []
+    if depth > 10:
+        return names
+    for base in binding.node.bases:
+        resolved = resolve(base.value, binding.scope)
+        if resolved is None:
+            continue
+        names.append(resolved.qualname)
+        if isinstance(resolved.local, ClassBinding):
+            names.extend(class_bases(resolved.local, depth + 1))
+    return names

@@ -1,0 +1,71 @@
+"""Run a rule's declared Python patterns over one file's call sites."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from mlgreenlint.matcher import ABSENT, Evaluator, FixSpec, Hit, format_message, site_matches_target
+from mlgreenlint.model import Rule
+from mlgreenlint.pycontext import FileContext, innermost_loop
+
+
+def run_patterns(rule: Rule, ctx: FileContext, options: dict) -> Iterator[Hit]:
+    evaluator = Evaluator(rule, options, ctx)
+    for pattern in rule.match.get("python", ()):
+        for site in ctx.sites:
+            if not site_matches_target(site, pattern):
+                continue
+            if not _context_holds(pattern, site, ctx):
+                continue
+            if evaluator.all(pattern.get("where", []), site) is not True:
+                continue
+            yield _hit(rule, pattern, site, evaluator, options)
+
+
+def _context_holds(pattern: dict, site, ctx: FileContext) -> bool:
+    frame = site.record.frame
+    inside = pattern.get("inside")
+    loop = None
+    if inside == "batch-loop":
+        loop = ctx.in_batch_loop(frame)
+        if loop is None:
+            return False
+    elif inside == "loop":
+        loop = innermost_loop(frame)
+        if loop is None:
+            return False
+    elif inside == "function":
+        if not any(f.kind == "def" for f in (frame.chain() if frame else ())):
+            return False
+    elif inside == "module":
+        if any(f.kind == "def" for f in (frame.chain() if frame else ())):
+            return False
+    if pattern.get("unguarded") and ctx.guarded(frame, loop):
+        return False
+    avoid = pattern.get("not-inside-with")
+    if avoid and ctx.inside_with(frame, set(avoid)):
+        return False
+    return True
+
+
+def _hit(rule: Rule, pattern: dict, site, evaluator: Evaluator, options: dict) -> Hit:
+    values = dict(options)
+    values["call"] = _short(site.name)
+    node = site.node
+    report = pattern.get("report")
+    fix = None
+    if report:
+        values["keyword"] = report
+        values["value"] = evaluator.lookup({"keyword": report}, site)
+        arg = site.keywords.get(report)
+        if arg is not None:
+            node = arg.node
+        spec = pattern.get("fix")
+        if spec and arg is not None and values["value"] is not ABSENT:
+            fix = FixSpec(getattr(arg.node, "value", arg.node), spec["value"], spec["title"], spec.get("safe", False))
+    message = format_message(pattern.get("message", rule.message), values)
+    return Hit(node, message, fix)
+
+
+def _short(name: str) -> str:
+    return ".".join(name.split(".")[-2:]) if name else name

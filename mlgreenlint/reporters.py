@@ -1,0 +1,94 @@
+"""Render findings as text or JSON, and the rule list as a table, JSON or Markdown."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import click
+
+from mlgreenlint.model import Finding, Rule, Severity
+
+_COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
+
+
+def text(findings: list[Finding], *, files: int, colour: bool, quiet: bool = False) -> str:
+    lines = []
+    for f in findings:
+        where = f"{f.path}:{f.span.line}:{f.span.column}:"
+        rule = f"{f.rule} [{f.severity.label}]"
+        if colour:
+            where = click.style(where, bold=True)
+            rule = click.style(rule, fg=_COLOURS[f.severity])
+        lines.append(f"{where} {rule} {f.message}")
+    if not quiet:
+        lines.append(summary(findings, files))
+    return "\n".join(lines)
+
+
+def summary(findings: list[Finding], files: int) -> str:
+    if not findings:
+        return f"All checks passed ({files} file{'s' if files != 1 else ''} checked)."
+    fixable = sum(1 for f in findings if f.fix is not None)
+    in_files = len({f.path for f in findings})
+    return (
+        f"Found {len(findings)} finding{'s' if len(findings) != 1 else ''}"
+        f" ({fixable} fixable) in {in_files} file{'s' if in_files != 1 else ''}"
+        f" ({files} checked)."
+    )
+
+
+def statistics(findings: list[Finding]) -> str:
+    counts = Counter((f.rule, f.severity.label) for f in findings)
+    rows = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return "\n".join(f"{n:5d}  {rule}  [{severity}]" for (rule, severity), n in rows)
+
+
+def json_findings(findings: list[Finding]) -> str:
+    return json.dumps([f.to_dict() for f in findings], indent=2, sort_keys=True)
+
+
+def rule_rows(rules: list[Rule]) -> list[dict]:
+    return [
+        {"id": r.id, "name": r.name, "family": r.family, "severity": r.severity.label,
+         "summary": r.summary, "options": sorted(r.options), "builtin": r.builtin, "help_uri": r.help_uri}
+        for r in sorted(rules, key=lambda r: r.id)
+    ]
+
+
+def rules_table(rules: list[Rule]) -> str:
+    rows = rule_rows(rules)
+    width = max((len(r["name"]) for r in rows), default=4)
+    return "\n".join(f"{r['id']}  {r['name']:<{width}}  {r['severity']:<7}  {r['summary']}" for r in rows)
+
+
+def rules_markdown(rules: list[Rule]) -> str:
+    lines = ["| id | name | severity | what it flags |", "|---|---|---|---|"]
+    for r in rule_rows(rules):
+        summary_text = r["summary"].replace("|", "\\|")
+        lines.append(f"| [{r['id']}](docs/rules/{r['id']}-{r['name']}.md) | `{r['name']}` | {r['severity']} | {summary_text} |")
+    return "\n".join(lines)
+
+
+def explain(rule: Rule, *, severity: Severity, options: dict, notes: list[str]) -> str:
+    """The long form of a rule: what, why, examples, options, references."""
+    docs = rule.docs
+    out = [f"{rule.id} {rule.name} ({rule.family}, {severity.label})", "", docs["what"].strip(), "",
+           "Why it matters", "", docs["why"].strip(), "", "Flagged:", "", _indent(docs["bad"]), "",
+           "Use instead:", "", _indent(docs["good"])]
+    if rule.options:
+        out += ["", "Options:"]
+        for name, spec in sorted(rule.options.items()):
+            out.append(f"  {name} ({spec['type']}, default {json.dumps(spec['default'])}, now {json.dumps(options.get(name))}): {spec['description']}")
+    if docs.get("known-problems"):
+        out += ["", "Known problems:", "", docs["known-problems"].strip()]
+    if notes:
+        out += ["", "Versions:"] + [f"  {n}" for n in notes]
+    if docs.get("references"):
+        out += ["", "References:"] + [f"  - {ref}" for ref in docs["references"]]
+    out += ["", f"Rule file: {rule.source}"]
+    return "\n".join(out)
+
+
+def _indent(code: str) -> str:
+    return "\n".join("    " + line if line else "" for line in code.rstrip().splitlines())

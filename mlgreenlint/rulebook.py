@@ -1,0 +1,216 @@
+"""Load rule files: the built-in ones shipped with the package and custom ones from rule-paths."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from mlgreenlint.errors import RuleFileError
+from mlgreenlint.model import Rule, Severity
+from mlgreenlint.tomlcompat import tomllib
+
+_PACKAGE_DIR = Path(__file__).resolve().parent
+_FILE_NAME = re.compile(r"^([A-Z]{2}[0-9]{3})-([a-z0-9]+(?:-[a-z0-9]+)*)\.toml$")
+
+
+def builtin_rules_dir() -> Path:
+    """The shipped rules: inside the installed package, or the checkout's top-level rules/."""
+    installed = _PACKAGE_DIR / "rules"
+    if installed.is_dir():
+        return installed
+    return _PACKAGE_DIR.parent / "rules"
+
+
+def schema() -> dict:
+    return json.loads((builtin_rules_dir() / "schema.json").read_text(encoding="utf-8"))
+
+
+def rule_files(path: Path) -> list[Path]:
+    """Rule files at a path: the file itself, or the *.toml files of a folder."""
+    if path.is_dir():
+        return sorted(p for p in path.glob("*.toml") if p.is_file())
+    if path.is_file():
+        return [path]
+    raise RuleFileError(str(path), "", "no such file or folder")
+
+
+def load_builtin() -> list[Rule]:
+    return list(_load_builtin_cached())
+
+
+@lru_cache(maxsize=1)
+def _load_builtin_cached() -> tuple[Rule, ...]:
+    files = rule_files(builtin_rules_dir())
+    raw = [(f, f.read_bytes()) for f in files]
+    # Built-in rules are validated by the test suite; a digest written alongside them
+    # lets a run skip importing jsonschema unless somebody edited the installed files.
+    if _digest(raw) != _recorded_digest():
+        validator = _validator()
+        return tuple(_parse(f, data, validator, builtin=True) for f, data in raw)
+    return tuple(_parse(f, data, None, builtin=True) for f, data in raw)
+
+
+def load_paths(paths: list[Path]) -> list[Rule]:
+    """Load and validate custom rule files; raises RuleFileError on the first invalid one."""
+    validator = _validator()
+    rules = []
+    for path in paths:
+        for f in rule_files(path):
+            rules.append(_parse(f, _read(f), validator, builtin=False))
+    return rules
+
+
+def check_files(paths: list[Path]) -> list[RuleFileError]:
+    """Validate rule files and report every problem instead of stopping at the first."""
+    validator = _validator()
+    errors: list[RuleFileError] = []
+    seen: dict[str, str] = {}
+    for path in paths:
+        try:
+            files = rule_files(path)
+        except RuleFileError as exc:
+            errors.append(exc)
+            continue
+        for f in files:
+            try:
+                rule = _parse(f, _read(f), validator, builtin=False)
+            except RuleFileError as exc:
+                errors.append(exc)
+                continue
+            if rule.id in seen:
+                errors.append(RuleFileError(str(f), "id", f"duplicate id {rule.id} (also in {seen[rule.id]})"))
+            seen[rule.id] = str(f)
+    return errors
+
+
+def digest_of_builtin() -> str:
+    return _digest([(f, f.read_bytes()) for f in rule_files(builtin_rules_dir())])
+
+
+def _digest(raw: list[tuple[Path, bytes]]) -> str:
+    h = hashlib.sha256()
+    for f, data in raw:
+        h.update(f.name.encode() + b"\0" + data + b"\0")
+    return h.hexdigest()
+
+
+def _recorded_digest() -> str:
+    stamp = builtin_rules_dir() / "VALIDATED"
+    try:
+        return stamp.read_text(encoding="utf-8").strip()
+    except OSError:
+        return ""
+
+
+def _read(f: Path) -> bytes:
+    try:
+        return f.read_bytes()
+    except OSError as exc:
+        raise RuleFileError(str(f), "", f"cannot read: {exc.strerror or exc}") from None
+
+
+def _validator():
+    import jsonschema
+
+    cls = jsonschema.validators.validator_for(schema())
+    return cls(schema(), format_checker=cls.FORMAT_CHECKER)
+
+
+def _parse(path: Path, data: bytes, validator, *, builtin: bool) -> Rule:
+    try:
+        doc = tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise RuleFileError(str(path), "", f"not UTF-8: {exc.reason} at byte {exc.start}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise RuleFileError(str(path), "", f"invalid TOML: {exc}") from None
+    if validator is not None:
+        problems = sorted(validator.iter_errors(doc), key=lambda e: (list(e.absolute_path), e.message))
+        if problems:
+            best = problems[0]
+            where = "/".join(str(p) for p in best.absolute_path)
+            raise RuleFileError(str(path), where, best.message)
+        _check_semantics(path, doc)
+    return Rule(
+        id=doc["id"],
+        name=doc["name"],
+        family=doc["family"],
+        severity=Severity.parse(doc["severity"]),
+        message=doc["message"],
+        summary=doc.get("summary") or _first_sentence(doc["docs"]["what"]),
+        docs=doc["docs"],
+        options=doc.get("options", {}),
+        match=doc["match"],
+        tokens=tuple(doc.get("tokens", ())),
+        examples=doc["examples"],
+        source=str(path),
+        builtin=builtin,
+    )
+
+
+def _check_semantics(path: Path, doc: dict) -> None:
+    """What JSON Schema cannot say: file name, family prefix, option references, regexes."""
+    m = _FILE_NAME.match(path.name)
+    if m and (m.group(1), m.group(2)) != (doc["id"], doc["name"]):
+        raise RuleFileError(str(path), "id", f"file name {path.name} does not match id {doc['id']} and name {doc['name']}")
+    if not doc["id"].startswith(doc["family"]):
+        raise RuleFileError(str(path), "family", f"id {doc['id']} does not start with family {doc['family']}")
+    options = doc.get("options", {})
+    for name, spec in options.items():
+        problem = option_type_problem(spec["type"], spec["default"])
+        if problem:
+            raise RuleFileError(str(path), f"options/{name}/default", problem)
+    for where, name in _option_references(doc.get("match", {}), "match"):
+        if name not in options:
+            raise RuleFileError(str(path), where, f"refers to option {name!r}, which the rule does not declare")
+    for where, pattern in _regexes(doc.get("match", {}), "match"):
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise RuleFileError(str(path), where, f"invalid regular expression {pattern!r}: {exc}") from None
+
+
+def option_type_problem(kind: str, value) -> str | None:
+    """Why `value` is not of option type `kind`, or None when it is."""
+    ok = {
+        "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+        "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+        "string": lambda v: isinstance(v, str),
+        "boolean": lambda v: isinstance(v, bool),
+        "string-list": lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
+        "number-map": lambda v: isinstance(v, dict)
+        and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v.values()),
+    }[kind]
+    return None if ok(value) else f"expected {kind}, got {json.dumps(value)}"
+
+
+def _walk(node, where: str):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield f"{where}/{key}", key, value
+            yield from _walk(value, f"{where}/{key}")
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _walk(value, f"{where}/{i}")
+
+
+def _option_references(node, where: str):
+    for path, key, value in _walk(node, where):
+        if key == "option" and isinstance(value, str):
+            yield path, value
+        elif key in ("in-option", "not-in-option") and isinstance(value, str):
+            yield path, value
+
+
+def _regexes(node, where: str):
+    for path, key, value in _walk(node, where):
+        if key in ("regex", "file-text") and isinstance(value, str):
+            yield path, value
+
+
+def _first_sentence(text: str) -> str:
+    text = " ".join(text.split())
+    end = text.find(". ")
+    return text if end < 0 else text[: end + 1]

@@ -1,0 +1,108 @@
+"""Which rules run, with which severity and options, and which findings a file keeps."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+
+from mlgreenlint.errors import SettingsError
+from mlgreenlint.model import Rule, Severity
+from mlgreenlint.rulebook import option_type_problem
+from mlgreenlint.settings import Settings
+
+_CODE = re.compile(r"^(ALL|[A-Z]{2}[0-9]{0,3})$")
+
+
+@dataclass(frozen=True)
+class ActiveRule:
+    """A rule as this run applies it."""
+
+    rule: Rule
+    severity: Severity
+    options: dict
+
+    @property
+    def id(self) -> str:
+        return self.rule.id
+
+
+def _specificity(code: str) -> int:
+    return -1 if code == "ALL" else len(code)
+
+
+def _matches(code: str, rule_id: str) -> bool:
+    return code == "ALL" or rule_id.startswith(code)
+
+
+def is_selected(rule_id: str, select, ignore, extend_select=()) -> bool:
+    """Longest matching code wins; on a tie, ignore beats select."""
+    best_select = max((_specificity(c) for c in (*select, *extend_select) if _matches(c, rule_id)), default=None)
+    best_ignore = max((_specificity(c) for c in ignore if _matches(c, rule_id)), default=None)
+    if best_select is None:
+        return False
+    return best_ignore is None or best_select > best_ignore
+
+
+def check_codes(codes, known: set[str], where: str) -> None:
+    """Every code must be ALL, a known family or a known rule id."""
+    families = {k[:2] for k in known}
+    for code in codes:
+        if not _CODE.match(code):
+            raise SettingsError("", where, f"{code!r} is not a rule id or prefix (like MP, CK001 or ALL)")
+        if code == "ALL":
+            continue
+        if not any(k.startswith(code) for k in known) and code not in families:
+            raise SettingsError("", where, f"unknown rule id or prefix {code!r}")
+
+
+def activate(rules: list[Rule], settings: Settings) -> list[ActiveRule]:
+    """Select rules and apply per-rule severity and option overrides (validated)."""
+    known = {r.id for r in rules}
+    for name, codes in (("select", settings.select), ("ignore", settings.ignore), ("extend-select", settings.extend_select)):
+        check_codes(codes, known, name)
+    for glob, codes in settings.per_file_ignores.items():
+        check_codes(codes, known, f"per-file-ignores.{glob}")
+    by_id = {r.id: r for r in rules}
+    for rule_id, table in settings.rules.items():
+        if rule_id not in by_id:
+            raise SettingsError(settings.source, f"tool.mlgreenlint.rules.{rule_id}", "unknown rule id")
+        rule = by_id[rule_id]
+        for key, value in table.items():
+            if key == "severity":
+                continue
+            if key not in rule.options:
+                allowed = ", ".join(sorted(rule.options)) or "none"
+                raise SettingsError(settings.source, f"tool.mlgreenlint.rules.{rule_id}.{key}", f"unknown option (options of {rule_id}: {allowed})")
+            problem = option_type_problem(rule.options[key]["type"], value)
+            if problem:
+                raise SettingsError(settings.source, f"tool.mlgreenlint.rules.{rule_id}.{key}", problem)
+    active = []
+    for rule in rules:
+        if not is_selected(rule.id, settings.select, settings.ignore, settings.extend_select):
+            continue
+        overrides = settings.rules.get(rule.id, {})
+        options = rule.option_defaults()
+        options.update({k: v for k, v in overrides.items() if k != "severity"})
+        severity = Severity.parse(overrides["severity"]) if "severity" in overrides else rule.severity
+        active.append(ActiveRule(rule, severity, options))
+    return active
+
+
+def ignored_for_path(path: str, per_file_ignores: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
+    """Codes that per-file-ignores switch off for a relative path."""
+    codes: list[str] = []
+    for glob, ignored in per_file_ignores.items():
+        if path_matches(path, glob):
+            codes.extend(ignored)
+    return tuple(codes)
+
+
+def path_matches(path: str, glob: str) -> bool:
+    """Match a relative `/` path against a glob: anywhere when the glob has no `/`, like gitignore."""
+    glob = glob.rstrip("/")
+    if fnmatchcase(path, glob) or fnmatchcase(path, glob + "/*"):
+        return True
+    if "/" not in glob:
+        return any(fnmatchcase(part, glob) for part in path.split("/"))
+    return fnmatchcase(path, "*/" + glob) or fnmatchcase(path, "*/" + glob + "/*")

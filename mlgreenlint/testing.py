@@ -1,0 +1,80 @@
+"""Run a rule's own examples through the real engine: shared by the test suite and `test-rules`.
+
+An invalid example must produce at least one finding of the rule; when its code carries
+`# expect: <ID>` comments, the flagged lines must be exactly those lines. A valid
+example must produce none.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from mlgreenlint.engine import Job, lint_text
+from mlgreenlint.model import Rule
+from mlgreenlint.selection import ActiveRule
+
+_EXPECT = re.compile(r"#\s*expect:\s*([A-Z]{2}[0-9]{3}(?:\s*,\s*[A-Z]{2}[0-9]{3})*)")
+
+
+@dataclass(frozen=True)
+class Case:
+    rule: Rule
+    kind: str  # "invalid" | "valid"
+    index: int  # -1 for the docs example
+    example: dict
+
+    @property
+    def name(self) -> str:
+        label = "docs" if self.index < 0 else str(self.index)
+        return f"{self.rule.id}-{self.kind}-{label}"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    case: Case
+    ok: bool
+    detail: str
+
+
+def cases(rule: Rule) -> list[Case]:
+    """The docs pair and every declared example; tool notices (GL) have none to run."""
+    if rule.match.get("tool"):
+        return []
+    path = rule.docs.get("example-path")
+    doc_case = {"code": rule.docs["bad"]} | ({"path": path} if path else {})
+    good_case = {"code": rule.docs["good"]} | ({"path": path} if path else {})
+    out = [Case(rule, "invalid", -1, doc_case), Case(rule, "valid", -1, good_case)]
+    for kind in ("invalid", "valid"):
+        for i, example in enumerate(rule.examples.get(kind, [])):
+            if path and "path" not in example:
+                example = example | {"path": path}
+            out.append(Case(rule, kind, i, example))
+    return out
+
+
+def run_case(case: Case) -> Outcome:
+    rule, example = case.rule, case.example
+    options = rule.option_defaults() | example.get("options", {})
+    job = Job(rules=[ActiveRule(rule, rule.severity, options)], known_ids={rule.id})
+    path = example.get("path", "example.py")
+    result = lint_text(path, example["code"], job)
+    lines = sorted(f.span.line for f in result.findings if f.rule == rule.id)
+    if case.kind == "valid":
+        if lines:
+            return Outcome(case, False, f"expected no {rule.id} finding, got lines {lines}: "
+                           + "; ".join(f.message for f in result.findings))
+        return Outcome(case, True, "")
+    expected = sorted(
+        n for n, text in enumerate(example["code"].splitlines(), start=1)
+        for m in _EXPECT.finditer(text) if rule.id in m.group(1)
+    )
+    if not lines:
+        return Outcome(case, False, f"expected a {rule.id} finding, got none")
+    if expected and sorted(set(lines)) != expected:
+        return Outcome(case, False, f"expected {rule.id} on lines {expected}, got {lines}")
+    return Outcome(case, True, "")
+
+
+def run_rule_examples(rule: Rule) -> list[Outcome]:
+    return [run_case(c) for c in cases(rule)]

@@ -1,0 +1,273 @@
+"""Constant folding, one level deep: what a Python expression evaluates to, when the file says.
+
+Literals resolve through module constants, function-local assignments, dict literals,
+`dict(...)` calls and `**` unpacking. Parameters, attributes of runtime objects
+(`args.x`), `os.environ` and anything computed stay UNKNOWN, and an unknown value never
+produces a finding.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from mlgreenlint import pyfacts
+from mlgreenlint.pyfacts import AssignBinding, ImportBinding, Scope
+
+
+class _Unknown:
+    _instance = None
+
+    def __new__(cls):
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+    def __bool__(self) -> bool:
+        raise TypeError("UNKNOWN has no truth value")
+
+
+UNKNOWN = _Unknown()
+
+
+class Symbol(str):
+    """A qualified name used as a value, such as `torch.bfloat16`."""
+
+
+class Template(str):
+    """An f-string; the text keeps `{}` where a value is formatted in."""
+
+
+@dataclass(eq=False)
+class Arg:
+    """One argument of a call: its expression and, on demand, its value."""
+
+    node: object
+    scope: Scope | None = None
+    _value: object = field(default=UNKNOWN, repr=False)
+    _done: bool = field(default=False, repr=False)
+
+    @classmethod
+    def known(cls, node, value) -> Arg:
+        return cls(node, None, value, True)
+
+    @property
+    def value(self):
+        if not self._done:
+            self._value = evaluate(self.node, self.scope)
+            self._done = True
+        return self._value
+
+
+@dataclass(eq=False)
+class CallSite:
+    """A call (or a config node that stands for one) as the matcher sees it."""
+
+    names: tuple[str, ...]
+    method: str | None
+    keywords: dict[str, Arg]
+    positional: list[Arg]
+    open_kwargs: bool
+    open_args: bool
+    node: object
+    record: pyfacts.CallRecord | None = None
+
+    @property
+    def name(self) -> str:
+        return self.names[0] if self.names else (self.method or "")
+
+    def argument(self, keyword: str, position: int | None = None) -> Arg | None:
+        if keyword in self.keywords:
+            return self.keywords[keyword]
+        if position is not None and position < len(self.positional):
+            return self.positional[position]
+        return None
+
+    def may_hide(self, position: int | None = None) -> bool:
+        """True when an absent argument may still be passed through `*args`/`**kwargs`."""
+        return self.open_kwargs or (position is not None and self.open_args)
+
+
+def call_site(record: pyfacts.CallRecord, names: tuple[str, ...], method: str | None) -> CallSite:
+    node = record.node
+    keywords: dict[str, Arg] = {}
+    positional: list[Arg] = []
+    open_kwargs = open_args = False
+    for arg in node.args:
+        if arg.star == "**":
+            mapping = evaluate(arg.value, record.scope)
+            if isinstance(mapping, dict):
+                for key, value in mapping.items():
+                    keywords[key] = Arg.known(arg.value, value)
+            else:
+                open_kwargs = True
+        elif arg.star == "*":
+            open_args = True
+        elif arg.keyword is not None:
+            keywords[arg.keyword.value] = Arg(arg, record.scope)
+        else:
+            positional.append(Arg(arg, record.scope))
+    return CallSite(names, method, keywords, positional, open_kwargs, open_args, node, record)
+
+
+_CONSTANTS = {"True": True, "False": False, "None": None}
+_MAX_DEPTH = 12
+
+
+def evaluate(node, scope: Scope | None, depth: int = 0):
+    """The value of an expression, or UNKNOWN."""
+    if isinstance(node, cst.Arg):
+        node = node.value
+    if depth > _MAX_DEPTH or scope is None and not isinstance(node, _LITERALS):
+        return UNKNOWN
+    if isinstance(node, cst.SimpleString):
+        return node.evaluated_value
+    if isinstance(node, cst.ConcatenatedString):
+        left, right = evaluate(node.left, scope, depth + 1), evaluate(node.right, scope, depth + 1)
+        if isinstance(left, str) and isinstance(right, str):
+            cls = Template if isinstance(left, Template) or isinstance(right, Template) else str
+            return cls(left + right)
+        return UNKNOWN
+    if isinstance(node, cst.FormattedString):
+        return Template(
+            "".join(p.value if isinstance(p, cst.FormattedStringText) else "{}" for p in node.parts)
+        )
+    if isinstance(node, (cst.Integer, cst.Float)):
+        return ast.literal_eval(node.value)
+    if isinstance(node, cst.Imaginary):
+        return UNKNOWN
+    if isinstance(node, cst.UnaryOperation):
+        inner = evaluate(node.expression, scope, depth + 1)
+        if isinstance(node.operator, cst.Minus) and _is_number(inner):
+            return -inner
+        if isinstance(node.operator, cst.Plus) and _is_number(inner):
+            return inner
+        if isinstance(node.operator, cst.Not) and inner is not UNKNOWN and _is_plain(inner):
+            return not inner
+        return UNKNOWN
+    if isinstance(node, cst.Name):
+        if node.value in _CONSTANTS and scope.lookup(node.value) is None:
+            return _CONSTANTS[node.value]
+        return _from_name(node, scope, depth)
+    if isinstance(node, cst.Attribute):
+        resolved = pyfacts.resolve(node, scope)
+        if resolved is not None and not resolved.instance and resolved.local is None:
+            return Symbol(resolved.qualname)
+        return UNKNOWN
+    if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+        items = []
+        for element in node.elements:
+            if isinstance(element, cst.StarredElement):
+                inner = evaluate(element.value, scope, depth + 1)
+                if not isinstance(inner, (list, tuple)):
+                    return UNKNOWN
+                items.extend(inner)
+            else:
+                items.append(evaluate(element.value, scope, depth + 1))
+        return tuple(items) if isinstance(node, cst.Tuple) else items
+    if isinstance(node, cst.Dict):
+        return _dict_literal(node, scope, depth)
+    if isinstance(node, cst.Call):
+        return _call_value(node, scope, depth)
+    return UNKNOWN
+
+
+_LITERALS = (cst.SimpleString, cst.Integer, cst.Float, cst.ConcatenatedString)
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _is_plain(value) -> bool:
+    return isinstance(value, (bool, int, float, str, type(None)))
+
+
+def _from_name(node: cst.Name, scope: Scope, depth: int):
+    found = scope.lookup(node.value)
+    if found is None:
+        return UNKNOWN
+    _, bindings = found
+    if len(bindings) != 1:
+        # Reassigned names are unknown unless every assignment agrees.
+        values = [_binding_value(b, node, depth) for b in bindings]
+        if any(v is UNKNOWN for v in values):
+            return UNKNOWN
+        first = values[0]
+        return first if all(_same(first, v) for v in values[1:]) else UNKNOWN
+    return _binding_value(bindings[0], node, depth)
+
+
+def _same(a, b) -> bool:
+    try:
+        return type(a) is type(b) and a == b
+    except Exception:
+        return False
+
+
+def _binding_value(binding, node: cst.Name, depth: int):
+    if isinstance(binding, AssignBinding) and not binding.unpacked:
+        return evaluate(binding.value, binding.scope, depth + 1)
+    if isinstance(binding, ImportBinding):
+        return Symbol(pyfacts.canonical(binding.qualname))
+    return UNKNOWN
+
+
+def _dict_literal(node: cst.Dict, scope: Scope, depth: int):
+    result = {}
+    for element in node.elements:
+        if isinstance(element, cst.StarredDictElement):
+            inner = evaluate(element.value, scope, depth + 1)
+            if not isinstance(inner, dict):
+                return UNKNOWN
+            result.update(inner)
+            continue
+        key = evaluate(element.key, scope, depth + 1)
+        if not isinstance(key, str):
+            return UNKNOWN
+        result[key] = evaluate(element.value, scope, depth + 1)
+    return result
+
+
+@dataclass(eq=False)
+class CallValue:
+    """The value of a call expression: which callable, with which arguments."""
+
+    site: CallSite
+
+    @property
+    def name(self) -> str:
+        return self.site.name
+
+
+def _call_value(node: cst.Call, scope: Scope, depth: int):
+    resolved = pyfacts.resolve(node.func, scope)
+    if isinstance(node.func, cst.Name) and node.func.value == "dict" and scope.lookup("dict") is None:
+        return _dict_call(node, scope, depth)
+    if resolved is None:
+        return UNKNOWN
+    names = (resolved.qualname,)
+    if isinstance(resolved.local, pyfacts.ClassBinding):
+        names = names + tuple(pyfacts.class_bases(resolved.local))
+    record = pyfacts.CallRecord(node, scope, None)
+    return CallValue(call_site(record, names, None))
+
+
+def _dict_call(node: cst.Call, scope: Scope, depth: int):
+    result: dict = {}
+    for arg in node.args:
+        if arg.star == "**" or (arg.keyword is None and not arg.star):
+            inner = evaluate(arg.value, scope, depth + 1)
+            if not isinstance(inner, dict):
+                return UNKNOWN
+            result.update(inner)
+        elif arg.keyword is not None:
+            result[arg.keyword.value] = evaluate(arg.value, scope, depth + 1)
+        else:
+            return UNKNOWN
+    return result
