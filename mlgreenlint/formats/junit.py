@@ -1,0 +1,46 @@
+"""JUnit XML: one test suite, one failing test case per finding (as ruff and flake8-junit do)."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+from mlgreenlint.model import Finding, Rule
+
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _clean(text: str) -> str:
+    return _NOT_XML.sub("\ufffd", text)
+
+
+def _testcase(suite: ET.Element, finding: Finding) -> None:
+    span = finding.span
+    where = f"{finding.path}:{span.line}:{span.column}"
+    case = ET.SubElement(
+        suite,
+        "testcase",
+        classname=_clean(finding.path),
+        name=_clean(f"{finding.rule} at {where}"),
+        file=_clean(finding.path),
+        line=str(span.line),
+        time="0",
+    )
+    failure = ET.SubElement(case, "failure", message=_clean(finding.message), type=finding.rule)
+    failure.text = _clean(f"{where}: {finding.rule} [{finding.severity.label}] {finding.message}")
+
+
+def render(findings: list[Finding], rules: list[Rule], *, tool_version: str) -> str:
+    """A report that CI systems show as failed tests; a clean run is one passing test case."""
+    ordered = sorted(findings, key=Finding.sort_key)
+    tests = str(max(1, len(ordered)))
+    counts = {"tests": tests, "failures": str(len(ordered)), "errors": "0", "skipped": "0", "time": "0"}
+    root = ET.Element("testsuites", name="mlgreenlint", **counts)
+    suite = ET.SubElement(root, "testsuite", name="mlgreenlint", **counts)
+    ET.SubElement(ET.SubElement(suite, "properties"), "property", name="version", value=_clean(tool_version))
+    for finding in ordered:
+        _testcase(suite, finding)
+    if not ordered:
+        ET.SubElement(suite, "testcase", classname="mlgreenlint", name="no findings", time="0")
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

@@ -1,0 +1,75 @@
+"""A Markdown summary for a pull request comment or `$GITHUB_STEP_SUMMARY`."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from itertools import groupby
+
+from mlgreenlint.model import Finding, Rule, Severity
+
+SEVERITIES = (Severity.ERROR, Severity.WARNING, Severity.INFO)
+_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&#])")
+
+
+def escape(text: str) -> str:
+    """Make `text` render literally, inside a table cell or a heading."""
+    return _SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def _counts(findings: list[Finding]) -> list[str]:
+    counts = Counter((f.family, f.severity) for f in findings)
+    families = sorted({f.family for f in findings})
+    lines = [
+        "| Family | " + " | ".join(s.label.capitalize() for s in SEVERITIES) + " | Total |",
+        "|---|" + "---:|" * (len(SEVERITIES) + 1),
+    ]
+    for family in families:
+        row = [counts[family, s] for s in SEVERITIES]
+        lines.append(f"| {escape(family)} | " + " | ".join(map(str, row)) + f" | {sum(row)} |")
+    totals = [sum(counts[f, s] for f in families) for s in SEVERITIES]
+    lines.append("| **Total** | " + " | ".join(f"**{n}**" for n in totals) + f" | **{sum(totals)}** |")
+    return lines
+
+
+def _rule_link(rule_id: str, rules: dict[str, Rule]) -> str:
+    rule = rules.get(rule_id)
+    if rule is None:
+        return escape(rule_id)
+    return f"[{escape(rule_id)}]({rule.help_uri} \"{escape(rule.name)}\")"
+
+
+def _file_section(path: str, findings: list[Finding], rules: dict[str, Rule]) -> list[str]:
+    lines = [f"### {escape(path)}", "", "| Line | Severity | Rule | Message |", "|---:|---|---|---|"]
+    for f in findings:
+        fixable = " (fixable)" if f.fix is not None else ""
+        lines.append(
+            f"| {f.span.line}:{f.span.column} | {f.severity.label} | {_rule_link(f.rule, rules)} "
+            f"| {escape(f.message)}{fixable} |"
+        )
+    return lines + [""]
+
+
+def render(findings: list[Finding], rules: list[Rule], *, tool_version: str) -> str:
+    """Counts per family and severity, then the findings grouped by file with rule links."""
+    ordered = sorted(findings, key=Finding.sort_key)
+    lines = ["## mlgreenlint", ""]
+    if not ordered:
+        return "\n".join(lines + ["No findings.", "", f"<sub>mlgreenlint {escape(tool_version)}</sub>", ""])
+    files = len({f.path for f in ordered})
+    fixable = sum(f.fix is not None for f in ordered)
+    lines += [
+        f"Found **{_plural(len(ordered), 'finding')}** in **{_plural(files, 'file')}** ({fixable} fixable).",
+        "",
+        *_counts(ordered),
+        "",
+    ]
+    by_id = {rule.id: rule for rule in rules}
+    for path, group in groupby(ordered, key=lambda f: f.path):
+        lines += _file_section(path, list(group), by_id)
+    lines += [f"<sub>mlgreenlint {escape(tool_version)}</sub>", ""]
+    return "\n".join(lines)
