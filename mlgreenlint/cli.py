@@ -57,8 +57,11 @@ def check(paths, select, ignore, extend_select, fmt, output, fail_on, exit_zero,
 
     try:
         base = settings_mod.load(config, isolated=isolated)
+        # A --select on the command line starts a fresh selection, as in ruff: the
+        # configuration's ignore list no longer applies unless --ignore repeats it.
+        cli_ignore = _codes(ignore) or (() if select else None)
         settings = base.with_overrides(
-            select=_codes(select), ignore=_codes(ignore), extend_select=_codes(extend_select),
+            select=_codes(select), ignore=cli_ignore, extend_select=_codes(extend_select),
             fail_on=Severity.parse(fail_on) if fail_on else None,
         )
         if show_settings:

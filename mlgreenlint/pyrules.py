@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from mlgreenlint.matcher import ABSENT, Evaluator, FixSpec, Hit, format_message, site_matches_target
 from mlgreenlint.model import Rule
 from mlgreenlint.pycontext import FileContext, innermost_loop
+from mlgreenlint.values import Symbol
 
 
 def run_patterns(rule: Rule, ctx: FileContext, options: dict) -> Iterator[Hit]:
@@ -50,7 +51,7 @@ def _context_holds(pattern: dict, site, ctx: FileContext) -> bool:
 
 def _hit(rule: Rule, pattern: dict, site, evaluator: Evaluator, options: dict) -> Hit:
     values = dict(options)
-    values["call"] = _short(site.name)
+    values["call"] = Symbol(site.name.rsplit(".", 1)[-1])
     node = site.node
     report = pattern.get("report")
     fix = None
@@ -65,7 +66,3 @@ def _hit(rule: Rule, pattern: dict, site, evaluator: Evaluator, options: dict) -
             fix = FixSpec(getattr(arg.node, "value", arg.node), spec["value"], spec["title"], spec.get("safe", False))
     message = format_message(pattern.get("message", rule.message), values)
     return Hit(node, message, fix)
-
-
-def _short(name: str) -> str:
-    return ".".join(name.split(".")[-2:]) if name else name
