@@ -129,7 +129,7 @@ class Evaluator:
 
     def lookup(self, pred: dict, site: CallSite | None):
         """The value a predicate tests: a value, ABSENT, or UNKNOWN."""
-        parts = pred.get("keyword", "").split(".")
+        parts = (pred.get("keyword") or pred.get("path") or "").split(".")
         arg = site.argument(parts[0], pred.get("position")) if site else None
         if arg is None:
             if site is None or site.may_hide(pred.get("position")):
