@@ -27,14 +27,18 @@ class ConfigFile:
         self.training = True
 
 
-def site_of(node: Node, names: tuple[str, ...] = ()) -> CallSite:
-    """A mapping node seen as a call: its keys are keyword arguments."""
+def site_of(node: Node, names: tuple[str, ...] = (), *, overridable: bool = False) -> CallSite:
+    """A mapping node seen as a call: its keys are keyword arguments.
+
+    `overridable` marks nodes whose absent keys may be supplied at launch (Hydra and
+    torchtune overrides), so an absent key is unknown rather than its default.
+    """
     keywords = {}
     if node.kind == "map":
         for key, child in node.value.items():
             if isinstance(key, str) and not key.startswith("_"):
                 keywords[key] = Arg.known(child, child.plain())
-    return CallSite(names, None, keywords, [], False, False, node)
+    return CallSite(names, None, keywords, [], overridable, False, node)
 
 
 def run(rules: list[ActiveRule], cfg: ConfigFile) -> Iterator[tuple[ActiveRule, Hit]]:
@@ -58,7 +62,7 @@ def run(rules: list[ActiveRule], cfg: ConfigFile) -> Iterator[tuple[ActiveRule, 
         for name, node in targets:
             for pattern in calls:
                 if names_match((name,), tuple(pattern["call"])):
-                    site = site_of(_init_args(node), (name,))
+                    site = site_of(_init_args(node), (name,), overridable=True)
                     hit = _evaluate(pattern, site, evaluator, options, rule.message)
                     if hit is not None:
                         yield active, hit
@@ -91,7 +95,14 @@ def _evaluate(pattern: dict, site: CallSite, evaluator: Evaluator, options: dict
         if found is not None:
             anchor = found
     message = format_message(pattern.get("message", default_message), values)
-    return Hit(anchor.anchor_span(), message)
+    return Hit(_anchor(anchor), message)
+
+
+def _anchor(node: Node):
+    """A key's position; a document root has none, so its first key stands for it."""
+    if node.key_span is None and node.kind == "map" and node.value:
+        return next(iter(node.value.values())).anchor_span()
+    return node.anchor_span()
 
 
 def descend(node: Node, path: str) -> Node | None:
