@@ -94,7 +94,7 @@ def _evaluate(pattern: dict, site: CallSite, evaluator: Evaluator, options: dict
         found = descend(node, report)
         if found is not None:
             anchor = found
-    message = format_message(pattern.get("message", default_message), values)
+    message = format_message(pattern.get("message", default_message), values, evaluator.file.versions)
     return Hit(_anchor(anchor), message)
 
 

@@ -36,8 +36,12 @@ class _Format(dict):
         return "{" + key + "}"
 
 
-def format_message(template: str, values: dict) -> str:
-    return template.format_map(_Format({k: show(v) for k, v in values.items()}))
+def format_message(template: str, values: dict, versions=None) -> str:
+    """Fill `{placeholders}`; `{pin:trl}` names the repository's pin of a package (see Versions)."""
+    shown = _Format({k: show(v) for k, v in values.items()})
+    if versions is not None:
+        shown["pin"] = versions
+    return template.format_map(shown)
 
 
 def show(value) -> str:

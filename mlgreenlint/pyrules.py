@@ -64,5 +64,5 @@ def _hit(rule: Rule, pattern: dict, site, evaluator: Evaluator, options: dict) -
         spec = pattern.get("fix")
         if spec and arg is not None and values["value"] is not ABSENT:
             fix = FixSpec(getattr(arg.node, "value", arg.node), spec["value"], spec["title"], spec.get("safe", False))
-    message = format_message(pattern.get("message", rule.message), values)
+    message = format_message(pattern.get("message", rule.message), values, evaluator.file.versions)
     return Hit(node, message, fix)

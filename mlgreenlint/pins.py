@@ -1,0 +1,292 @@
+"""Read the framework versions a repository pins from its manifests.
+
+Sources, most authoritative first: lock files (`uv.lock`, `poetry.lock`, `Pipfile.lock`:
+exact resolved versions), `constraints*.txt`, `requirements*.txt` (and `requirements/*.txt`),
+`pyproject.toml` (PEP 621, Poetry, dependency groups), `setup.cfg` and conda
+`environment.yml`. An exact pin anywhere beats a range; among equals the first source wins.
+`==x` is exact; `>=`, `~=`, `^`, `~` and `<` give bounds, and a range is assumed to install
+its newest allowed release. A file that cannot be read or parsed is skipped with a note:
+reading pins never fails a run.
+"""
+
+from __future__ import annotations
+
+import configparser
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from mlgreenlint.tomlcompat import tomllib
+from mlgreenlint.versions import Pin, Versions, normalise, parse_version
+
+_REQUIREMENT = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*(\(?[^;#]*)")
+_SPECIFIER = re.compile(r"(===|==|~=|>=|<=|!=|>|<)\s*([0-9A-Za-z.*+!-]+)")
+_MAX_BYTES = 4 * 1024 * 1024
+#: conda package names that differ from their PyPI names.
+_CONDA_NAMES = {"pytorch": "torch", "pytorch-lightning": "pytorch-lightning", "tensorflow-gpu": "tensorflow"}
+
+
+def read_pins(root: Path) -> Versions:
+    """Pins of the repository rooted at `root`; never raises."""
+    versions = Versions()
+    found: list[Pin] = []
+    for path, reader in _manifests(root):
+        rel = path.relative_to(root).as_posix()
+        try:
+            if path.stat().st_size > _MAX_BYTES:
+                versions.notes.append(f"{rel}: larger than {_MAX_BYTES} bytes, pins not read")
+                continue
+            text = path.read_text(encoding="utf-8", errors="replace")
+            pins = list(reader(text, rel, path))
+        except Exception as exc:  # a broken manifest must never break linting
+            versions.notes.append(f"{rel}: cannot read pins ({type(exc).__name__}: {_short(exc)}); ignored")
+            continue
+        versions.sources.append(rel)
+        found.extend(pins)
+    for pin in found:  # exact pins first, then ranges; each in source order
+        if pin.exact:
+            versions.pins.setdefault(normalise(pin.package), pin)
+    for pin in found:
+        if not pin.exact:
+            versions.pins.setdefault(normalise(pin.package), pin)
+    return versions
+
+
+def _short(exc: Exception) -> str:
+    return " ".join(str(exc).split())[:120]
+
+
+def _manifests(root: Path) -> Iterator[tuple[Path, object]]:
+    def files(*patterns: str) -> list[Path]:
+        out: list[Path] = []
+        for pattern in patterns:
+            out.extend(p for p in sorted(root.glob(pattern)) if p.is_file() and p not in out)
+        return out
+
+    for path in files("uv.lock", "poetry.lock"):
+        yield path, _toml_lock
+    for path in files("Pipfile.lock"):
+        yield path, _pipfile_lock
+    reqs = files("constraints*.txt", "requirements/constraints*.txt", "requirements.txt",
+                 "requirements*.txt", "requirements/*.txt", "requirements/*.in", "requirements*.in")
+    for path in reqs:
+        yield path, _requirements
+    for path in files("pyproject.toml"):
+        yield path, _pyproject
+    for path in files("setup.cfg"):
+        yield path, _setup_cfg
+    for path in files("environment.yml", "environment.yaml", "conda.yml", "conda.yaml"):
+        yield path, _environment
+
+
+# requirement strings ---------------------------------------------------------------
+
+def parse_requirement(line: str, source: str, name: str | None = None) -> Pin | None:
+    """`trl[peft]>=0.17,<0.19 ; python_version>'3.9'` -> Pin; None when it pins nothing."""
+    m = _REQUIREMENT.match(line)
+    if m is None:
+        return None
+    package = name or m.group(1)
+    return _from_specifiers(package, m.group(2), source)
+
+
+def _from_specifiers(package: str, specs: str, source: str) -> Pin | None:
+    lower: tuple[int, ...] | None = None
+    lower_text = ""
+    upper: str | None = None
+    for op, version in _SPECIFIER.findall(specs):
+        if op in ("==", "===") and "*" not in version:
+            return Pin(package, version, source)
+        version = version.rstrip(".*")
+        if not parse_version(version):
+            continue
+        if op in ("==", "==="):  # `==1.2.*`
+            op, upper = ">=", _next(version, len(parse_version(version)))
+        if op in (">=", ">", "~="):
+            if lower is None or parse_version(version) > lower:
+                lower, lower_text = parse_version(version), version
+            if op == "~=":
+                parts = len(parse_version(version))
+                upper = _min_upper(upper, _next(version, max(parts - 1, 1)))
+        elif op in ("<", "<="):
+            upper = _min_upper(upper, version if op == "<" else _next(version, len(parse_version(version))))
+    if lower is None and upper is None:
+        return None
+    return Pin(package, lower_text, source, exact=False, upper=upper)
+
+
+def _next(version: str, keep: int) -> str:
+    """The release after every `version` sharing its first `keep` components: (0.18.2, 2) -> 0.19."""
+    parts = list(parse_version(version))[:keep] or [0]
+    parts[-1] += 1
+    return ".".join(map(str, parts))
+
+
+def _min_upper(current: str | None, new: str) -> str:
+    if current is None or parse_version(new) < parse_version(current):
+        return new
+    return current
+
+
+def _poetry_constraint(package: str, spec: str, source: str) -> Pin | None:
+    """Poetry: `^0.18.2` -> >=0.18.2,<0.19; `~0.18.2` -> <0.19; a bare `0.18.2` is exact."""
+    spec = spec.strip()
+    if spec.startswith("^"):
+        version = spec[1:].strip()
+        parts = parse_version(version)
+        if not parts:
+            return None
+        first = next((i for i, p in enumerate(parts) if p != 0), len(parts) - 1)
+        return Pin(package, version, source, exact=False, upper=_next(version, first + 1))
+    if spec.startswith("~") and not spec.startswith("~="):
+        version = spec[1:].strip()
+        parts = parse_version(version)
+        if not parts:
+            return None
+        return Pin(package, version, source, exact=False, upper=_next(version, min(len(parts), 2)))
+    if re.fullmatch(r"[0-9][0-9A-Za-z.+!-]*", spec):
+        return Pin(package, spec, source)
+    return _from_specifiers(package, spec, source)
+
+
+def _line_of(text: str, package: str) -> int:
+    """1-based line where a package is named (for `file:line` sources); 1 when not found."""
+    pattern = re.compile(r"(^|[\s\"'\[{,])" + re.escape(package).replace(r"\-", "[-_.]") + r"(?![A-Za-z0-9._-])", re.I)
+    for n, line in enumerate(text.splitlines(), start=1):
+        if pattern.search(line):
+            return n
+    return 1
+
+
+# readers ----------------------------------------------------------------------------
+
+def _requirements(text: str, rel: str, path: Path, depth: int = 0) -> Iterator[Pin]:
+    for n, raw in enumerate(text.splitlines(), start=1):
+        line = raw.split(" #", 1)[0].strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith(("-r", "-c", "--requirement", "--constraint")) and depth < 3:
+            target = line.split(None, 1)[-1] if " " in line else line[2:]
+            included = (path.parent / target.strip()).resolve()
+            if included.is_file() and included != path.resolve():
+                yield from _requirements(included.read_text(encoding="utf-8", errors="replace"),
+                                         _rel_to(included, path, rel), included, depth + 1)
+            continue
+        if line.startswith("-") or "://" in line or line.startswith((".", "/")):
+            continue
+        pin = parse_requirement(line, f"{rel}:{n}")
+        if pin is not None:
+            yield pin
+
+
+def _rel_to(included: Path, base: Path, base_rel: str) -> str:
+    folder = base_rel.rsplit("/", 1)[0] + "/" if "/" in base_rel else ""
+    try:
+        return folder + included.relative_to(base.parent.resolve()).as_posix()
+    except ValueError:
+        return included.name
+
+
+def _toml_lock(text: str, rel: str, path: Path) -> Iterator[Pin]:
+    data = tomllib.loads(text)
+    lines = text.splitlines()
+    index = {}
+    for n, line in enumerate(lines, start=1):
+        m = re.match(r'\s*name\s*=\s*"([^"]+)"', line)
+        if m:
+            index.setdefault(normalise(m.group(1)), n)
+    for package in data.get("package", []):
+        name, version = package.get("name"), package.get("version")
+        if isinstance(name, str) and isinstance(version, str):
+            yield Pin(name, version, f"{rel}:{index.get(normalise(name), 1)}")
+
+
+def _pipfile_lock(text: str, rel: str, path: Path) -> Iterator[Pin]:
+    data = json.loads(text)
+    for section in ("default", "develop"):
+        for name, spec in (data.get(section) or {}).items():
+            version = spec.get("version", "") if isinstance(spec, dict) else ""
+            pin = _from_specifiers(name, version, f"{rel}:{_line_of(text, name)}") if version else None
+            if pin is not None:
+                yield pin
+
+
+def _pyproject(text: str, rel: str, path: Path) -> Iterator[Pin]:
+    data = tomllib.loads(text)
+    project = data.get("project") or {}
+    strings = list(project.get("dependencies") or [])
+    for extra in (project.get("optional-dependencies") or {}).values():
+        strings.extend(extra or [])
+    for group in (data.get("dependency-groups") or {}).values():
+        strings.extend(g for g in group or [] if isinstance(g, str))
+    for spec in strings:
+        if isinstance(spec, str):
+            m = _REQUIREMENT.match(spec)
+            if m:
+                pin = parse_requirement(spec, f"{rel}:{_line_of(text, m.group(1))}")
+                if pin is not None:
+                    yield pin
+    poetry = (data.get("tool") or {}).get("poetry") or {}
+    tables = [poetry.get("dependencies") or {}, poetry.get("dev-dependencies") or {}]
+    tables += [(g or {}).get("dependencies") or {} for g in (poetry.get("group") or {}).values()]
+    for table in tables:
+        for name, spec in table.items():
+            if isinstance(spec, dict):
+                spec = spec.get("version", "")
+            if isinstance(spec, str) and name.lower() != "python":
+                pin = _poetry_constraint(name, spec, f"{rel}:{_line_of(text, name)}")
+                if pin is not None:
+                    yield pin
+
+
+def _setup_cfg(text: str, rel: str, path: Path) -> Iterator[Pin]:
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read_string(text)
+    values = []
+    if parser.has_option("options", "install_requires"):
+        values.append(parser.get("options", "install_requires"))
+    if parser.has_section("options.extras_require"):
+        values.extend(v for _, v in parser.items("options.extras_require"))
+    for value in values:
+        for line in value.splitlines():
+            m = _REQUIREMENT.match(line)
+            if m:
+                pin = parse_requirement(line.strip(), f"{rel}:{_line_of(text, m.group(1))}")
+                if pin is not None:
+                    yield pin
+
+
+def _environment(text: str, rel: str, path: Path) -> Iterator[Pin]:
+    import yaml
+
+    data = yaml.safe_load(text) or {}
+    for dep in data.get("dependencies") or []:
+        if isinstance(dep, dict):
+            for spec in dep.get("pip") or []:
+                m = _REQUIREMENT.match(str(spec))
+                if m:
+                    pin = parse_requirement(str(spec), f"{rel}:{_line_of(text, m.group(1))}")
+                    if pin is not None:
+                        yield pin
+        elif isinstance(dep, str):
+            pin = _conda(dep, rel, text)
+            if pin is not None:
+                yield pin
+
+
+def _conda(dep: str, rel: str, text: str) -> Pin | None:
+    """conda specs: `pytorch=2.1.0` (`=2.1` means 2.1.*), `conda-forge::trl==0.18.2`, `trl>=0.17`."""
+    spec = dep.split("::")[-1].strip()
+    m = re.match(r"([A-Za-z0-9][A-Za-z0-9._-]*)\s*(.*)", spec)
+    if m is None:
+        return None
+    name, rest = m.group(1), m.group(2).strip()
+    package = _CONDA_NAMES.get(name.lower(), name)
+    source = f"{rel}:{_line_of(text, name)}"
+    if re.fullmatch(r"=[0-9][0-9A-Za-z.]*", rest):
+        version = rest[1:]
+        return Pin(package, version, source) if len(parse_version(version)) >= 3 else \
+            Pin(package, version, source, exact=False, upper=_next(version, len(parse_version(version))))
+    rest = rest.split()[0] if rest else ""
+    return _from_specifiers(package, rest, source) if rest else None
