@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mlgreenlint import rulebook
+from mlgreenlint.pins import read_pins
+from mlgreenlint.repo import DirectoryStore, RepoIndex, find_root
 from mlgreenlint.discovery import Target, iter_targets
 from mlgreenlint.engine import GL_UNREADABLE, Job, lint_bytes
 from mlgreenlint.model import FileResult, Finding, Rule, Span
@@ -42,11 +44,28 @@ def make_job(settings: Settings, rules: list[Rule]) -> Job:
     return Job(rules=active, known_ids={r.id for r in rules}, per_file_ignores=settings.per_file_ignores)
 
 
-def lint_paths(paths: list[Path], settings: Settings, *, cwd: Path | None = None) -> Run:
+def repository_root(paths: list[Path], settings: Settings, cwd: Path) -> Path:
+    """The repository the paths belong to: nearest `.git` / `pyproject.toml` folder, or the settings root."""
+    first = paths[0] if paths else Path(".")
+    start = first if first.is_absolute() else cwd / first
+    settings_root = settings.root if settings.source != "defaults" else None
+    return find_root(start if start.exists() else cwd, settings_root)
+
+
+def prepare(job: Job, settings: Settings, root: Path, cwd: Path, notes: list[str]) -> None:
+    """Fill the repository-wide parts of a job: pinned versions and the repository pass."""
+    job.versions = read_pins(root)
+    notes.extend(job.versions.notes)
+    store = DirectoryStore(settings.cache_dir / "repo-summaries") if settings.cache_dir else None
+    job.repo = RepoIndex.build(root, cwd, excludes=settings.exclude + settings.extend_exclude, store=store)
+
+
+def lint_paths(paths: list[Path], settings: Settings, *, cwd: Path | None = None, job: Job | None = None) -> Run:
     cwd = (cwd or Path.cwd()).resolve()
-    rules = load_rules(settings)
-    job = make_job(settings, rules)
+    if job is None:
+        job = make_job(settings, load_rules(settings))
     run = Run(rules=job.rules)
+    prepare(job, settings, repository_root(paths, settings, cwd), cwd, run.notes)
     targets = iter_targets(paths, excludes=settings.exclude + settings.extend_exclude, cwd=cwd, notes=run.notes)
     run.files = len(targets)
     for target in targets:

@@ -31,6 +31,8 @@ class Job:
     known_ids: set[str]
     per_file_ignores: dict[str, tuple[str, ...]] = field(default_factory=dict)
     versions: Versions = field(default_factory=Versions)
+    #: The repository pass (repo.RepoIndex): helpers in other files and launch commands.
+    repo: object | None = None
     #: Run rules on every file, ignoring token prefilters (used to prove the prefilter exact).
     prefilter: bool = True
 
@@ -73,6 +75,7 @@ def lint_text(path: str, text: str, job: Job, result: FileResult | None = None) 
         hits, locate = _python(path, text, job, result)
     elif path.endswith(CONFIG_SUFFIXES):
         hits = _config(path, text, job, result)
+        hits += _linked(path, text, job, hits)
     findings = [_finding(active, hit, path, locate, text) for active, hit in hits]
     for line, column, code in directives.unknown:
         findings.append(_gl(job, GL_DIRECTIVE, path, Span(line, column, line, column + len(code)),
@@ -103,17 +106,27 @@ def _python(path: str, text: str, job: Job, result: FileResult):
     except RecursionError:
         _tool_finding(result, job, GL_PARSE, Span.point(1), "cannot parse: nesting too deep")
         return [], None
-    facts = pyfacts.collect(module, module_name(path))
-    ctx = FileContext(path, text, facts, job.versions)
+    repo = job.repo
+    name = (repo.module_name(path) if repo is not None else None) or module_name(path)
+    facts = pyfacts.collect(module, name)
+    ctx = FileContext(path, text, facts, job.versions, repo, repo.rel(path) if repo is not None else None)
     hits = []
     for active in rules:
         hits.extend((active, hit) for hit in run_rule(active, ctx))
+    if repo is not None:
+        # Hand this parse's summary to the repository pass, so callers need no second parse.
+        from mlgreenlint.repo import summarise
+
+        repo.record(path, summarise(ctx))
     return hits, _locator(module)
 
 
 def _config(path: str, text: str, job: Job, result: FileResult) -> list[tuple[ActiveRule, Hit]]:
     """Classify before parsing: pre-commit hands the hook every YAML, JSON and TOML file."""
-    from mlgreenlint import configkind
+    try:
+        from mlgreenlint import configkind
+    except ImportError:  # the config engine lands separately; until then configs are not read
+        return []
 
     rules = [a for a in job.rules if _applies(a, path) and _config_rule(a)]
     by_name = configkind.kinds_by_name(path)
@@ -134,6 +147,33 @@ def _config(path: str, text: str, job: Job, result: FileResult) -> list[tuple[Ac
     if not kinds:
         return []
     return list(configrules.run(rules, configrules.ConfigFile(path, text, docs, kinds, job.versions)))
+
+
+def _linked(path: str, text: str, job: Job, hits: list) -> list[tuple[ActiveRule, Hit]]:
+    """Rules whose check judges a config by the scripts launched with it (see checks/launched.py).
+
+    A hit on a line where the same rule already reported from the config rules is dropped.
+    """
+    repo = job.repo
+    if repo is None:
+        return []
+    rel = repo.rel(path)
+    if rel is None or not repo.launches_with(rel):
+        return []
+    from mlgreenlint.checks import LINK_CHECKS
+    from mlgreenlint.checks.launched import LinkedConfig
+
+    rules = [a for a in job.rules if _applies(a, path) and a.rule.match.get("check") in LINK_CHECKS]
+    if not rules:
+        return []
+    cfg = LinkedConfig(path, rel, text, repo, job.versions)
+    taken = {(a.id, h.node.line) for a, h in hits if isinstance(h.node, Span)}
+    out = []
+    for active in rules:
+        for hit in LINK_CHECKS[active.rule.match["check"]](cfg, active.rule, active.options):
+            if (active.id, hit.node.line) not in taken:
+                out.append((active, hit))
+    return out
 
 
 def _config_rule(active: ActiveRule) -> bool:

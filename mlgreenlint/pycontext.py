@@ -28,6 +28,9 @@ class FileContext:
     text: str
     facts: FileFacts
     versions: Versions = field(default_factory=Versions)
+    #: The repository pass (repo.RepoIndex) and this file's repository-relative path, when known.
+    repo: object | None = None
+    rel: str | None = None
 
     @cached_property
     def sites(self) -> list[CallSite]:
@@ -57,7 +60,56 @@ class FileContext:
             resolved = pyfacts.resolve(expr, scope)
             if resolved is not None:
                 names.add(resolved.qualname)
+        # What in-repository helpers the file calls reference counts for the file
+        # (a tracker started in utils/carbon.py counts for the script calling it).
+        for name in list(names):
+            for _, _, summary in self.helpers(name):
+                names.update(summary["refs"])
         return names
+
+    def helpers(self, name: str) -> list[tuple[str, str, dict]]:
+        """In-repository functions reached by calling `name` (in other modules): (path, name, summary)."""
+        if self.repo is None or name.startswith(self.facts.module_name + "."):
+            return []
+        cached = self._helper_cache.get(name)
+        if cached is None:
+            cached = self._helper_cache[name] = self.repo.reach(name, consumer=self.rel)
+        return cached
+
+    @cached_property
+    def _helper_cache(self) -> dict:
+        return {}
+
+    def helper_calls(self, site: CallSite) -> list[tuple[CallSite, str]]:
+        """Calls a repository helper makes every time it runs, seen at the call `site`.
+
+        Each comes with a note naming the helper (`save_ckpt() in utils/io.py`). Calls inside
+        the helper's own loops or under its own frequency guard are not included.
+        """
+        if self.repo is None or not site.names or site.names[0].startswith(self.facts.module_name + "."):
+            return []
+        if id(site) in self._helper_cache:
+            return self._helper_cache[id(site)]
+        out: list[tuple[CallSite, str]] = []
+        self._helper_cache[id(site)] = out
+        seen: set[str] = set()
+        stack = [(site.names[0], 0)]
+        while stack:
+            name, depth = stack.pop()
+            if name in seen or depth > 3:
+                continue
+            seen.add(name)
+            found = self.repo.function(name, consumer=self.rel)
+            if found is None:
+                continue
+            rel, summary = found
+            note = f"{name.rsplit('.', 1)[-1]}() in {rel}"
+            for call in summary["calls"]:
+                proxy = CallSite(tuple(call["names"]), call["method"], {}, [], True, True, site.node, site.record)
+                out.append((proxy, note))
+                if call["names"]:
+                    stack.append((call["names"][0], depth + 1))
+        return out
 
     @cached_property
     def methods(self) -> set[str]:
@@ -75,13 +127,14 @@ class FileContext:
                         break
         return names
 
-    def is_step(self, site: CallSite) -> bool:
+    def is_step(self, site: CallSite, *, helpers: bool = True) -> bool:
         if site.method == "backward":
             return True
         if site.method == "step":
             receiver = dotted_name(site.node.func.value) or ""
             return bool(_OPTIMIZER_NAME.search(receiver)) or any(n.startswith("torch.optim.") for n in site.names)
-        return False
+        # A repository helper that runs the step (`train_step(...)` from another module).
+        return helpers and bool(site.names) and any(s["steps"] for _, _, s in self.helpers(site.names[0]))
 
     @cached_property
     def training(self) -> bool:

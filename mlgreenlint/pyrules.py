@@ -13,14 +13,33 @@ from mlgreenlint.values import Symbol
 def run_patterns(rule: Rule, ctx: FileContext, options: dict) -> Iterator[Hit]:
     evaluator = Evaluator(rule, options, ctx)
     for pattern in rule.match.get("python", ()):
+        contextual = any(k in pattern for k in ("inside", "unguarded", "not-inside-with"))
         for site in ctx.sites:
-            if not site_matches_target(site, pattern):
+            if site_matches_target(site, pattern):
+                if _context_holds(pattern, site, ctx) and evaluator.all(pattern.get("where", []), site) is True:
+                    yield _hit(rule, pattern, site, evaluator, options)
                 continue
-            if not _context_holds(pattern, site, ctx):
-                continue
-            if evaluator.all(pattern.get("where", []), site) is not True:
-                continue
-            yield _hit(rule, pattern, site, evaluator, options)
+            if contextual:
+                hit = _through_helper(rule, pattern, site, ctx, evaluator, options)
+                if hit is not None:
+                    yield hit
+
+
+def _through_helper(rule: Rule, pattern: dict, site, ctx: FileContext, evaluator: Evaluator, options: dict) -> Hit | None:
+    """A repository helper whose every run makes a matching call counts at its call site.
+
+    Only for patterns about where a call runs (a batch loop, unguarded): the helper's own
+    file cannot see the caller's loop, while plain patterns already report in the helper.
+    """
+    calls = ctx.helper_calls(site)
+    if not calls or not _context_holds(pattern, site, ctx):
+        return None
+    for proxy, note in calls:
+        if not site_matches_target(proxy, pattern) or evaluator.all(pattern.get("where", []), proxy) is not True:
+            continue
+        hit = _hit(rule, pattern, proxy, evaluator, options)
+        return Hit(site.node, f"{hit.message} (through {note})")
+    return None
 
 
 def _context_holds(pattern: dict, site, ctx: FileContext) -> bool:

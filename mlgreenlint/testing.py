@@ -58,12 +58,15 @@ def run_case(case: Case) -> Outcome:
     options = rule.option_defaults() | example.get("options", {})
     job = Job(rules=[ActiveRule(rule, rule.severity, options)], known_ids={rule.id})
     path = example.get("path", "example.py")
-    result = lint_text(path, example["code"], job)
-    lines = sorted(f.span.line for f in result.findings if f.rule == rule.id)
+    if example.get("files"):
+        findings = _lint_repository(path, example, job)
+    else:
+        findings = lint_text(path, example["code"], job).findings
+    lines = sorted(f.span.line for f in findings if f.rule == rule.id)
     if case.kind == "valid":
         if lines:
             return Outcome(case, False, f"expected no {rule.id} finding, got lines {lines}: "
-                           + "; ".join(f.message for f in result.findings))
+                           + "; ".join(f.message for f in findings))
         return Outcome(case, True, "")
     expected = example.get("lines") or sorted(
         n for n, text in enumerate(example["code"].splitlines(), start=1)
@@ -74,6 +77,29 @@ def run_case(case: Case) -> Outcome:
     if expected and sorted(set(lines)) != expected:
         return Outcome(case, False, f"expected {rule.id} on lines {expected}, got {lines}")
     return Outcome(case, True, "")
+
+
+def _lint_repository(path: str, example: dict, job: Job) -> list:
+    """Write the example repository (the code at `path`, plus `files`) and lint it as the CLI would.
+
+    Findings are those of the example's own path: the other files are its surroundings
+    (helpers, requirements, launch scripts, configs).
+    """
+    import tempfile
+    from pathlib import Path
+
+    from mlgreenlint.api import lint_paths
+    from mlgreenlint.settings import Settings
+
+    with tempfile.TemporaryDirectory(prefix="mlgreenlint-example-") as folder:
+        root = Path(folder).resolve()
+        (root / ".git").mkdir()  # marks the repository root; not a real repository
+        for rel, text in {**example["files"], path: example["code"]}.items():
+            target = root / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+        run = lint_paths([root], Settings(root=root), cwd=root, job=job)
+    return [f for f in run.findings if f.path == path]
 
 
 def run_rule_examples(rule: Rule) -> list[Outcome]:

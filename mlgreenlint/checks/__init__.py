@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from mlgreenlint.checks import training_loop
+from mlgreenlint.checks import launched, training_loop
 from mlgreenlint.matcher import Hit
 from mlgreenlint.model import Rule
 from mlgreenlint.pycontext import FileContext
@@ -18,4 +18,12 @@ Check = Callable[[FileContext, Rule, dict], Iterator[Hit]]
 CHECKS: dict[str, Check] = {
     "fp32-training-loop": training_loop.fp32_training_loop,
     "keras-fit-without-mixed-policy": training_loop.keras_fit_without_policy,
+    "hf-argparser-launch": launched.hf_argparser_launch,
+    "accelerate-launch": launched.accelerate_launch,
+}
+
+#: Checks of config files that launch commands tie to scripts; same names as their Python side.
+LINK_CHECKS: dict[str, Callable[[launched.LinkedConfig, Rule, dict], Iterator[Hit]]] = {
+    "hf-argparser-launch": launched.hf_args_file,
+    "accelerate-launch": launched.accelerate_config,
 }

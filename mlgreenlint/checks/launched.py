@@ -1,0 +1,213 @@
+"""Judging a script by how the repository launches it, and a config by the scripts it launches.
+
+Two sides of one check name:
+
+* Python side (`CHECKS`): the script is linted; its launch commands (shell scripts,
+  Makefiles, job specs) are looked up in the repository pass. A finding points at the call
+  in the script and names the launch line.
+* Config side (`LINK_CHECKS`): a config file passed by a launch command is linted; the
+  scripts it launches are looked up. A finding points at the config's key and names the
+  script and the launch line. It is reported only when the config file is part of the run.
+
+A launch that cannot be read to the end (a config outside the repository, a variable set
+elsewhere, `accelerate launch` without `--config_file`, which reads the user's default
+config) makes the verdict unknown, and unknown never reports.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from mlgreenlint.launch import Launch
+from mlgreenlint.matcher import Hit, format_message, names_match
+from mlgreenlint.model import Rule, Span
+from mlgreenlint.pycontext import FileContext
+
+TRAINING_ARGS = ("transformers.TrainingArguments", "transformers.Seq2SeqTrainingArguments", "trl.*Config")
+PARSER = ("transformers.HfArgumentParser", "trl.TrlParser")
+ACCELERATOR = ("accelerate.Accelerator",)
+_ON = ("bf16", "fp16", "fp8")
+
+
+@dataclass
+class LinkedConfig:
+    """A config file being linted, with the repository pass that knows who launches it."""
+
+    path: str
+    rel: str
+    text: str
+    repo: object
+    versions: object
+
+
+# verdicts ---------------------------------------------------------------------------------
+
+def load(repo, rel: str, consumer: str | None) -> dict | None:
+    """A JSON / YAML config of the repository as plain data; None when unreadable or not a mapping."""
+    text = repo.text(rel, consumer=consumer)
+    if text is None:
+        return None
+    try:
+        if rel.endswith(".json"):
+            data = json.loads(text)
+        else:
+            import yaml
+
+            data = yaml.safe_load(text)
+    except Exception:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def accelerate_precision(launch: Launch, repo, consumer: str | None) -> str | None:
+    """The mixed precision an `accelerate launch` gives its script; None when unknown."""
+    if launch.flag("mixed_precision"):
+        return launch.flag("mixed_precision")
+    ref = launch.config("accelerate")
+    if ref is None or not ref.found:
+        return None  # the user's default config decides
+    data = load(repo, ref.path, consumer)
+    if data is None or data.get("deepspeed_config"):
+        return None
+    value = data.get("mixed_precision", "no")
+    return str(value).lower() if value is not None else "no"
+
+
+def hf_verdict(launch: Launch, repo, consumer: str | None) -> str:
+    """ok | unknown | cli (no precision on the command line) | file (the arguments file has none)."""
+    flags = launch.flags
+    if any(flags.get(k) == "true" for k in ("bf16", "fp16", "use_cpu", "no_cuda")):
+        return "ok"
+    if "deepspeed" in flags or launch.config("deepspeed") or flags.get("use_deepspeed"):
+        return "unknown"
+    if launch.launcher == "accelerate":
+        precision = accelerate_precision(launch, repo, consumer)
+        if precision is None:
+            return "unknown"
+        if precision in _ON:
+            return "ok"
+    args = launch.config("args")
+    if args is not None:
+        if not args.found:
+            return "unknown"
+        data = load(repo, args.path, consumer)
+        if data is None:
+            return "unknown"
+        if any(data.get(k) for k in ("bf16", "fp16", "use_cpu", "no_cuda")):
+            return "ok"
+        if data.get("deepspeed"):
+            return "unknown"
+        return "file"
+    return "cli"
+
+
+def _script_sites(repo, script: str, names: tuple[str, ...], consumer: str | None) -> list[dict]:
+    summary = repo.summary(script, consumer=consumer)
+    if summary is None:
+        return []
+    return [s for s in summary["sites"] if names_match((s["name"],), names)]
+
+
+def _parses_training_args(site_args: list[str]) -> bool:
+    return names_match(tuple(site_args), TRAINING_ARGS)
+
+
+# Python side --------------------------------------------------------------------------------
+
+def hf_argparser_launch(ctx: FileContext, rule: Rule, options: dict) -> Iterator[Hit]:
+    """An HfArgumentParser script every launch of which leaves precision off on the command line."""
+    if ctx.repo is None or ctx.rel is None:
+        return
+    from mlgreenlint.repo import _arg_names
+
+    parser = next((s for s in ctx.sites if names_match(s.names[:1], PARSER) and _parses_training_args(_arg_names(s))), None)
+    if parser is None:
+        return
+    launches = ctx.repo.launches_of(ctx.rel, consumer=ctx.rel)
+    verdicts = [(launch, hf_verdict(launch, ctx.repo, ctx.rel)) for launch in launches]
+    if not verdicts or any(v in ("ok", "unknown") for _, v in verdicts):
+        return
+    cli = [launch for launch, v in verdicts if v == "cli"]
+    if not cli:
+        return  # every launch passes an arguments file: judged at the file
+    more = f" (and {len(cli) - 1} more)" if len(cli) > 1 else ""
+    message = (f"{parser.name.rsplit('.', 1)[-1]} takes precision from the command line, and no launch enables it: "
+               f"{cli[0].source}{more} passes neither --bf16 nor --fp16")
+    yield Hit(parser.node, format_message(message, options, ctx.versions))
+
+
+def accelerate_launch(ctx: FileContext, rule: Rule, options: dict) -> Iterator[Hit]:
+    """`Accelerator()` without mixed_precision, launched with `--mixed_precision no`."""
+    if ctx.repo is None or ctx.rel is None:
+        return
+    sites = [s for s in ctx.sites if names_match(s.names, ACCELERATOR) and "mixed_precision" not in s.keywords
+             and not s.open_kwargs and len(s.positional) < 2]
+    if not sites:
+        return
+    off = [launch for launch in ctx.repo.launches_of(ctx.rel, consumer=ctx.rel)
+           if launch.launcher == "accelerate" and launch.flag("mixed_precision") == "no"]
+    if off:
+        yield Hit(sites[0].node, f"Accelerator() takes mixed precision from the launch, and {off[0].source} "
+                                 "launches it with --mixed_precision no: it trains in fp32")
+
+
+# config side ------------------------------------------------------------------------------
+
+def hf_args_file(cfg: LinkedConfig, rule: Rule, options: dict) -> Iterator[Hit]:
+    """An arguments file passed to an HfArgumentParser script that enables neither bf16 nor fp16."""
+    for launch, ref in cfg.repo.launches_with(cfg.rel, consumer=cfg.rel):
+        if ref.role != "args":
+            continue
+        parsers = _script_sites(cfg.repo, launch.script, PARSER, cfg.rel)
+        if not any(_parses_training_args(s["args"]) for s in parsers):
+            continue
+        if hf_verdict(launch, cfg.repo, cfg.rel) != "file":
+            continue
+        span = key_span(cfg.text, "bf16") or key_span(cfg.text, "fp16") or first_key_span(cfg.text)
+        yield Hit(span, f"arguments file for {launch.script} (launched by {launch.source}) trains in fp32: "
+                        "neither bf16 nor fp16 is enabled")
+        return
+
+
+def accelerate_config(cfg: LinkedConfig, rule: Rule, options: dict) -> Iterator[Hit]:
+    """An accelerate config that leaves mixed precision off for a script whose Accelerator() defers to it."""
+    for launch, ref in cfg.repo.launches_with(cfg.rel, consumer=cfg.rel):
+        if ref.role != "accelerate" or launch.launcher != "accelerate" or launch.flag("mixed_precision"):
+            continue
+        sites = _script_sites(cfg.repo, launch.script, ACCELERATOR, cfg.rel)
+        if not sites or any("mixed_precision" in s["kw"] or s["open"] for s in sites):
+            continue
+        if accelerate_precision(launch, cfg.repo, cfg.rel) != "no":
+            continue
+        span = key_span(cfg.text, "mixed_precision")
+        said = "sets mixed_precision: 'no'" if span else "sets no mixed_precision (accelerate's default is 'no')"
+        yield Hit(span or first_key_span(cfg.text),
+                  f"accelerate config {said}, so {launch.script} (launched by {launch.source}) trains in fp32")
+        return
+
+
+# positions -----------------------------------------------------------------------------------
+
+def key_span(text: str, key: str) -> Span | None:
+    """Where a top-level-looking key is written (`key:` in YAML, `"key":` in JSON)."""
+    pattern = re.compile(r'^(\s*)("' + re.escape(key) + r'"|' + re.escape(key) + r")\s*:", re.M)
+    m = pattern.search(text)
+    if m is None:
+        return None
+    return _span(text, m.start(2), m.end(2))
+
+
+def first_key_span(text: str) -> Span:
+    m = re.search(r'^\s*("[^"]+"|[A-Za-z_][\w.-]*)\s*:', text, re.M)
+    if m is None:
+        return Span.point(1)
+    return _span(text, m.start(1), m.end(1))
+
+
+def _span(text: str, start: int, end: int) -> Span:
+    line = text.count("\n", 0, start) + 1
+    column = start - (text.rfind("\n", 0, start) + 1) + 1
+    return Span(line, column, line, column + (end - start))

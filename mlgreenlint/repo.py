@@ -1,0 +1,405 @@
+"""The repository pass: what in-repository helpers do, and which launch commands run a script.
+
+Each Python module gets a small JSON-serialisable *summary*, computed from the parse the
+engine already made (or, for a module only called into, from one parse on demand) and
+cached by content hash:
+
+    {"module": "utils.carbon", "training": bool,
+     "functions": {"utils.carbon.start": {"refs": [...], "steps": bool,
+                                          "calls": [{"names": [...], "method": m}]}},
+     "sites": [{"name": "accelerate.Accelerator", "kw": [...], "open": bool, "args": [...]}]}
+
+`refs` are the qualified names a function calls, decorates with or enters; `calls` are
+its calls that run every time it does (not inside its own loops, not under a frequency
+guard); `steps` says it runs a backward pass, an optimizer step or a trainer's fit.
+Rules reach summaries through `FileContext` (helper references, helper steps, helper
+calls seen at the call site), never through special cases in the engine.
+
+Module names come from paths relative to the repository root, and relative to its `src/`
+folder. Every lookup records the file it consulted and its content hash, so a cached
+result of the linted file can be invalidated when a file it depends on changes
+(`RepoIndex.dependencies`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from mlgreenlint import launch as launch_mod
+from mlgreenlint.launch import Launch
+
+SUMMARY_VERSION = "1"
+_MAX_BYTES = 2 * 1024 * 1024
+_DEPTH = 3
+
+
+class SummaryStore(Protocol):
+    """Where summaries persist between runs (the per-file cache provides one)."""
+
+    def get(self, key: str) -> dict | None: ...
+
+    def put(self, key: str, summary: dict) -> None: ...
+
+
+class MemoryStore:
+    def __init__(self) -> None:
+        self.data: dict[str, dict] = {}
+
+    def get(self, key: str) -> dict | None:
+        return self.data.get(key)
+
+    def put(self, key: str, summary: dict) -> None:
+        self.data[key] = summary
+
+
+class DirectoryStore:
+    """One JSON file per summary under a cache folder; unreadable entries are misses."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def get(self, key: str) -> dict | None:
+        try:
+            return json.loads((self.folder / f"{key}.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+
+    def put(self, key: str, summary: dict) -> None:
+        from mlgreenlint.atomic import write_text
+
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            write_text(self.folder / f"{key}.json", json.dumps(summary, sort_keys=True))
+        except OSError:
+            pass
+
+
+def module_names(rel: str) -> list[str]:
+    """`src/pkg/mod.py` -> ["src.pkg.mod", "pkg.mod"]; `pkg/__init__.py` -> ["pkg"]."""
+    stem = rel[:-3] if rel.endswith(".py") else rel
+    parts = stem.split("/")
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    names = [".".join(parts)] if parts else []
+    if len(parts) > 1 and parts[0] in ("src", "lib"):
+        names.append(".".join(parts[1:]))
+    return names
+
+
+def find_root(start: Path, settings_root: Path | None = None) -> Path:
+    """Nearest folder at or above `start` with `.git` or `pyproject.toml`, or the settings root."""
+    start = start.resolve()
+    if start.is_file():
+        start = start.parent
+    for folder in (start, *start.parents):
+        if (folder / ".git").exists() or (folder / "pyproject.toml").is_file():
+            return folder
+        if settings_root is not None and folder == settings_root.resolve():
+            return folder
+    return start
+
+
+@dataclass
+class RepoIndex:
+    """Repository files by path and module, launch commands, and summaries on demand."""
+
+    root: Path
+    cwd: Path
+    files: dict[str, Path] = field(default_factory=dict)  # repository-relative -> absolute
+    modules: dict[str, str] = field(default_factory=dict)  # module name -> relative path
+    launches: list[Launch] = field(default_factory=list)
+    store: SummaryStore = field(default_factory=MemoryStore)
+    notes: list[str] = field(default_factory=list)
+    _summaries: dict[str, dict | None] = field(default_factory=dict)
+    _hashes: dict[str, str] = field(default_factory=dict)
+    _deps: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    # construction ------------------------------------------------------------------
+    @classmethod
+    def build(cls, root: Path, cwd: Path, *, excludes: tuple[str, ...] = (), store: SummaryStore | None = None) -> RepoIndex:
+        index = cls(root.resolve(), cwd.resolve(), store=store or MemoryStore())
+        for rel, path in _list_files(index.root, excludes):
+            if rel.endswith(".py"):
+                index.files[rel] = path
+                for name in module_names(rel):
+                    index.modules.setdefault(name, rel)
+            elif launch_mod.is_launch_file(rel):
+                index.files[rel] = path
+        for rel in sorted(index.files):
+            if not rel.endswith(".py") and launch_mod.is_launch_file(rel):
+                text = index._text(rel)
+                if text:
+                    index.launches.extend(launch_mod.scan(rel, text, index.resolve_path))
+        return index
+
+    def resolve_path(self, written: str, folder: str) -> str | None:
+        """A path as written in a command, relative to the launch file's folder or the root."""
+        written = written.strip().strip("\"'")
+        if not written or written.startswith(("$", "~")):
+            return None
+        candidates = []
+        if written.startswith("/"):
+            try:
+                candidates.append(Path(written).resolve().relative_to(self.root).as_posix())
+            except ValueError:
+                return None
+        else:
+            for base in ([folder] if folder else []) + [""] + (["src"] if not written.startswith("src/") else []):
+                candidates.append(os.path.normpath(f"{base}/{written}" if base else written).replace(os.sep, "/"))
+        for rel in candidates:
+            if rel in self.files or (self.root / rel).is_file() and not rel.startswith(".."):
+                if rel not in self.files:
+                    self.files[rel] = self.root / rel
+                return rel
+        return None
+
+    # paths -------------------------------------------------------------------------
+    def rel(self, display: str) -> str | None:
+        """Repository-relative path of a display path (relative to the working folder)."""
+        path = Path(display)
+        absolute = path if path.is_absolute() else self.cwd / path
+        try:
+            return absolute.resolve().relative_to(self.root).as_posix()
+        except (ValueError, OSError):
+            return None
+
+    def module_name(self, display: str) -> str | None:
+        rel = self.rel(display)
+        if rel is None or not rel.endswith(".py"):
+            return None
+        names = module_names(rel)
+        # The name other modules import it by: src/pkg/mod.py is `pkg.mod`.
+        return names[-1] if names else None
+
+    # summaries ---------------------------------------------------------------------
+    def record(self, display: str, summary: dict) -> None:
+        """The engine hands over the summary of a file it just parsed: no second parse."""
+        rel = self.rel(display)
+        if rel is None or rel in self._summaries and self._summaries[rel] is not None:
+            return
+        self._summaries[rel] = summary
+        if self._text(rel) is not None:
+            self.store.put(_key(self._hashes[rel], summary.get("module", "")), summary)
+
+    def summary(self, rel: str, *, consumer: str | None = None) -> dict | None:
+        if rel not in self._summaries:
+            self._summaries[rel] = self._summarise(rel)
+        self._depend(consumer, rel)
+        return self._summaries[rel]
+
+    def _summarise(self, rel: str) -> dict | None:
+        path = self.files.get(rel)
+        if path is None:
+            return None
+        try:
+            if path.stat().st_size > _MAX_BYTES:
+                return None
+            data = path.read_bytes()
+        except OSError:
+            return None
+        digest = hashlib.sha256(data).hexdigest()
+        self._hashes[rel] = digest
+        module = module_names(rel)[-1]
+        key = _key(digest, module)
+        cached = self.store.get(key)
+        if cached is not None:
+            return cached
+        summary = summarise_source(data, module)
+        if summary is not None:
+            self.store.put(key, summary)
+        return summary
+
+    def function(self, qualname: str, *, consumer: str | None = None) -> tuple[str, dict] | None:
+        """(module path, function summary) of an in-repository function, by qualified name."""
+        parts = qualname.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            rel = self.modules.get(".".join(parts[:cut]))
+            if rel is None:
+                continue
+            summary = self.summary(rel, consumer=consumer)
+            if summary is None:
+                return None
+            own = f"{summary['module']}.{'.'.join(parts[cut:])}"
+            found = summary["functions"].get(own)
+            return (rel, found) if found is not None else None
+        return None
+
+    def reach(self, qualname: str, *, consumer: str | None = None, depth: int = _DEPTH) -> list[tuple[str, str, dict]]:
+        """The function and the in-repository functions it calls, transitively: (path, name, summary)."""
+        out: list[tuple[str, str, dict]] = []
+        seen: set[str] = set()
+        frontier = [(qualname, 0)]
+        while frontier:
+            name, level = frontier.pop(0)
+            if name in seen or level > depth:
+                continue
+            seen.add(name)
+            found = self.function(name, consumer=consumer)
+            if found is None:
+                continue
+            rel, summary = found
+            out.append((rel, name, summary))
+            frontier.extend((ref, level + 1) for ref in summary["refs"])
+        return out
+
+    # launches ----------------------------------------------------------------------
+    def launches_of(self, rel: str, *, consumer: str | None = None) -> list[Launch]:
+        found = [launch for launch in self.launches if launch.script == rel]
+        for launch in found:
+            self._depend(consumer, launch.source.rsplit(":", 1)[0])
+        return found
+
+    def launches_with(self, rel: str, *, consumer: str | None = None) -> list[tuple[Launch, launch_mod.ConfigRef]]:
+        """Launches that pass the config file `rel`."""
+        out = [(launch, ref) for launch in self.launches for ref in launch.configs if ref.found and ref.path == rel]
+        for launch, _ in out:
+            self._depend(consumer, launch.source.rsplit(":", 1)[0])
+        return out
+
+    def text(self, rel: str, *, consumer: str | None = None) -> str | None:
+        self._depend(consumer, rel)
+        return self._text(rel)
+
+    def _text(self, rel: str) -> str | None:
+        path = self.files.get(rel) or self.root / rel
+        try:
+            if path.stat().st_size > _MAX_BYTES:
+                return None
+            data = path.read_bytes()
+        except OSError:
+            return None
+        self._hashes.setdefault(rel, hashlib.sha256(data).hexdigest())
+        return data.decode("utf-8", "replace")
+
+    def _depend(self, consumer: str | None, rel: str) -> None:
+        if consumer is None:
+            return
+        if rel not in self._hashes:
+            self._text(rel)
+        if rel in self._hashes:
+            self._deps.setdefault(consumer, {})[rel] = self._hashes[rel]
+
+    def dependencies(self, display: str) -> dict[str, str]:
+        """Files (repository-relative) whose content a file's findings depend on, with their hashes.
+
+        A cache entry for `display` is valid only while each of these hashes is unchanged.
+        """
+        rel = self.rel(display)
+        return dict(self._deps.get(rel or display, {}))
+
+
+def _key(digest: str, module: str) -> str:
+    return hashlib.sha256(f"{SUMMARY_VERSION}\0{module}\0{digest}".encode()).hexdigest()[:32]
+
+
+def _list_files(root: Path, excludes: tuple[str, ...]):
+    from mlgreenlint.discovery import _git_files
+    from mlgreenlint.selection import path_matches
+
+    listed = _git_files(root)
+    if listed is not None:
+        paths = ((p.relative_to(root).as_posix(), p) for p in listed)
+        for rel, path in paths:
+            if not any(path_matches(rel, glob) for glob in excludes):
+                yield rel, path
+        return
+    for folder, dirs, files in os.walk(root, followlinks=False):
+        base = Path(folder)
+        dirs[:] = sorted(d for d in dirs if not any(path_matches((base / d).relative_to(root).as_posix(), g) for g in excludes))
+        for name in sorted(files):
+            path = base / name
+            rel = path.relative_to(root).as_posix()
+            if not any(path_matches(rel, glob) for glob in excludes):
+                yield rel, path
+
+
+# summaries ----------------------------------------------------------------------------
+
+def summarise_source(data: bytes, module: str) -> dict | None:
+    """Parse a module once and summarise it; None when it cannot be parsed."""
+    import libcst as cst
+
+    from mlgreenlint import pyfacts
+    from mlgreenlint.engine import decode
+    from mlgreenlint.pycontext import FileContext
+
+    try:
+        text = decode(data)
+        tree = cst.parse_module(text)
+    except Exception:  # unparsable helpers are simply unknown
+        return None
+    facts = pyfacts.collect(tree, module)
+    return summarise(FileContext(module, text, facts))
+
+
+def summarise(ctx) -> dict:
+    """The summary of a parsed file (see the module docstring)."""
+    from mlgreenlint import pyfacts
+    from mlgreenlint.pycontext import innermost_loop
+
+    functions: dict[str, dict] = {}
+    defs = {id(b.node): b.qualname for b in ctx.facts.functions}
+    for binding in ctx.facts.functions:
+        functions[binding.qualname] = {"refs": set(), "steps": False, "calls": []}
+    sites: dict[tuple, dict] = {}
+    for site in ctx.sites:
+        owner, def_frame = _owner(site.record.frame, defs)
+        if site.names:
+            entry = {"name": site.names[0], "kw": sorted(site.keywords), "open": site.open_kwargs,
+                     "args": _arg_names(site)}
+            sites.setdefault((entry["name"], tuple(entry["kw"]), entry["open"], tuple(entry["args"])), entry)
+        if owner is None:
+            continue
+        summary = functions[owner]
+        summary["refs"].update(site.names)
+        if ctx.is_step(site, helpers=False) or ctx.is_fit(site):
+            summary["steps"] = True
+        if innermost_loop(site.record.frame) is None and not ctx.guarded(site.record.frame, def_frame):
+            if site.names or site.method:
+                summary["calls"].append({"names": list(site.names), "method": site.method})
+    for expr, scope in ctx.facts.references:
+        if scope.kind == "function" and scope.name in functions:
+            resolved = pyfacts.resolve(expr, scope)
+            if resolved is not None:
+                functions[scope.name]["refs"].add(resolved.qualname)
+    for summary in functions.values():
+        summary["refs"] = sorted(summary["refs"])
+    # Only this file's own content goes in: a summary is cached by this file's hash alone.
+    training = any(ctx.is_step(s, helpers=False) or ctx.is_fit(s) for s in ctx.sites)
+    return {"module": ctx.facts.module_name, "training": training, "main": ctx.facts.has_main_guard,
+            "functions": functions, "sites": list(sites.values())}
+
+
+def _owner(frame, defs: dict[int, str]):
+    while frame is not None:
+        if frame.kind == "def":
+            return defs.get(id(frame.node)), frame
+        frame = frame.parent
+    return None, None
+
+
+def _arg_names(site) -> list[str]:
+    """Qualified names mentioned by a call's first positional argument (`(ModelArgs, TrainingArguments)`)."""
+    import libcst as cst
+
+    from mlgreenlint import pyfacts
+
+    if not site.positional or site.record is None:
+        return []
+    node = site.positional[0].node
+    node = getattr(node, "value", node)
+    elements = [e.value for e in node.elements] if isinstance(node, (cst.Tuple, cst.List)) else [node]
+    names: list[str] = []
+    for element in elements:
+        resolved = pyfacts.resolve(element, site.record.scope)
+        if resolved is None:
+            continue
+        names.append(resolved.qualname)
+        if isinstance(resolved.local, pyfacts.ClassBinding):
+            names.extend(pyfacts.class_bases(resolved.local))
+    return names
