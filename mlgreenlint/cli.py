@@ -69,7 +69,7 @@ def check(paths, select, ignore, extend_select, fmt, output, fail_on, exit_zero,
             job = api.make_job(settings, rules)
             view = settings_mod.show(settings)
             view["active-rules"] = [a.id for a in job.rules]
-            view["assumed-versions"] = "newest release of every framework unless the repository pins one"
+            view.update(_versions_view(api, list(paths) or [Path(".")], settings, job.rules))
             click.echo(json.dumps(view, indent=2, sort_keys=True))
             return
         run = api.lint_paths(list(paths) or [Path(".")], settings)
@@ -134,8 +134,33 @@ def explain(rule_id, config, isolated) -> None:
     if active is None:
         _fail(f"unknown rule id {rule_id!r}; `mlgreenlint rules` lists them")
         return
-    notes = [job.versions.describe(p) for p in _packages_named(active.rule)]
+    versions = _read_versions(api, [Path(".")], settings)
+    notes = [versions.describe(p) for p in _packages_named(active.rule)] + versions.notes
     click.echo(reporters.explain(active.rule, severity=active.severity, options=active.options, notes=notes))
+
+
+_FRAMEWORKS = ("torch", "transformers", "trl", "accelerate", "lightning", "pytorch-lightning", "keras",
+               "tensorflow", "jax", "flax", "deepspeed", "codecarbon", "peft")
+
+
+def _read_versions(api, paths: list[Path], settings):
+    from mlgreenlint.pins import read_pins
+
+    return read_pins(api.repository_root(paths, settings, Path.cwd().resolve()))
+
+
+def _versions_view(api, paths: list[Path], settings, active) -> dict:
+    """Pins the repository gives, and the newest-release assumption for every other framework rules ask about."""
+    versions = _read_versions(api, paths, settings)
+    asked = sorted({p for a in active for p in _packages_named(a.rule)})
+    shown = set(asked) | set(_FRAMEWORKS)
+    return {
+        "version-pins": {p: versions.describe(p) for p in sorted(shown) if versions.pin(p) is not None},
+        "version-sources": versions.sources,
+        "version-notes": versions.notes,
+        "assumed-versions": [versions.describe(p) for p in asked if versions.pin(p) is None]
+        or "newest release of every framework unless the repository pins one",
+    }
 
 
 def _packages_named(rule) -> list[str]:
