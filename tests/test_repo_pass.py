@@ -1,0 +1,321 @@
+"""The repository pass on small repositories: helpers in other modules, launch commands, pins."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mlgreenlint import repo as repo_mod
+from mlgreenlint.repo import DirectoryStore, RepoIndex
+from repo_helpers import SAVE_RULE, TRACK_RULE, builtin, custom_rule, found, lint, write_repo
+
+LOOP = """
+import torch
+{imports}
+
+def main():
+    for step, batch in enumerate(loader):
+        loss = model(batch)
+        loss.backward()
+        optimizer.step()
+        {call}
+
+if __name__ == "__main__":
+    main()
+"""
+
+HELPERS = {
+    "utils/__init__.py": "",
+    "utils/io.py": """
+        import torch
+
+        def save_ckpt(model, path):
+            torch.save(model.state_dict(), path)
+
+        def save_every(model, step, every=500):
+            if step % every == 0:
+                torch.save(model.state_dict(), f"ckpt-{step}.pt")
+
+        def save_latest(model):
+            save_ckpt(model, "latest.pt")
+
+        def save_all_in_loop(models):
+            for m in models:
+                torch.save(m.state_dict(), "m.pt")
+    """,
+    "utils/carbon.py": """
+        from codecarbon import EmissionsTracker
+
+        def start_tracking(name):
+            tracker = EmissionsTracker(project_name=name)
+            tracker.start()
+            return tracker
+    """,
+    "requirements.txt": "torch==2.6.0\ncodecarbon==3.3.2\n",
+}
+
+
+def script(imports: str, call: str) -> str:
+    return LOOP.format(imports=imports, call=call)
+
+
+# helpers in other files ----------------------------------------------------------------------
+
+def test_unguarded_helper_save_in_batch_loop_is_reported_at_the_call(tmp_path):
+    root = write_repo(tmp_path, {**HELPERS, "train.py": script("from utils.io import save_ckpt", 'save_ckpt(model, "a.pt")')})
+    run = lint(root, [custom_rule(tmp_path, SAVE_RULE)])
+    assert found(run) == [("train.py", 9)]
+    assert "through save_ckpt() in utils/io.py" in run.findings[0].message
+
+
+def test_helper_that_guards_its_own_save_is_not_reported(tmp_path):
+    root = write_repo(tmp_path, {**HELPERS, "train.py": script("from utils.io import save_every", "save_every(model, step)")})
+    assert found(lint(root, [custom_rule(tmp_path, SAVE_RULE)])) == []
+
+
+def test_helper_call_under_a_guard_in_the_loop_is_not_reported(tmp_path):
+    call = 'if step % 1000 == 0:\n            save_ckpt(model, "a.pt")'
+    root = write_repo(tmp_path, {**HELPERS, "train.py": script("from utils.io import save_ckpt", call)})
+    assert found(lint(root, [custom_rule(tmp_path, SAVE_RULE)])) == []
+
+
+def test_helper_saving_in_its_own_loop_is_left_to_its_own_file(tmp_path):
+    root = write_repo(tmp_path, {**HELPERS, "train.py": script("from utils.io import save_all_in_loop", "save_all_in_loop([model])")})
+    assert found(lint(root, [custom_rule(tmp_path, SAVE_RULE)])) == []
+
+
+def test_helpers_are_followed_through_more_than_one_level(tmp_path):
+    root = write_repo(tmp_path, {**HELPERS, "train.py": script("import utils.io as uio", "uio.save_latest(model)")})
+    run = lint(root, [custom_rule(tmp_path, SAVE_RULE)])
+    assert found(run) == [("train.py", 9)]
+
+
+def test_relative_imports_inside_a_package(tmp_path):
+    files = {k.replace("utils/", "pkg/"): v for k, v in HELPERS.items()}
+    files["pkg/train.py"] = script("from .io import save_ckpt", 'save_ckpt(model, "a.pt")')
+    root = write_repo(tmp_path, files)
+    assert found(lint(root, [custom_rule(tmp_path, SAVE_RULE)])) == [("pkg/train.py", 9)]
+
+
+def test_src_layout(tmp_path):
+    files = {k.replace("utils/", "src/mypkg/"): v for k, v in HELPERS.items() if k.startswith("utils/")}
+    files["src/mypkg/train.py"] = script("from mypkg.io import save_ckpt", 'save_ckpt(model, "a.pt")')
+    root = write_repo(tmp_path, files)
+    assert found(lint(root, [custom_rule(tmp_path, SAVE_RULE)])) == [("src/mypkg/train.py", 9)]
+
+
+def test_a_step_helper_in_another_module_makes_the_loop_a_batch_loop(tmp_path):
+    root = write_repo(tmp_path, {
+        "steps.py": """
+            def train_step(model, batch, optimizer):
+                loss = model(batch)
+                loss.backward()
+                optimizer.step()
+        """,
+        "train.py": """
+            import torch
+            from steps import train_step
+
+            for batch in loader:
+                train_step(model, batch, optimizer)
+                torch.save(model.state_dict(), "m.pt")
+        """,
+    })
+    assert found(lint(root, [custom_rule(tmp_path, SAVE_RULE)])) == [("train.py", 6)]
+
+
+def test_tracker_started_by_a_helper_counts_for_the_script(tmp_path):
+    rule = custom_rule(tmp_path, TRACK_RULE)
+    tracked = script("from utils.carbon import start_tracking", "pass").replace(
+        "def main():\n", 'def main():\n    tracker = start_tracking("run")\n')
+    root = write_repo(tmp_path, {**HELPERS, "train.py": tracked, "untracked.py": script("", "pass")})
+    assert found(lint(root, [rule])) == [("untracked.py", 7)]
+
+
+def test_a_helper_outside_the_run_still_counts(tmp_path):
+    """The index covers the repository, not only the files named on the command line."""
+    rule = custom_rule(tmp_path, TRACK_RULE)
+    tracked = script("from utils.carbon import start_tracking", "start_tracking('x')")
+    root = write_repo(tmp_path, {**HELPERS, "train.py": tracked})
+    assert found(lint(root, [rule], [root / "train.py"])) == []
+
+
+def test_unparsable_helper_is_unknown_and_never_fails(tmp_path):
+    root = write_repo(tmp_path, {"utils/io.py": "def save_ckpt(:\n", "train.py": script("from utils.io import save_ckpt", "save_ckpt(model)")})
+    assert found(lint(root, [custom_rule(tmp_path, SAVE_RULE)])) == []
+
+
+# launch commands and configs ------------------------------------------------------------------
+
+ACCEL_SCRIPT = """
+from accelerate import Accelerator
+
+accelerator = Accelerator(gradient_accumulation_steps=2)
+model, optimizer, loader = accelerator.prepare(model, optimizer, loader)
+for batch in loader:
+    accelerator.backward(model(batch).loss)
+    optimizer.step()
+"""
+
+
+@pytest.mark.parametrize("config, expected", [
+    ("compute_environment: LOCAL_MACHINE\ndistributed_type: MULTI_GPU\nmixed_precision: 'no'\nnum_processes: 2\n", [("configs/acc.yaml", 3)]),
+    ("compute_environment: LOCAL_MACHINE\ndistributed_type: MULTI_GPU\nnum_processes: 2\n", [("configs/acc.yaml", 1)]),
+    ("compute_environment: LOCAL_MACHINE\nmixed_precision: bf16\n", []),
+])
+def test_script_precision_from_an_accelerate_config(tmp_path, config, expected):
+    root = write_repo(tmp_path, {
+        "train.py": ACCEL_SCRIPT,
+        "configs/acc.yaml": config,
+        "scripts/train.sh": "#!/bin/bash\nset -e\naccelerate launch --config_file configs/acc.yaml --num_processes 2 train.py --lr 3e-4\n",
+    })
+    run = lint(root, [builtin("MP004")])
+    assert found(run) == expected
+    if expected and expected[0][1] == 1:
+        assert "train.py (launched by scripts/train.sh:3)" in run.findings[0].message
+
+
+def test_accelerate_config_not_judged_when_the_script_sets_precision_or_the_launch_overrides(tmp_path):
+    root = write_repo(tmp_path, {
+        "train.py": ACCEL_SCRIPT.replace("gradient_accumulation_steps=2", 'mixed_precision="bf16"'),
+        "other.py": ACCEL_SCRIPT,
+        "configs/acc.yaml": "num_processes: 2\n",
+        "Makefile": "train:\n\taccelerate launch --config_file configs/acc.yaml train.py\n"
+                    "other:\n\taccelerate launch --config_file configs/acc.yaml --mixed_precision bf16 other.py\n",
+    })
+    assert found(lint(root, [builtin("MP004")])) == []
+
+
+def test_config_findings_only_when_the_config_is_part_of_the_run(tmp_path):
+    root = write_repo(tmp_path, {
+        "train.py": ACCEL_SCRIPT,
+        "configs/acc.yaml": "num_processes: 2\n",
+        "scripts/train.sh": "accelerate launch --config_file configs/acc.yaml train.py\n",
+    })
+    assert found(lint(root, [builtin("MP004")], [root / "train.py"])) == []
+
+
+def test_launch_with_mixed_precision_no_reports_the_accelerator(tmp_path):
+    root = write_repo(tmp_path, {
+        "train.py": ACCEL_SCRIPT,
+        ".github/workflows/train.yml": "jobs:\n  train:\n    steps:\n      - run: accelerate launch --mixed_precision no train.py\n",
+    })
+    run = lint(root, [builtin("MP004")])
+    assert found(run) == [("train.py", 3)]
+    assert ".github/workflows/train.yml:4" in run.findings[0].message
+
+
+HF_SCRIPT = """
+import sys
+from dataclasses import dataclass
+from transformers import HfArgumentParser, TrainingArguments, Trainer
+
+@dataclass
+class ModelArguments:
+    model_name: str = "gpt2"
+
+parser = HfArgumentParser((ModelArguments, TrainingArguments))
+if len(sys.argv) == 2 and sys.argv[1].endswith(".json"):
+    model_args, training_args = parser.parse_json_file(sys.argv[1])
+else:
+    model_args, training_args = parser.parse_args_into_dataclasses()
+Trainer(model=model, args=training_args).train()
+"""
+
+
+def hf_repo(tmp_path, launch: str, args_json: str | None = None):
+    files = {"train.py": HF_SCRIPT, "run.sh": launch}
+    if args_json is not None:
+        files["configs/args.json"] = args_json
+    return write_repo(tmp_path, files)
+
+
+def test_hf_argparser_judged_by_its_json_arguments_file(tmp_path):
+    root = hf_repo(tmp_path, "python train.py configs/args.json\n", '{\n  "output_dir": "out",\n  "bf16": false\n}\n')
+    run = lint(root, [builtin("MP002")])
+    assert found(run) == [("configs/args.json", 3)]
+    assert "launched by run.sh:1" in run.findings[0].message
+
+
+def test_hf_arguments_file_without_precision_points_at_its_first_key(tmp_path):
+    root = hf_repo(tmp_path, "python train.py configs/args.json\n", '{\n  "output_dir": "out"\n}\n')
+    assert found(lint(root, [builtin("MP002")])) == [("configs/args.json", 2)]
+
+
+def test_hf_arguments_file_with_bf16_is_silent(tmp_path):
+    root = hf_repo(tmp_path, "python train.py configs/args.json\n", '{"output_dir": "out", "bf16": true}\n')
+    assert found(lint(root, [builtin("MP002")])) == []
+
+
+def test_launch_with_bf16_flag_is_silent(tmp_path):
+    root = hf_repo(tmp_path, "torchrun --nproc_per_node 8 train.py \\\n  --output_dir out \\\n  --bf16\n")
+    assert found(lint(root, [builtin("MP002")])) == []
+
+
+def test_every_launch_without_precision_reports_the_parser(tmp_path):
+    root = hf_repo(tmp_path, "OUT=runs/a\npython train.py --output_dir $OUT --num_train_epochs 3\n")
+    run = lint(root, [builtin("MP002")])
+    assert found(run) == [("train.py", 9)]
+    assert "run.sh:2 passes neither --bf16 nor --fp16" in run.findings[0].message
+
+
+def test_one_launch_with_precision_is_enough(tmp_path):
+    root = hf_repo(tmp_path, "python train.py --output_dir a\npython train.py --output_dir b --fp16\n")
+    assert found(lint(root, [builtin("MP002")])) == []
+
+
+def test_no_launch_found_stays_unknown(tmp_path):
+    root = hf_repo(tmp_path, "echo nothing to see\n")
+    assert found(lint(root, [builtin("MP002")])) == []
+
+
+def test_launch_through_a_config_outside_the_repository_stays_unknown(tmp_path):
+    root = hf_repo(tmp_path, "accelerate launch train.py --output_dir out\npython train.py /data/args.json\n")
+    assert found(lint(root, [builtin("MP002")])) == []
+
+
+# pins ------------------------------------------------------------------------------------------
+
+def test_trl_verdict_follows_the_pin_and_names_it(tmp_path):
+    code = "from trl import SFTConfig\n\ncfg = SFTConfig(output_dir='sft')\n"
+    root = write_repo(tmp_path, {"train.py": code, "requirements.txt": "transformers==4.57.6\ntrl==0.18.2\n"})
+    run = lint(root, [builtin("MP002")])
+    assert found(run) == [("train.py", 3)]
+    assert "trl==0.18.2 pinned in requirements.txt:2" in run.findings[0].message
+    (root / "requirements.txt").write_text("trl>=0.19\n")
+    assert found(lint(root, [builtin("MP002")])) == []
+    (root / "requirements.txt").unlink()
+    assert found(lint(root, [builtin("MP002")])) == []  # unpinned: newest release, bf16 by default
+
+
+# cost: summaries cached by content, dependencies recorded ----------------------------------------
+
+def test_summaries_are_cached_by_content_and_dependencies_recorded(tmp_path, monkeypatch):
+    root = write_repo(tmp_path, {**HELPERS, "train.py": script("from utils.io import save_ckpt", 'save_ckpt(model, "a.pt")')})
+    store = DirectoryStore(tmp_path / "_cache")
+    index = RepoIndex.build(root, root, store=store)
+    first = index.summary("utils/io.py")
+    assert first["functions"]["utils.io.save_ckpt"]["calls"][0]["names"] == ["torch.save"]
+    calls = []
+    monkeypatch.setattr(repo_mod, "summarise_source", lambda *a: calls.append(a))
+    again = RepoIndex.build(root, root, store=store)
+    assert again.summary("utils/io.py") == first and calls == []
+    (root / "utils" / "io.py").write_text("def save_ckpt(m, p):\n    pass\n")
+    changed = RepoIndex.build(root, root, store=store)
+    changed.summary("utils/io.py")
+    assert len(calls) == 1  # new content, new key
+
+
+def test_dependencies_of_a_linted_file(tmp_path):
+    from mlgreenlint.engine import Job
+    from mlgreenlint.selection import ActiveRule
+    from mlgreenlint import api
+    from mlgreenlint.settings import Settings
+
+    root = write_repo(tmp_path, {**HELPERS, "train.py": script("from utils.io import save_ckpt", 'save_ckpt(model, "a.pt")')})
+    rule = custom_rule(tmp_path, SAVE_RULE)
+    job = Job(rules=[ActiveRule(rule, rule.severity, {})], known_ids={rule.id})
+    api.lint_paths([root], Settings(root=root), cwd=root, job=job)
+    deps = job.repo.dependencies("train.py")
+    assert set(deps) == {"utils/io.py"} and all(len(h) == 64 for h in deps.values())
