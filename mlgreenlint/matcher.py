@@ -226,9 +226,9 @@ def _regex(pattern: str) -> re.Pattern:
 _VALUE_TESTS = {
     "equals": lambda ev, v, x: _equal(v, x),
     "in": lambda ev, v, x: _in(v, x),
-    "not-in": lambda ev, v, x: not _in(v, x),
+    "not-in": lambda ev, v, x: None if isinstance(v, CallValue) else not _in(v, x),
     "in-option": lambda ev, v, x: _in(v, ev.options.get(x) or []),
-    "not-in-option": lambda ev, v, x: not _in(v, ev.options.get(x) or []),
+    "not-in-option": lambda ev, v, x: None if isinstance(v, CallValue) else not _in(v, ev.options.get(x) or []),
     "truthy": _truthy,
     "lt": _compare(lambda a, b: a < b),
     "le": _compare(lambda a, b: a <= b),

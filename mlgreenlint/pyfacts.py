@@ -242,7 +242,9 @@ class _Walker:
 
     def target(self, target, value, scope: Scope, *, unpacked: bool) -> None:
         if isinstance(target, cst.Name):
-            scope.bind(target.value, AssignBinding(value, scope, unpacked))
+            # `global P` in a function rebinds the module's P: the module constant is no longer one value.
+            owner = self.facts.scope if target.value in scope.globals_ else scope
+            owner.bind(target.value, AssignBinding(value, scope, unpacked))
         elif isinstance(target, (cst.Tuple, cst.List)):
             for element in target.elements:
                 inner = element.value

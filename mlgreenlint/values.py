@@ -155,6 +155,10 @@ def evaluate(node, scope: Scope | None, depth: int = 0):
             return _CONSTANTS[node.value]
         return _from_name(node, scope, depth)
     if isinstance(node, cst.Attribute):
+        # Attributes of local classes and functions (class attributes) are not followed.
+        base = pyfacts.resolve(node.value, scope)
+        if base is None or base.instance or base.local is not None:
+            return UNKNOWN
         resolved = pyfacts.resolve(node, scope)
         if resolved is not None and not resolved.instance and resolved.local is None:
             return Symbol(resolved.qualname)
