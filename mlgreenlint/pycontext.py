@@ -140,11 +140,12 @@ class FileContext:
     def training(self) -> bool:
         """The file trains: a backward pass, an optimizer step, or a trainer's fit/train."""
         for site in self.sites:
-            if self.is_step(site) or self.is_fit(site):
+            if self.is_step(site, helpers=False) or self.is_fit(site):
                 return True
             if any(n in ("jax.grad", "jax.value_and_grad") for n in site.names):
                 return True
-        return False
+        # Only then ask the repository pass (which may summarise other modules).
+        return any(self.is_step(site) for site in self.sites if site.names)
 
     def is_fit(self, site: CallSite) -> bool:
         if site.method not in ("fit", "train"):
@@ -165,13 +166,13 @@ class FileContext:
         """Loops (by node id) that run one training step per iteration."""
         loops = set()
         for site in self.sites:
-            steps = self.is_step(site) or (
+            loop = innermost_loop(site.record.frame)
+            if loop is None or id(loop.node) in loops:
+                continue
+            if self.is_step(site) or (
                 isinstance(site.node.func, cst.Name) and site.node.func.value in self._step_functions
-            )
-            if steps:
-                loop = innermost_loop(site.record.frame)
-                if loop is not None:
-                    loops.add(id(loop.node))
+            ):
+                loops.add(id(loop.node))
         return loops
 
     def in_batch_loop(self, frame: Frame | None) -> Frame | None:

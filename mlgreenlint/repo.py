@@ -72,9 +72,12 @@ class DirectoryStore:
     def put(self, key: str, summary: dict) -> None:
         from mlgreenlint.atomic import write_text
 
+        target = self.folder / f"{key}.json"
+        if target.exists():  # keyed by content: an existing entry is already right
+            return
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            write_text(self.folder / f"{key}.json", json.dumps(summary, sort_keys=True))
+            write_text(target, json.dumps(summary, sort_keys=True))
         except OSError:
             pass
 
@@ -112,30 +115,46 @@ class RepoIndex:
     cwd: Path
     files: dict[str, Path] = field(default_factory=dict)  # repository-relative -> absolute
     modules: dict[str, str] = field(default_factory=dict)  # module name -> relative path
-    launches: list[Launch] = field(default_factory=list)
+    launch_files: list[str] = field(default_factory=list)
     store: SummaryStore = field(default_factory=MemoryStore)
     notes: list[str] = field(default_factory=list)
     _summaries: dict[str, dict | None] = field(default_factory=dict)
     _hashes: dict[str, str] = field(default_factory=dict)
     _deps: dict[str, dict[str, str]] = field(default_factory=dict)
+    _launches: list[Launch] | None = None
 
     # construction ------------------------------------------------------------------
     @classmethod
-    def build(cls, root: Path, cwd: Path, *, excludes: tuple[str, ...] = (), store: SummaryStore | None = None) -> RepoIndex:
+    def build(cls, root: Path, cwd: Path, *, excludes: tuple[str, ...] = (), store: SummaryStore | None = None,
+              python_files: list[Path] | None = None) -> RepoIndex:
+        """Index a repository. `python_files`: its Python files when the caller already listed them."""
         index = cls(root.resolve(), cwd.resolve(), store=store or MemoryStore())
-        for rel, path in _list_files(index.root, excludes):
+        listed = list(_list_files(index.root, excludes, python=python_files is None))
+        for path in python_files or ():
+            try:
+                listed.append((path.resolve().relative_to(index.root).as_posix(), path))
+            except ValueError:
+                continue
+        for rel, path in listed:
             if rel.endswith(".py"):
                 index.files[rel] = path
                 for name in module_names(rel):
                     index.modules.setdefault(name, rel)
             elif launch_mod.is_launch_file(rel):
                 index.files[rel] = path
-        for rel in sorted(index.files):
-            if not rel.endswith(".py") and launch_mod.is_launch_file(rel):
-                text = index._text(rel)
-                if text:
-                    index.launches.extend(launch_mod.scan(rel, text, index.resolve_path))
+                index.launch_files.append(rel)
         return index
+
+    @property
+    def launches(self) -> list[Launch]:
+        """Every launch command of the repository, scanned on first use."""
+        if self._launches is None:
+            self._launches = []
+            for rel in sorted(self.launch_files):
+                text = self._text(rel)
+                if text:
+                    self._launches.extend(launch_mod.scan(rel, text, self.resolve_path))
+        return self._launches
 
     def resolve_path(self, written: str, folder: str) -> str | None:
         """A path as written in a command, relative to the launch file's folder or the root."""
@@ -297,25 +316,33 @@ def _key(digest: str, module: str) -> str:
     return hashlib.sha256(f"{SUMMARY_VERSION}\0{module}\0{digest}".encode()).hexdigest()[:32]
 
 
-def _list_files(root: Path, excludes: tuple[str, ...]):
+def _list_files(root: Path, excludes: tuple[str, ...], *, python: bool = True):
+    """Python and launch files of the repository (git-listed when it is a work tree), minus excludes."""
     from mlgreenlint.discovery import _git_files
     from mlgreenlint.selection import path_matches
 
+    def kept(rel: str) -> bool:
+        return not any(path_matches(rel, glob) for glob in excludes)
+
+    def _wanted(rel: str) -> bool:
+        return (python and rel.endswith(".py")) or launch_mod.is_launch_file(rel)
+
     listed = _git_files(root)
     if listed is not None:
-        paths = ((p.relative_to(root).as_posix(), p) for p in listed)
-        for rel, path in paths:
-            if not any(path_matches(rel, glob) for glob in excludes):
+        for path in listed:
+            rel = path.relative_to(root).as_posix()
+            if _wanted(rel) and kept(rel):
                 yield rel, path
         return
     for folder, dirs, files in os.walk(root, followlinks=False):
         base = Path(folder)
-        dirs[:] = sorted(d for d in dirs if not any(path_matches((base / d).relative_to(root).as_posix(), g) for g in excludes))
+        prefix = base.relative_to(root).as_posix()
+        prefix = "" if prefix == "." else prefix + "/"
+        dirs[:] = sorted(d for d in dirs if kept(prefix + d))
         for name in sorted(files):
-            path = base / name
-            rel = path.relative_to(root).as_posix()
-            if not any(path_matches(rel, glob) for glob in excludes):
-                yield rel, path
+            rel = prefix + name
+            if _wanted(rel) and kept(rel):
+                yield rel, base / name
 
 
 # summaries ----------------------------------------------------------------------------
