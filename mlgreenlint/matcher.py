@@ -116,6 +116,8 @@ class Evaluator:
             results.append(bool(self.file.methods & set(pred["file-methods"])))
         if "file-text" in pred:
             results.append(_regex(pred["file-text"]).search(self.file.text) is not None)
+        if "launched-with" in pred:
+            results.append(_launched_with(self.file, pred["launched-with"]))
         if "keyword" in pred or "path" in pred:
             results.append(self._value_tests(pred, self.lookup(pred, site)))
         if False in results:
@@ -171,6 +173,33 @@ class Evaluator:
         if isinstance(spec, dict):
             return self.options.get(spec["option"])
         return spec
+
+
+def _launched_with(file_ctx, spec: dict) -> bool:
+    """Some launch of this file passes the flag (or its arguments file holds the key), or wraps it."""
+    repo, rel = getattr(file_ctx, "repo", None), getattr(file_ctx, "rel", None)
+    if repo is None or rel is None:
+        return False
+    from mlgreenlint.checks.launched import load
+
+    for launch in repo.launches_of(rel, consumer=rel):
+        if launch.wrapper and launch.wrapper in spec.get("wrapper", ()):
+            return True
+        flag = spec.get("flag")
+        if not flag:
+            continue
+        values = [launch.flags.get(flag)]
+        args = launch.config("args")
+        if args is not None and args.found:
+            data = load(repo, args.path, rel) or {}
+            values.append(data.get(flag))
+        for value in values:
+            if value is None:
+                continue
+            text = ",".join(map(str, value)) if isinstance(value, list) else str(value)
+            if "regex" not in spec or _regex(spec["regex"]).search(text):
+                return True
+    return False
 
 
 def _norm(value):

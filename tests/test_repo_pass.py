@@ -319,3 +319,21 @@ def test_dependencies_of_a_linted_file(tmp_path):
     api.lint_paths([root], Settings(root=root), cwd=root, job=job)
     deps = job.repo.dependencies("train.py")
     assert set(deps) == {"utils/io.py"} and all(len(h) == 64 for h in deps.values())
+
+
+def test_launched_with_predicate_counts_wrappers_flags_and_argument_files(tmp_path):
+    from repo_helpers import TRACK_RULE
+
+    spec = dict(TRACK_RULE, extra=TRACK_RULE["extra"].replace(
+        'unless = [ ', 'unless = [ { launched-with = { flag = "report_to", regex = "codecarbon", wrapper = ["codecarbon", "carbontracker"] } }, '))
+    rule = custom_rule(tmp_path, spec)
+    body = script("", "pass")
+    root = write_repo(tmp_path, {
+        "a.py": body, "b.py": body, "c.py": body, "d.py": body, "e.py": body,
+        "args/c.yaml": "output_dir: out\nreport_to: [codecarbon, wandb]\n",
+        "run.sh": "codecarbon monitor -- python a.py\n"
+                  "python b.py --report_to codecarbon\n"
+                  "python c.py args/c.yaml\n"
+                  "python d.py --report_to wandb\n",
+    })
+    assert found(lint(root, [rule])) == [("d.py", 7), ("e.py", 7)]
