@@ -71,7 +71,8 @@ def apply(run: Run, gate: Gate, paths: list[Path], cwd: Path | None = None) -> O
     cwd = Path(os.path.realpath(cwd or Path.cwd()))
     if gate.fail_on_stale and gate.baseline is None:
         raise GateError("--fail-on-stale-baseline needs --baseline FILE (or `baseline` in [tool.mlgreenlint])")
-    findings, stale = list(run.findings), []
+    findings: list[Finding] = list(run.findings)
+    stale: list[BaselineEntry] = []
     if gate.baseline is not None:
         findings, stale = baseline_mod.apply(load_baseline(gate.baseline), findings)
         stale = [e for e in stale if in_scope(e.path, run.checked, paths, cwd)]
