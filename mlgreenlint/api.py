@@ -23,6 +23,8 @@ class Run:
     notes: list[str] = field(default_factory=list)
     files: int = 0
     rules: list[ActiveRule] = field(default_factory=list)
+    #: Display paths of the files that were linted (relative to the CWD, `/`-separated).
+    checked: list[str] = field(default_factory=list)
 
 
 def load_rules(settings: Settings) -> list[Rule]:
@@ -74,6 +76,7 @@ def lint_paths(paths: list[Path], settings: Settings, *, cwd: Path | None = None
     python_files = [t.path for t in targets if t.path.suffix == ".py"] if whole else None
     prepare(job, settings, root, cwd, run.notes, python_files)
     run.files = len(targets)
+    run.checked = [target.display for target in targets]
     for target in targets:
         result = lint_target(target, job, settings)
         run.findings.extend(result.findings)
