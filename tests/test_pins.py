@@ -98,3 +98,27 @@ def test_broken_manifests_are_skipped_with_a_note(tmp_path, rel, text):
 def test_no_manifests(tmp_path):
     versions = read_pins(tmp_path)
     assert versions.pins == {} and versions.notes == []
+
+
+def test_show_settings_and_explain_name_pins_and_assumptions(project):
+    import json
+
+    project.write("requirements.txt", "trl==0.18.2\n")
+    project.write("pyproject.toml", "[tool.mlgreenlint]\nselect = ['MP']\n")
+    view = json.loads(project.run("check", "--show-settings").output)
+    assert view["version-pins"] == {"trl": "trl==0.18.2 pinned in requirements.txt:1"}
+    assert view["version-sources"] == ["requirements.txt", "pyproject.toml"]
+    explained = project.run("explain", "MP002").output
+    assert "trl==0.18.2 pinned in requirements.txt:1" in explained
+    (project.root / "requirements.txt").unlink()
+    view = json.loads(project.run("check", "--show-settings").output)
+    assert "trl is not pinned: assuming its newest release" in view["assumed-versions"]
+    assert "trl is not pinned: assuming its newest release" in project.run("explain", "MP002").output
+
+
+def test_a_broken_manifest_is_a_note_not_an_error(project):
+    project.write("pyproject.toml", "[project\n")
+    project.write("train.py", "from trl import SFTConfig\ncfg = SFTConfig(output_dir='o')\n")
+    result = project.run("check", "--isolated", "-v", ".")
+    assert result.exit_code == 0, result.output
+    assert "pyproject.toml: cannot read pins" in result.output
