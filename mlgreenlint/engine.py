@@ -109,7 +109,10 @@ def _python(path: str, text: str, job: Job, result: FileResult):
     repo = job.repo
     name = (repo.module_name(path) if repo is not None else None) or module_name(path)
     facts = pyfacts.collect(module, name)
-    ctx = FileContext(path, text, facts, job.versions, repo, repo.rel(path) if repo is not None else None)
+    rel = repo.rel(path) if repo is not None else None
+    if repo is not None:
+        facts.scope.external = lambda qualname: repo.constant(qualname, consumer=rel)
+    ctx = FileContext(path, text, facts, job.versions, repo, rel)
     hits = []
     for active in rules:
         hits.extend((active, hit) for hit in run_rule(active, ctx))

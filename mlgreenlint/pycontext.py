@@ -93,9 +93,9 @@ class FileContext:
         out: list[tuple[CallSite, str]] = []
         self._helper_cache[id(site)] = out
         seen: set[str] = set()
-        stack = [(site.names[0], 0)]
+        stack = [(site.names[0], 0, "")]
         while stack:
-            name, depth = stack.pop()
+            name, depth, chain = stack.pop()
             if name in seen or depth > 3:
                 continue
             seen.add(name)
@@ -103,12 +103,12 @@ class FileContext:
             if found is None:
                 continue
             rel, summary = found
-            note = f"{name.rsplit('.', 1)[-1]}() in {rel}"
+            note = f"{chain}{name.rsplit('.', 1)[-1]}() in {rel}"
             for call in summary["calls"]:
                 proxy = CallSite(tuple(call["names"]), call["method"], {}, [], True, True, site.node, site.record)
                 out.append((proxy, note))
                 if call["names"]:
-                    stack.append((call["names"][0], depth + 1))
+                    stack.append((call["names"][0], depth + 1, f"{note} -> "))
         return out
 
     @cached_property

@@ -27,6 +27,8 @@ class Scope:
     bindings: dict[str, list] = field(default_factory=dict)
     params: set[str] = field(default_factory=set)
     globals_: set[str] = field(default_factory=set)
+    #: Module scope only: qualified name -> value of a constant in another module (the repository pass).
+    external: object | None = None
 
     def bind(self, name: str, value) -> None:
         self.bindings.setdefault(name, []).append(value)

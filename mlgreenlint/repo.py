@@ -33,7 +33,7 @@ from typing import Protocol
 from mlgreenlint import launch as launch_mod
 from mlgreenlint.launch import Launch
 
-SUMMARY_VERSION = "1"
+SUMMARY_VERSION = "2"
 _MAX_BYTES = 2 * 1024 * 1024
 _DEPTH = 3
 
@@ -92,6 +92,14 @@ def module_names(rel: str) -> list[str]:
     if len(parts) > 1 and parts[0] in ("src", "lib"):
         names.append(".".join(parts[1:]))
     return names
+
+
+def facts_module(rel: str) -> str:
+    """The module name pyfacts resolves relative imports against: packages end in `.__init__`."""
+    name = module_names(rel)[-1] if module_names(rel) else ""
+    if rel.endswith("__init__.py"):
+        return f"{name}.__init__" if name else "__init__"
+    return name
 
 
 def find_root(start: Path, settings_root: Path | None = None) -> Path:
@@ -191,9 +199,8 @@ class RepoIndex:
         rel = self.rel(display)
         if rel is None or not rel.endswith(".py"):
             return None
-        names = module_names(rel)
         # The name other modules import it by: src/pkg/mod.py is `pkg.mod`.
-        return names[-1] if names else None
+        return facts_module(rel) or None
 
     # summaries ---------------------------------------------------------------------
     def record(self, display: str, summary: dict) -> None:
@@ -223,7 +230,7 @@ class RepoIndex:
             return None
         digest = hashlib.sha256(data).hexdigest()
         self._hashes[rel] = digest
-        module = module_names(rel)[-1]
+        module = facts_module(rel)
         key = _key(digest, module)
         cached = self.store.get(key)
         if cached is not None:
@@ -265,6 +272,29 @@ class RepoIndex:
             out.append((rel, name, summary))
             frontier.extend((ref, level + 1) for ref in summary["refs"])
         return out
+
+    def constant(self, qualname: str, *, consumer: str | None = None, depth: int = 0):
+        """The value of a module-level constant of the repository (values.MISSING when not one).
+
+        A module variable that is not one constant value is UNKNOWN; re-exports are followed.
+        """
+        from mlgreenlint.values import MISSING, UNKNOWN, Symbol
+
+        parts = qualname.split(".")
+        if len(parts) < 2 or ".".join(parts[:-1]) not in self.modules:
+            return MISSING
+        summary = self.summary(self.modules[".".join(parts[:-1])], consumer=consumer)
+        if summary is None:
+            return UNKNOWN
+        entry = summary.get("constants", {}).get(parts[-1])
+        if entry is None:
+            return UNKNOWN if parts[-1] in summary.get("variables", ()) else MISSING
+        if "alias" in entry:
+            if depth >= 5:
+                return UNKNOWN
+            found = self.constant(entry["alias"], consumer=consumer, depth=depth + 1)
+            return Symbol(entry["alias"]) if found is MISSING else found
+        return entry["value"]
 
     # launches ----------------------------------------------------------------------
     def launches_of(self, rel: str, *, consumer: str | None = None) -> list[Launch]:
@@ -398,8 +428,48 @@ def summarise(ctx) -> dict:
         summary["refs"] = sorted(summary["refs"])
     # Only this file's own content goes in: a summary is cached by this file's hash alone.
     training = any(ctx.is_step(s, helpers=False) or ctx.is_fit(s) for s in ctx.sites)
+    constants, variables = _constants(ctx.facts.scope)
     return {"module": ctx.facts.module_name, "training": training, "main": ctx.facts.has_main_guard,
-            "functions": functions, "sites": list(sites.values())}
+            "functions": functions, "sites": list(sites.values()), "constants": constants, "variables": variables}
+
+
+def _constants(scope) -> tuple[dict[str, dict], list[str]]:
+    """Module-level names with one literal value (`{"value": v}`) or naming another (`{"alias": q}`)."""
+    import libcst as cst
+
+    from mlgreenlint.pyfacts import AssignBinding, ImportBinding
+    from mlgreenlint.values import Symbol, evaluate
+
+    hook, scope.external = scope.external, None  # other modules' constants stay out of this summary
+    constants: dict[str, dict] = {}
+    variables: list[str] = []
+    try:
+        for name, bindings in scope.bindings.items():
+            if not all(isinstance(b, (AssignBinding, ImportBinding)) for b in bindings):
+                continue
+            value = evaluate(cst.Name(name), scope)
+            if type(value) is Symbol:
+                constants[name] = {"alias": str(value)}
+            elif _plain(value):
+                constants[name] = {"value": value}
+            elif any(isinstance(b, AssignBinding) for b in bindings):
+                variables.append(name)
+    finally:
+        scope.external = hook
+    return constants, sorted(variables)
+
+
+def _plain(value, depth: int = 0) -> bool:
+    """JSON-representable without losing meaning (no symbols, templates, calls or unknowns)."""
+    if depth > 8:
+        return False
+    if value is None or type(value) in (bool, int, float, str):
+        return True
+    if isinstance(value, (list, tuple)):
+        return all(_plain(v, depth + 1) for v in value)
+    if type(value) is dict:
+        return all(type(k) is str and _plain(v, depth + 1) for k, v in value.items())
+    return False
 
 
 def _owner(frame, defs: dict[int, str]):

@@ -161,7 +161,7 @@ def evaluate(node, scope: Scope | None, depth: int = 0):
             return UNKNOWN
         resolved = pyfacts.resolve(node, scope)
         if resolved is not None and not resolved.instance and resolved.local is None:
-            return Symbol(resolved.qualname)
+            return _imported(resolved.qualname, scope)
         return UNKNOWN
     if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
         items = []
@@ -199,12 +199,12 @@ def _from_name(node: cst.Name, scope: Scope, depth: int):
     _, bindings = found
     if len(bindings) != 1:
         # Reassigned names are unknown unless every assignment agrees.
-        values = [_binding_value(b, node, depth) for b in bindings]
+        values = [_binding_value(b, node, depth, scope) for b in bindings]
         if any(v is UNKNOWN for v in values):
             return UNKNOWN
         first = values[0]
         return first if all(_same(first, v) for v in values[1:]) else UNKNOWN
-    return _binding_value(bindings[0], node, depth)
+    return _binding_value(bindings[0], node, depth, scope)
 
 
 def _same(a, b) -> bool:
@@ -214,12 +214,27 @@ def _same(a, b) -> bool:
         return False
 
 
-def _binding_value(binding, node: cst.Name, depth: int):
+def _binding_value(binding, node: cst.Name, depth: int, scope: Scope):
     if isinstance(binding, AssignBinding) and not binding.unpacked:
         return evaluate(binding.value, binding.scope, depth + 1)
     if isinstance(binding, ImportBinding):
-        return Symbol(pyfacts.canonical(binding.qualname))
+        return _imported(pyfacts.canonical(binding.qualname), scope)
     return UNKNOWN
+
+
+MISSING = object()
+
+
+def _imported(qualname: str, scope: Scope):
+    """A constant of another repository module (`from config import PRECISION`), else a symbol."""
+    root = scope
+    while root.parent is not None:
+        root = root.parent
+    if root.external is not None:
+        value = root.external(qualname)
+        if value is not MISSING:
+            return value
+    return Symbol(qualname)
 
 
 def _dict_literal(node: cst.Dict, scope: Scope, depth: int):

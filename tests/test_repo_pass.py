@@ -337,3 +337,52 @@ def test_launched_with_predicate_counts_wrappers_flags_and_argument_files(tmp_pa
                   "python d.py --report_to wandb\n",
     })
     assert found(lint(root, [rule])) == [("d.py", 7), ("e.py", 7)]
+
+
+# values through other modules ------------------------------------------------------------------
+
+def test_constants_imported_from_repository_modules(tmp_path):
+    root = write_repo(tmp_path, {
+        "config/__init__.py": "from .defaults import PRECISION, BASE\n",
+        "config/defaults.py": 'PRECISION = "32-true"\nBASE = dict(output_dir="out", per_device_train_batch_size=8)\n'
+                              'DEVICES = 1\nif flag:\n    DEVICES = 2\n',
+        "lit.py": """
+            import lightning as L
+            from config import PRECISION
+
+            trainer = L.Trainer(max_epochs=3, accelerator="gpu", precision=PRECISION)
+            trainer.fit(model)
+        """,
+        "hf.py": """
+            from transformers import TrainingArguments
+            import config.defaults as d
+
+            args = TrainingArguments(**d.BASE, num_train_epochs=3)
+        """,
+        "ok.py": """
+            from transformers import TrainingArguments
+            from config.defaults import BASE
+
+            args = TrainingArguments(**BASE, bf16=True)
+        """,
+    })
+    run = lint(root, [builtin("MP002"), builtin("MP003")])
+    assert sorted((f.rule, f.path, f.span.line) for f in run.findings) == [("MP002", "hf.py", 4), ("MP003", "lit.py", 4)]
+    assert "'32-true'" in next(f.message for f in run.findings if f.rule == "MP003")
+    index = RepoIndex.build(root, root)
+    from mlgreenlint.values import MISSING, UNKNOWN
+
+    assert index.constant("config.defaults.DEVICES") is UNKNOWN
+    assert index.constant("config.defaults.nothing") is MISSING
+    assert index.constant("torch.bfloat16") is MISSING
+
+
+def test_helper_defined_in_a_package_init_and_re_exported(tmp_path):
+    root = write_repo(tmp_path, {
+        "tools/__init__.py": "from .ckpt import save_ckpt\n\ndef save_now(model):\n    save_ckpt(model, 'now.pt')\n",
+        "tools/ckpt.py": "import torch\n\ndef save_ckpt(model, path):\n    torch.save(model.state_dict(), path)\n",
+        "a.py": script("from tools import save_now", "save_now(model)"),
+    })
+    run = lint(root, [custom_rule(tmp_path, SAVE_RULE)])
+    assert found(run) == [("a.py", 9)]
+    assert "through save_now() in tools/__init__.py -> save_ckpt() in tools/ckpt.py" in run.findings[0].message
