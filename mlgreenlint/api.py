@@ -75,6 +75,8 @@ def lint_paths(paths: list[Path], settings: Settings, *, cwd: Path | None = None
     whole = any((p if p.is_absolute() else cwd / p).resolve() == root for p in paths)
     python_files = [t.path for t in targets if t.path.suffix == ".py"] if whole else None
     prepare(job, settings, root, cwd, run.notes, python_files)
+    if job.repo is not None:
+        job.repo.set_targets([t.path for t in targets])
     run.files = len(targets)
     run.checked = [target.display for target in targets]
     for target in targets:

@@ -97,7 +97,8 @@ def _python(path: str, text: str, job: Job, result: FileResult):
     from mlgreenlint.pycontext import FileContext
 
     try:
-        module = cst.parse_module(text)
+        module = job.repo.take_parse(path, text) if job.repo is not None else None
+        module = module or cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
         line, column = exc.raw_line, exc.raw_column + 1
         message = " ".join(exc.message.split())
@@ -116,7 +117,7 @@ def _python(path: str, text: str, job: Job, result: FileResult):
     hits = []
     for active in rules:
         hits.extend((active, hit) for hit in run_rule(active, ctx))
-    if repo is not None:
+    if repo is not None and repo.wants_summary(path):
         # Hand this parse's summary to the repository pass, so callers need no second parse.
         from mlgreenlint.repo import summarise
 

@@ -36,6 +36,7 @@ from mlgreenlint.launch import Launch
 SUMMARY_VERSION = "2"
 _MAX_BYTES = 2 * 1024 * 1024
 _DEPTH = 3
+_KEEP_PARSES = 256
 
 
 class SummaryStore(Protocol):
@@ -130,6 +131,10 @@ class RepoIndex:
     _hashes: dict[str, str] = field(default_factory=dict)
     _deps: dict[str, dict[str, str]] = field(default_factory=dict)
     _launches: list[Launch] | None = None
+    #: Repository-relative paths of the files this run lints.
+    targets: set[str] = field(default_factory=set)
+    _rels: dict[str, str | None] = field(default_factory=dict)
+    _parses: dict[str, tuple[str, object]] = field(default_factory=dict)
 
     # construction ------------------------------------------------------------------
     @classmethod
@@ -188,12 +193,20 @@ class RepoIndex:
     # paths -------------------------------------------------------------------------
     def rel(self, display: str) -> str | None:
         """Repository-relative path of a display path (relative to the working folder)."""
+        if display in self._rels:
+            return self._rels[display]
         path = Path(display)
         absolute = path if path.is_absolute() else self.cwd / path
         try:
-            return absolute.resolve().relative_to(self.root).as_posix()
+            found: str | None = absolute.resolve().relative_to(self.root).as_posix()
         except (ValueError, OSError):
-            return None
+            found = None
+        self._rels[display] = found
+        return found
+
+    def wants_summary(self, display: str) -> bool:
+        rel = self.rel(display)
+        return rel is not None and self._summaries.get(rel) is None
 
     def module_name(self, display: str) -> str | None:
         rel = self.rel(display)
@@ -206,6 +219,8 @@ class RepoIndex:
     def record(self, display: str, summary: dict) -> None:
         """The engine hands over the summary of a file it just parsed: no second parse."""
         rel = self.rel(display)
+        if rel is not None:
+            self._parses.pop(rel, None)
         if rel is None or rel in self._summaries and self._summaries[rel] is not None:
             return
         self._summaries[rel] = summary
@@ -235,10 +250,29 @@ class RepoIndex:
         cached = self.store.get(key)
         if cached is not None:
             return cached
-        summary = summarise_source(data, module)
+        keep = None
+        if rel in self.targets and len(self._parses) < _KEEP_PARSES:
+            # The run will lint this file later: keep the parse so it is not parsed twice.
+            def keep(text: str, tree: object) -> None:
+                self._parses[rel] = (text, tree)
+        summary = summarise_source(data, module, keep)
         if summary is not None:
             self.store.put(key, summary)
         return summary
+
+    def set_targets(self, paths: list[Path]) -> None:
+        """The files this run lints: parses made for their summaries are kept for their lint."""
+        for path in paths:
+            try:
+                self.targets.add(path.resolve().relative_to(self.root).as_posix())
+            except (ValueError, OSError):
+                continue
+
+    def take_parse(self, display: str, text: str):
+        """The parse made for a summary of this file, when its text is the one being linted."""
+        rel = self.rel(display)
+        kept = self._parses.pop(rel, None) if rel is not None else None
+        return kept[1] if kept is not None and kept[0] == text else None
 
     def function(self, qualname: str, *, consumer: str | None = None) -> tuple[str, dict] | None:
         """(module path, function summary) of an in-repository function, by qualified name."""
@@ -377,8 +411,8 @@ def _list_files(root: Path, excludes: tuple[str, ...], *, python: bool = True):
 
 # summaries ----------------------------------------------------------------------------
 
-def summarise_source(data: bytes, module: str) -> dict | None:
-    """Parse a module once and summarise it; None when it cannot be parsed."""
+def summarise_source(data: bytes, module: str, keep=None) -> dict | None:
+    """Parse a module once and summarise it; None when it cannot be parsed. `keep(text, tree)` gets the parse."""
     import libcst as cst
 
     from mlgreenlint import pyfacts
@@ -390,6 +424,8 @@ def summarise_source(data: bytes, module: str) -> dict | None:
         tree = cst.parse_module(text)
     except Exception:  # unparsable helpers are simply unknown
         return None
+    if keep is not None:
+        keep(text, tree)
     facts = pyfacts.collect(tree, module)
     return summarise(FileContext(module, text, facts))
 

@@ -386,3 +386,17 @@ def test_helper_defined_in_a_package_init_and_re_exported(tmp_path):
     run = lint(root, [custom_rule(tmp_path, SAVE_RULE)])
     assert found(run) == [("a.py", 9)]
     assert "through save_now() in tools/__init__.py -> save_ckpt() in tools/ckpt.py" in run.findings[0].message
+
+
+def test_each_file_is_parsed_once_even_when_a_caller_needs_it_first(tmp_path, monkeypatch):
+    import libcst
+
+    root = write_repo(tmp_path, {
+        "a_train.py": script("from z_utils import save_ckpt", 'save_ckpt(model, "a.pt")'),
+        "z_utils.py": "import torch\n\ndef save_ckpt(model, path):\n    torch.save(model.state_dict(), path)\n",
+    })
+    parsed = []
+    real = libcst.parse_module
+    monkeypatch.setattr(libcst, "parse_module", lambda text, *a, **k: parsed.append(text) or real(text, *a, **k))
+    assert found(lint(root, [custom_rule(tmp_path, SAVE_RULE)])) == [("a_train.py", 9)]
+    assert len(parsed) == 2
