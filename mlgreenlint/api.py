@@ -83,6 +83,8 @@ def lint_paths(paths: list[Path], settings: Settings, *, cwd: Path | None = None
         result = lint_target(target, job, settings)
         run.findings.extend(result.findings)
         run.notes.extend(result.notes)
+    if job.repo is not None:
+        run.notes.extend(job.repo.notes)
     run.findings.sort(key=Finding.sort_key)
     return run
 

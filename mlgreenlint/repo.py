@@ -165,12 +165,22 @@ class RepoIndex:
             self._launches = []
             for rel in sorted(self.launch_files):
                 text = self._text(rel)
-                if text:
+                if not text:
+                    continue
+                try:
                     self._launches.extend(launch_mod.scan(rel, text, self.resolve_path))
+                except Exception as exc:  # a launch file we cannot read is no evidence, never an error
+                    self.notes.append(f"{rel}: launch commands not read ({type(exc).__name__})")
         return self._launches
 
     def resolve_path(self, written: str, folder: str) -> str | None:
         """A path as written in a command, relative to the launch file's folder or the root."""
+        try:
+            return self._resolve_path(written, folder)
+        except (OSError, ValueError):
+            return None
+
+    def _resolve_path(self, written: str, folder: str) -> str | None:
         written = written.strip().strip("\"'")
         if not written or written.startswith(("$", "~")):
             return None
@@ -255,7 +265,11 @@ class RepoIndex:
             # The run will lint this file later: keep the parse so it is not parsed twice.
             def keep(text: str, tree: object) -> None:
                 self._parses[rel] = (text, tree)
-        summary = summarise_source(data, module, keep)
+        try:
+            summary = summarise_source(data, module, keep)
+        except Exception as exc:  # a helper we cannot summarise is unknown, never an error
+            self.notes.append(f"{rel}: not summarised ({type(exc).__name__})")
+            return None
         if summary is not None:
             self.store.put(key, summary)
         return summary
