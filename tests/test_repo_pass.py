@@ -400,3 +400,14 @@ def test_each_file_is_parsed_once_even_when_a_caller_needs_it_first(tmp_path, mo
     monkeypatch.setattr(libcst, "parse_module", lambda text, *a, **k: parsed.append(text) or real(text, *a, **k))
     assert found(lint(root, [custom_rule(tmp_path, SAVE_RULE)])) == [("a_train.py", 9)]
     assert len(parsed) == 2
+
+
+def test_lightning_fix_follows_the_pinned_major_version(tmp_path):
+    code = "import pytorch_lightning as pl\n\ntrainer = pl.Trainer(max_epochs=3, precision=32)\ntrainer.fit(model)\n"
+    root = write_repo(tmp_path, {"train.py": code, "requirements.txt": "pytorch-lightning==1.9.5\n"})
+    (finding,) = lint(root, [builtin("MP003")]).findings
+    assert finding.fix.edits[0].replacement == '"bf16"'
+    assert "pytorch-lightning==1.9.5 pinned in requirements.txt:1" in finding.message
+    (root / "requirements.txt").write_text("pytorch-lightning>=2.1\n")
+    (finding,) = lint(root, [builtin("MP003")]).findings
+    assert finding.fix.edits[0].replacement == '"bf16-mixed"'
