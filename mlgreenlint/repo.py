@@ -390,6 +390,14 @@ class RepoIndex:
         return dict(self._deps.get(rel or display, {}))
 
 
+    def still_valid(self, deps: dict[str, str]) -> bool:
+        """Whether every file a cached result depended on still has the recorded content hash."""
+        for rel, digest in deps.items():
+            if self._text(rel) is None or self._hashes.get(rel) != digest:
+                return False
+        return True
+
+
 def _key(digest: str, module: str) -> str:
     return hashlib.sha256(f"{SUMMARY_VERSION}\0{module}\0{digest}".encode()).hexdigest()[:32]
 

@@ -411,3 +411,22 @@ def test_lightning_fix_follows_the_pinned_major_version(tmp_path):
     (root / "requirements.txt").write_text("pytorch-lightning>=2.1\n")
     (finding,) = lint(root, [builtin("MP003")]).findings
     assert finding.fix.edits[0].replacement == '"bf16-mixed"'
+
+
+def test_dependencies_invalidate_when_a_helper_changes(tmp_path):
+    root = write_repo(tmp_path, {**HELPERS, "train.py": script("from utils.io import save_ckpt", 'save_ckpt(model, "a.pt")')})
+    rule = custom_rule(tmp_path, SAVE_RULE)
+    first = lint(root, [rule])
+    from mlgreenlint.engine import Job
+    from mlgreenlint.selection import ActiveRule
+    from mlgreenlint import api
+    from mlgreenlint.settings import Settings
+
+    job = Job(rules=[ActiveRule(rule, rule.severity, {})], known_ids={rule.id})
+    api.lint_paths([root], Settings(root=root), cwd=root, job=job)
+    deps = job.repo.dependencies("train.py")
+    assert found(first) == [("train.py", 9)]
+    assert RepoIndex.build(root, root).still_valid(deps)
+    (root / "utils" / "io.py").write_text("def save_ckpt(model, path):\n    pass\n")
+    assert not RepoIndex.build(root, root).still_valid(deps)
+    assert found(lint(root, [rule])) == []
