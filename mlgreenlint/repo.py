@@ -37,6 +37,8 @@ SUMMARY_VERSION = "2"
 _MAX_BYTES = 2 * 1024 * 1024
 _DEPTH = 3
 _KEEP_PARSES = 256
+#: Dependency key standing for the set of launch files and their contents.
+LAUNCHES = "<launch files>"
 
 
 class SummaryStore(Protocol):
@@ -347,16 +349,26 @@ class RepoIndex:
     # launches ----------------------------------------------------------------------
     def launches_of(self, rel: str, *, consumer: str | None = None) -> list[Launch]:
         found = [launch for launch in self.launches if launch.script == rel]
-        for launch in found:
-            self._depend(consumer, launch.source.rsplit(":", 1)[0])
+        self._depend_on_launches(consumer)
         return found
 
     def launches_with(self, rel: str, *, consumer: str | None = None) -> list[tuple[Launch, launch_mod.ConfigRef]]:
         """Launches that pass the config file `rel`."""
         out = [(launch, ref) for launch in self.launches for ref in launch.configs if ref.found and ref.path == rel]
-        for launch, _ in out:
-            self._depend(consumer, launch.source.rsplit(":", 1)[0])
+        self._depend_on_launches(consumer)
         return out
+
+    def _depend_on_launches(self, consumer: str | None) -> None:
+        """A verdict from launch commands depends on every launch file: one may be added or edited."""
+        if consumer is not None:
+            self._deps.setdefault(consumer, {})[LAUNCHES] = self._launch_digest()
+
+    def _launch_digest(self) -> str:
+        h = hashlib.sha256()
+        for rel in sorted(self.launch_files):
+            self._text(rel)
+            h.update(f"{rel}\0{self._hashes.get(rel, '')}\0".encode())
+        return h.hexdigest()
 
     def text(self, rel: str, *, consumer: str | None = None) -> str | None:
         self._depend(consumer, rel)
@@ -393,7 +405,10 @@ class RepoIndex:
     def still_valid(self, deps: dict[str, str]) -> bool:
         """Whether every file a cached result depended on still has the recorded content hash."""
         for rel, digest in deps.items():
-            if self._text(rel) is None or self._hashes.get(rel) != digest:
+            if rel == LAUNCHES:
+                if self._launch_digest() != digest:
+                    return False
+            elif self._text(rel) is None or self._hashes.get(rel) != digest:
                 return False
         return True
 

@@ -430,3 +430,20 @@ def test_dependencies_invalidate_when_a_helper_changes(tmp_path):
     (root / "utils" / "io.py").write_text("def save_ckpt(model, path):\n    pass\n")
     assert not RepoIndex.build(root, root).still_valid(deps)
     assert found(lint(root, [rule])) == []
+
+
+def test_a_new_launch_file_invalidates_launch_verdicts(tmp_path):
+    from mlgreenlint import api
+    from mlgreenlint.engine import Job
+    from mlgreenlint.selection import ActiveRule
+    from mlgreenlint.settings import Settings
+
+    root = hf_repo(tmp_path, "python train.py --output_dir a\n")
+    rule = builtin("MP002")
+    job = Job(rules=[ActiveRule(rule, rule.severity, {})], known_ids={rule.id})
+    assert found(api.lint_paths([root], Settings(root=root), cwd=root, job=job)) == [("train.py", 9)]
+    deps = job.repo.dependencies("train.py")
+    assert repo_mod.LAUNCHES in deps and RepoIndex.build(root, root).still_valid(deps)
+    (root / "Makefile").write_text("train:\n\tpython train.py --bf16\n")
+    assert not RepoIndex.build(root, root).still_valid(deps)
+    assert found(lint(root, [rule])) == []
