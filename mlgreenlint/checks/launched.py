@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from mlgreenlint.launch import Launch
-from mlgreenlint.matcher import Hit, format_message, names_match
+from mlgreenlint.matcher import Hit, names_match
 from mlgreenlint.model import Rule, Span
 from mlgreenlint.pycontext import FileContext
 
@@ -136,7 +136,7 @@ def hf_argparser_launch(ctx: FileContext, rule: Rule, options: dict) -> Iterator
     more = f" (and {len(cli) - 1} more)" if len(cli) > 1 else ""
     message = (f"{parser.name.rsplit('.', 1)[-1]} takes precision from the command line, and no launch enables it: "
                f"{cli[0].source}{more} passes neither --bf16 nor --fp16")
-    yield Hit(parser.node, format_message(message, options, ctx.versions))
+    yield Hit(parser.node, message)  # paths may hold braces: not a template
 
 
 def accelerate_launch(ctx: FileContext, rule: Rule, options: dict) -> Iterator[Hit]:
