@@ -156,7 +156,7 @@ def evaluate(node, scope: Scope | None, depth: int = 0):
         return _from_name(node, scope, depth)
     if isinstance(node, cst.Attribute):
         resolved = pyfacts.resolve(node, scope)
-        if resolved is not None and not resolved.instance and resolved.local is None:
+        if resolved is not None and not resolved.instance and not resolved.member and resolved.local is None:
             return Symbol(resolved.qualname)
         return UNKNOWN
     if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
