@@ -163,3 +163,25 @@ def test_file_calls_option(tmp_path):
 def test_unknown_option_reference_is_rejected(tmp_path):
     with pytest.raises(Exception, match="trackers"):
         _rule(tmp_path, 'unless = [ { file-calls-option = "trackers" } ]\n[[match.python]]\ncall = ["x"]\n')
+
+
+def test_self_referencing_kwargs_unpacking_terminates(tmp_path):
+    rule = _rule(tmp_path, '[[match.python]]\ncall = ["mylib.Config"]\nwhere = [ { keyword = "x", equals = 1 } ]\n')
+    code = '''
+    from mylib import Config
+    config = {"x": 1}
+    config = Config(**config)
+    '''
+    assert _lines(rule, code) == []
+
+
+def test_attribute_of_a_runtime_object_is_unknown(tmp_path):
+    rule = _rule(tmp_path, '[[match.python]]\ncall = ["mylib.Config"]\nwhere = [ { keyword = "mode", not-in = ["fast"] } ]\n')
+    code = '''
+    import argparse
+    from mylib import Config
+    args = argparse.ArgumentParser().parse_args()
+    a = Config(mode=args.mode)
+    b = Config(mode=argparse.SUPPRESS)
+    '''
+    assert _lines(rule, code) == [6]
