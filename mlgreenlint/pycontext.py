@@ -75,11 +75,17 @@ class FileContext:
 
     @cached_property
     def _step_functions(self) -> set[str]:
-        """Local functions whose body runs a backward pass or an optimizer step."""
+        """Local functions that run one backward pass or optimizer step per call.
+
+        A function that loops over batches itself (`def train(model, loader)`) is an epoch
+        function: the loop that calls it is an epoch loop, not a batch loop.
+        """
         names = set()
         for site in self.sites:
             if self.is_step(site):
                 for frame in _frames(site.record.frame):
+                    if frame.kind == "loop":
+                        break
                     if frame.kind == "def":
                         names.add(frame.node.name.value)
                         break
