@@ -97,7 +97,7 @@ def tracker_never_stopped(ctx: FileContext, rule: Rule, options: dict) -> Iterat
             continue
         if _stopped(ctx, cls, stops) or _escapes(ctx, receiver.value, site):
             continue
-        values = dict(options, call=cls.rsplit(".", 1)[-1], stop=stops[0])
+        values = dict(options, call=Symbol(cls.rsplit(".", 1)[-1]), stop=Symbol(stops[0]))
         yield Hit(site.node, format_message(rule.message, values))
 
 
