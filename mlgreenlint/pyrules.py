@@ -75,9 +75,11 @@ def _hit(rule: Rule, pattern: dict, site, evaluator: Evaluator, options: dict) -
     report = pattern.get("report")
     fix = None
     if report:
+        # The position a `where` predicate gives for the reported keyword also locates it.
+        position = next((p["position"] for p in pattern.get("where", ()) if p.get("keyword") == report and "position" in p), None)
         values["keyword"] = report
-        values["value"] = evaluator.lookup({"keyword": report}, site)
-        arg = site.keywords.get(report)
+        values["value"] = evaluator.lookup({"keyword": report, "position": position}, site)
+        arg = site.argument(report, position)
         if arg is not None:
             node = arg.node
         spec = pattern.get("fix")

@@ -93,14 +93,15 @@ class CallSite:
         return self.open_kwargs or (position is not None and self.open_args)
 
 
-def call_site(record: pyfacts.CallRecord, names: tuple[str, ...], method: str | None) -> CallSite:
+def call_site(record: pyfacts.CallRecord, names: tuple[str, ...], method: str | None, depth: int = 0) -> CallSite:
+    """`depth` carries the folding depth of an enclosing evaluation (`x = f(**x)` must end)."""
     node = record.node
     keywords: dict[str, Arg] = {}
     positional: list[Arg] = []
     open_kwargs = open_args = False
     for arg in node.args:
         if arg.star == "**":
-            mapping = evaluate(arg.value, record.scope)
+            mapping = evaluate(arg.value, record.scope, depth + 1)
             if isinstance(mapping, dict):
                 for key, value in mapping.items():
                     keywords[key] = Arg.known(arg.value, value)
@@ -160,7 +161,7 @@ def evaluate(node, scope: Scope | None, depth: int = 0):
         if base is None or base.instance or base.local is not None:
             return UNKNOWN
         resolved = pyfacts.resolve(node, scope)
-        if resolved is not None and not resolved.instance and resolved.local is None:
+        if resolved is not None and not resolved.instance and not resolved.member and resolved.local is None:
             return _imported(resolved.qualname, scope)
         return UNKNOWN
     if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
@@ -274,7 +275,7 @@ def _call_value(node: cst.Call, scope: Scope, depth: int):
     if isinstance(resolved.local, pyfacts.ClassBinding):
         names = names + tuple(pyfacts.class_bases(resolved.local))
     record = pyfacts.CallRecord(node, scope, None)
-    return CallValue(call_site(record, names, None))
+    return CallValue(call_site(record, names, None, depth))
 
 
 def _dict_call(node: cst.Call, scope: Scope, depth: int):
