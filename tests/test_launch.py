@@ -70,3 +70,9 @@ def test_comments_are_not_commands():
 def test_scanning_never_fails(text):
     for found in launch.scan("run.sh", text, resolve):
         assert found.script in FILES
+
+
+def test_wrapper_options_before_the_double_dash():
+    got = one("codecarbon monitor --offline --country-iso-code SWE -- python train.py --epochs 3\n")
+    assert (got.wrapper, got.script) == ("codecarbon", "train.py")
+    assert one("perun monitor train.py\n").wrapper == "perun"

@@ -447,3 +447,29 @@ def test_a_new_launch_file_invalidates_launch_verdicts(tmp_path):
     (root / "Makefile").write_text("train:\n\tpython train.py --bf16\n")
     assert not RepoIndex.build(root, root).still_valid(deps)
     assert found(lint(root, [rule])) == []
+
+
+# the shipped CK and ET rules on small repositories ---------------------------------------------
+
+def test_ck001_through_a_helper_and_not_through_a_guarded_one(tmp_path):
+    root = write_repo(tmp_path, {
+        **HELPERS,
+        "train.py": script("from utils.io import save_ckpt, save_every", 'save_ckpt(model, "a.pt")\n        save_every(model, step)'),
+    })
+    run = lint(root, [builtin("CK001")])
+    assert found(run) == [("train.py", 9)]
+    assert run.findings[0].message.endswith("(through save_ckpt() in utils/io.py)")
+
+
+def test_et001_tracker_in_a_helper_counts_and_a_wrapper_counts(tmp_path):
+    tracked = script("from utils.carbon import start_tracking", "pass").replace(
+        "def main():\n", 'def main():\n    tracker = start_tracking("run")\n')
+    root = write_repo(tmp_path, {
+        **HELPERS,
+        "tracked.py": tracked,
+        "wrapped.py": script("", "pass"),
+        "untracked.py": script("", "pass"),
+        "Makefile": "train:\n\tcodecarbon monitor -- python wrapped.py\n",
+    })
+    run = lint(root, [builtin("ET001")])
+    assert found(run) == [("untracked.py", 7)]
