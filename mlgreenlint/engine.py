@@ -192,15 +192,17 @@ def run_rule(active: ActiveRule, ctx) -> list[Hit]:
     match = rule.match
     if match.get("scope") == "training" and not ctx.training:
         return []
-    unless = match.get("unless")
-    if unless:
-        evaluator = Evaluator(rule, options, ctx)
-        if any(evaluator.predicate(p, None) is not False for p in unless):
-            return []
     hits = list(run_patterns(rule, ctx, options))
     check = match.get("check")
     if check in CHECKS:
         hits.extend(CHECKS[check](ctx, rule, options))
+    unless = match.get("unless")
+    # File-level exemptions are asked only when something would be reported: they may
+    # consult the repository pass, which costs parses of other modules.
+    if hits and unless:
+        evaluator = Evaluator(rule, options, ctx)
+        if any(evaluator.predicate(p, None) is not False for p in unless):
+            return []
     return hits
 
 

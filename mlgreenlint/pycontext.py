@@ -63,16 +63,23 @@ class FileContext:
         return names, method
 
     @cached_property
-    def referenced(self) -> set[str]:
-        """Qualified names the file calls, decorates with or enters with `with`."""
+    def own_referenced(self) -> set[str]:
+        """Qualified names this file itself calls, decorates with or enters with `with`."""
         names = {n for site in self.sites for n in site.names}
         for expr, scope in self.facts.references:
             resolved = pyfacts.resolve(expr, scope)
             if resolved is not None:
                 names.add(resolved.qualname)
-        # What in-repository helpers the file calls reference counts for the file
-        # (a tracker started in utils/carbon.py counts for the script calling it).
-        for name in list(names):
+        return names
+
+    @cached_property
+    def referenced(self) -> set[str]:
+        """`own_referenced`, plus what the repository helpers it calls reference.
+
+        A tracker started in utils/carbon.py counts for the script calling it.
+        """
+        names = set(self.own_referenced)
+        for name in self.own_referenced:
             for _, _, summary in self.helpers(name):
                 names.update(summary["refs"])
         return names
@@ -133,8 +140,10 @@ class FileContext:
         function: the loop that calls it is an epoch loop, not a batch loop.
         """
         names = set()
+        # Local wrappers of repository step helpers count in scripts (a __main__ block) only.
+        helpers = self.facts.has_main_guard
         for site in self.sites:
-            if self.is_step(site):
+            if self.is_step(site, helpers=helpers):
                 for frame in _frames(site.record.frame):
                     if frame.kind == "loop":
                         break
@@ -160,8 +169,11 @@ class FileContext:
                 return True
             if any(n in ("jax.grad", "jax.value_and_grad") for n in site.names):
                 return True
-        # Only then ask the repository pass (which may summarise other modules).
-        return any(self.is_step(site) for site in self.sites if site.names)
+        # Only then ask the repository pass (which may summarise other modules): for a script
+        # (a __main__ block) every call, for a library module only its module-level code.
+        script = self.facts.has_main_guard
+        return any(self.is_step(site) for site in self.sites
+                   if site.names and (script or innermost_def(site.record.frame) is None))
 
     def is_fit(self, site: CallSite) -> bool:
         if site.method not in ("fit", "train"):
@@ -174,7 +186,7 @@ class FileContext:
             return True
         # Keras: model.fit on a model the file compiles.
         return site.method == "fit" and "compile" in self.methods and bool(
-            {"keras", "tensorflow"} & {n.split(".")[0] for n in self.referenced}
+            {"keras", "tensorflow"} & {n.split(".")[0] for n in self.own_referenced}
         )
 
     @cached_property
@@ -185,7 +197,8 @@ class FileContext:
             loop = innermost_loop(site.record.frame)
             if loop is None or id(loop.node) in loops:
                 continue
-            if self.is_step(site) or (
+            # Repository helpers are asked only in loops that look like data or step loops.
+            if self.is_step(site, helpers=_data_loop(loop.node)) or (
                 isinstance(site.node.func, cst.Name) and site.node.func.value in self._step_functions
             ):
                 loops.add(id(loop.node))
@@ -212,8 +225,19 @@ class FileContext:
         """`step % N`, a time call, `i == len(loader) - 1`, or a best-metric / save-decision name.
 
         A rank check alone (`accelerator.is_main_process`, `rank == 0`) does not change how
-        often a save runs, so it is not a guard.
+        often a save runs, so it is not a guard. Memoised per condition: every call under
+        one `if` asks the same question.
         """
+        memo = self._guard_memo
+        if id(test) not in memo:
+            memo[id(test)] = self._frequency_guard(test)
+        return memo[id(test)]
+
+    @cached_property
+    def _guard_memo(self) -> dict[int, bool]:
+        return {}
+
+    def _frequency_guard(self, test) -> bool:
         for node in _walk(test):
             if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Modulo):
                 return True
@@ -248,6 +272,22 @@ class FileContext:
 
 def _frames(frame: Frame | None):
     return frame.chain() if frame is not None else ()
+
+
+_DATA_LOOP = re.compile(r"batch|load|data|epoch|step|sample|train|iter|\bdl\b|\bds\b|range", re.I)
+
+
+def _data_loop(node) -> bool:
+    """`for batch in loader`, `for step in range(n)`, `while step < max_steps`: worth asking helpers."""
+    header = (node.target, node.iter) if isinstance(node, cst.For) else (node.test,)
+    return any(_DATA_LOOP.search(n) for part in header for n in _names(part))
+
+
+def innermost_def(frame: Frame | None) -> Frame | None:
+    for f in _frames(frame):
+        if f.kind == "def":
+            return f
+    return None
 
 
 def innermost_loop(frame: Frame | None) -> Frame | None:

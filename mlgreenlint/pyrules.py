@@ -31,9 +31,9 @@ def _through_helper(rule: Rule, pattern: dict, site, ctx: FileContext, evaluator
     Only for patterns about where a call runs (a batch loop, unguarded): the helper's own
     file cannot see the caller's loop, while plain patterns already report in the helper.
     """
-    calls = ctx.helper_calls(site)
-    if not calls or not _context_holds(pattern, site, ctx):
+    if not site.names or not _context_holds(pattern, site, ctx):
         return None
+    calls = ctx.helper_calls(site)
     for proxy, note in calls:
         if not site_matches_target(proxy, pattern) or evaluator.all(pattern.get("where", []), proxy) is not True:
             continue

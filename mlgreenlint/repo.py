@@ -480,8 +480,9 @@ def summarise(ctx) -> dict:
     for site in ctx.sites:
         owner, def_frame = _owner(site.record.frame, defs)
         if site.names:
-            entry = {"name": site.names[0], "kw": sorted(site.keywords), "open": site.open_kwargs,
-                     "args": _arg_names(site)}
+            # The classes a parser is built from (HfArgumentParser((ModelArgs, TrainingArguments))).
+            args = _arg_names(site) if site.names[0].endswith("Parser") else []
+            entry = {"name": site.names[0], "kw": sorted(site.keywords), "open": site.open_kwargs, "args": args}
             sites.setdefault((entry["name"], tuple(entry["kw"]), entry["open"], tuple(entry["args"])), entry)
         if owner is None:
             continue
@@ -489,7 +490,7 @@ def summarise(ctx) -> dict:
         summary["refs"].update(site.names)
         if ctx.is_step(site, helpers=False) or ctx.is_fit(site):
             summary["steps"] = True
-        if innermost_loop(site.record.frame) is None and not ctx.guarded(site.record.frame, def_frame):
+        if innermost_loop(site.record.frame) is None and not _guarded_in_function(ctx, site.record.frame, def_frame):
             if site.names or site.method:
                 summary["calls"].append({"names": list(site.names), "method": site.method})
     for expr, scope in ctx.facts.references:
@@ -542,6 +543,17 @@ def _plain(value, depth: int = 0) -> bool:
         return all(_plain(v, depth + 1) for v in value)
     if type(value) is dict:
         return all(type(k) is str and _plain(v, depth + 1) for k, v in value.items())
+    return False
+
+
+def _guarded_in_function(ctx, frame, stop) -> bool:
+    """A frequency guard (`if step % N == 0`) between the call and its function's `def`."""
+    import libcst as cst
+
+    while frame is not None and frame is not stop:
+        if frame.kind in ("if", "else") and isinstance(frame.node, cst.If) and ctx.is_frequency_guard(frame.node.test):
+            return True
+        frame = frame.parent
     return False
 
 

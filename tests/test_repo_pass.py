@@ -473,3 +473,24 @@ def test_et001_tracker_in_a_helper_counts_and_a_wrapper_counts(tmp_path):
     })
     run = lint(root, [builtin("ET001")])
     assert found(run) == [("untracked.py", 7)]
+
+
+def test_helper_with_match_statement_and_else_guard(tmp_path):
+    root = write_repo(tmp_path, {
+        "utils/io.py": """
+            import torch
+
+            def save_kind(model, kind):
+                match kind:
+                    case "full":
+                        torch.save(model, "m.pt")
+
+            def save_else(model, step):
+                if step % 100:
+                    pass
+                else:
+                    torch.save(model, "m.pt")
+        """,
+        "train.py": script("from utils.io import save_kind, save_else", 'save_kind(model, "full")\n        save_else(model, step)'),
+    })
+    assert found(lint(root, [builtin("CK001")])) == [("train.py", 9)]

@@ -38,7 +38,7 @@ def training_without_tracking(ctx: FileContext, rule: Rule, options: dict) -> It
 
 def _hf_reports_or_unknown(ctx: FileContext) -> bool:
     """Hugging Face `report_to` names codecarbon (or may: unknown, 'all', v4 default)."""
-    if names_match(tuple(ctx.referenced), _HF_PARSERS):
+    if names_match(tuple(ctx.own_referenced), _HF_PARSERS):
         return True  # arguments, report_to included, come from the command line or a file
     for site in ctx.sites:
         if names_match(site.names, _HF_ARGS):

@@ -33,7 +33,7 @@ def keras_fit_without_policy(ctx: FileContext, rule: Rule, options: dict) -> Ite
     """Report the first `model.fit(...)` of a Keras script that compiles a model and sets no policy."""
     if "compile" not in ctx.methods:
         return
-    if not {"keras", "tensorflow", "tf_keras"} & {n.split(".")[0] for n in ctx.referenced}:
+    if not {"keras", "tensorflow", "tf_keras"} & {n.split(".")[0] for n in ctx.own_referenced}:
         return
     for site in ctx.sites:
         if site.method == "fit" and (not site.names or site.names[0].startswith("keras.")):
