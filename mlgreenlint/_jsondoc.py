@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from json.decoder import scanstring
+from json.decoder import scanstring  # type: ignore[attr-defined]  # the stdlib's own
 from typing import Any
 
 from mlgreenlint.configdoc import MAX_DEPTH, ConfigError, LineIndex, Node

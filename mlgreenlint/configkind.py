@@ -2,7 +2,8 @@
 
 Only recognised ML configs get config rules; every other structured file (CI workflows,
 Kubernetes manifests, compose files, package manifests, ...) classifies as the empty
-set and stays silent. The key sets come from docs/design/ml-api-catalog.md.
+set and stays silent. Key sets follow the ML API catalogue (sections 1.2-1.7, 3.1,
+3.6, 3.8 of the design notes).
 """
 
 from __future__ import annotations
@@ -12,6 +13,19 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from mlgreenlint._configkeys import (
+    DS_KEYS,
+    DS_ONLY,
+    DSTACK_KEYS,
+    DSTACK_TYPES,
+    HF_KEYS,
+    SILENT_NAMES,
+    SKY_RESOURCES,
+    SKY_RESOURCES_WEAK,
+    SKY_TASK,
+    TRAINER_KEYS,
+    TRAINER_ONLY,
+)
 from mlgreenlint.configdoc import Node, format_of
 
 KINDS = ("deepspeed", "accelerate", "lightning-cli", "hydra", "torchtune", "hf-args",
@@ -19,25 +33,13 @@ KINDS = ("deepspeed", "accelerate", "lightning-cli", "hydra", "torchtune", "hf-a
 
 # --- names ---------------------------------------------------------------------------
 
-_SILENT_NAMES = frozenset({
-    "pyproject.toml", "cargo.toml", "poetry.lock", "pixi.toml", "ruff.toml", ".ruff.toml",
-    "netlify.toml", "rust-toolchain.toml", ".mlgreenlint.toml", "package.json",
-    "package-lock.json", "composer.json", "tsconfig.json", "jsconfig.json", "lerna.json",
-    "renovate.json", ".eslintrc.json", ".prettierrc.json", "deno.json", "manifest.json",
-    "tokenizer.json", "tokenizer_config.json", "vocab.json", "special_tokens_map.json",
-    ".pre-commit-config.yaml", ".pre-commit-hooks.yaml", "mkdocs.yml", "mkdocs.yaml",
-    "environment.yml", "environment.yaml", "codecov.yml", ".codecov.yml", "codecov.yaml",
-    "dependabot.yml", "chart.yaml", "compose.yml", "compose.yaml", ".readthedocs.yml",
-    ".readthedocs.yaml", ".gitlab-ci.yml", ".travis.yml", "azure-pipelines.yml",
-    "bitbucket-pipelines.yml", "cloudbuild.yaml", "appveyor.yml", ".golangci.yml",
-    "_config.yml", "meta.yaml", ".yamllint.yml", ".yamllint.yaml", "citation.cff",
-})
 _SILENT_NAME_RE = re.compile(r"(docker-)?compose[-._].*\.ya?ml|values([-_.].*)?\.ya?ml")
 _SILENT_DIRS = frozenset({".github", ".gitlab", ".circleci", ".vscode", ".devcontainer",
                           ".idea", "node_modules", ".sky"})
 
 _DEEPSPEED_NAME = re.compile(
-    r"(ds|deepspeed)([-_.].*)?|(.*[-_.])?(zero|ds_?z)[-_]?(stage[-_]?)?[0-3]([-_.+].*)?")
+    r"ds([-_.].*)?|deepspeed.*|(.*[-_.])?(zero|ds_?z)[-_]?(stage[-_]?)?[0-3]([-_.+].*)?")
+_DEEPSPEED_DIRS = frozenset({"deepspeed", "ds_configs", "deepspeed_configs"})
 _SKYPILOT_NAME = re.compile(r"sky(pilot)?([-_.].*)?|.*[-_.]sky(pilot)?")
 _RAY_NAME = re.compile(r".*ray[-_]?cluster.*")
 
@@ -51,7 +53,7 @@ def _split(path: str) -> tuple[str, str, list[str]]:
 
 def _silent_name(path: str) -> bool:
     name, _, dirs = _split(path)
-    return (name in _SILENT_NAMES or bool(_SILENT_NAME_RE.fullmatch(name))
+    return (name in SILENT_NAMES or bool(_SILENT_NAME_RE.fullmatch(name))
             or any(d in _SILENT_DIRS for d in dirs))
 
 
@@ -62,8 +64,7 @@ def kinds_by_name(path: str) -> set[str]:
         return set()
     name, stem, dirs = _split(path)
     kinds = set()
-    if fmt == "json" and (_DEEPSPEED_NAME.fullmatch(stem)
-                          or any(d in ("deepspeed", "ds_configs", "deepspeed_configs") for d in dirs)):
+    if fmt == "json" and (_DEEPSPEED_NAME.fullmatch(stem) or _DEEPSPEED_DIRS & set(dirs)):
         kinds.add("deepspeed")
     if fmt == "yaml":
         if name.endswith((".dstack.yml", ".dstack.yaml")) or ".dstack" in dirs:
@@ -131,65 +132,6 @@ def sniff_kinds(path: str, head: bytes) -> set[str]:
 
 # --- content -------------------------------------------------------------------------
 
-_DS_KEYS = frozenset({
-    "train_batch_size", "train_micro_batch_size_per_gpu", "gradient_accumulation_steps",
-    "zero_optimization", "fp16", "bf16", "bfloat16", "amp", "torch_autocast", "optimizer",
-    "scheduler", "gradient_clipping", "steps_per_print", "wall_clock_breakdown",
-    "zero_allow_untested_optimizer", "activation_checkpointing", "flops_profiler",
-    "prescale_gradients", "gradient_predivide_factor", "communication_data_type",
-    "data_types", "checkpoint", "aio", "tensorboard", "wandb", "csv_monitor", "comms_logger",
-    "elasticity", "autotuning", "pipeline", "compression_training", "data_efficiency",
-    "memory_breakdown", "sparse_attention", "zero_force_ds_cpu_optimizer",
-})
-_DS_ONLY = frozenset({"zero_optimization", "train_micro_batch_size_per_gpu", "steps_per_print",
-                      "wall_clock_breakdown", "zero_allow_untested_optimizer",
-                      "prescale_gradients", "gradient_predivide_factor"})
-_ACCELERATE_KEYS = frozenset({
-    "compute_environment", "distributed_type", "mixed_precision", "num_processes",
-    "num_machines", "machine_rank", "main_training_function", "downcast_bf16", "gpu_ids",
-    "use_cpu", "rdzv_backend", "same_network", "deepspeed_config", "fsdp_config",
-    "dynamo_config", "megatron_lm_config", "fp8_config", "main_process_ip", "main_process_port",
-})
-_TRAINER_KEYS = frozenset({
-    "precision", "accelerator", "strategy", "devices", "num_nodes", "max_epochs", "min_epochs",
-    "max_steps", "min_steps", "max_time", "callbacks", "logger", "plugins", "profiler",
-    "accumulate_grad_batches", "gradient_clip_val", "gradient_clip_algorithm",
-    "check_val_every_n_epoch", "val_check_interval", "log_every_n_steps",
-    "enable_checkpointing", "enable_progress_bar", "enable_model_summary",
-    "num_sanity_val_steps", "limit_train_batches", "limit_val_batches", "limit_test_batches",
-    "fast_dev_run", "overfit_batches", "default_root_dir", "deterministic", "benchmark",
-    "inference_mode", "use_distributed_sampler", "detect_anomaly", "barebones",
-    "sync_batchnorm", "reload_dataloaders_every_n_epochs",
-})
-_TRAINER_ONLY = _TRAINER_KEYS - {"devices", "num_nodes", "max_epochs", "min_epochs", "max_steps",
-                                 "min_steps", "max_time", "callbacks", "logger", "plugins",
-                                 "profiler", "deterministic", "benchmark"}
-_HF_KEYS = frozenset({"per_device_train_batch_size", "per_device_eval_batch_size",
-                      "learning_rate", "num_train_epochs", "max_steps", "save_steps",
-                      "save_strategy", "save_total_limit", "eval_strategy",
-                      "evaluation_strategy"})
-_SKY_RESOURCES = frozenset({"accelerators", "infra", "any_of", "ordered", "use_spot",
-                            "spot_recovery", "job_recovery", "image_id", "disk_tier",
-                            "network_tier", "autostop"})
-_SKY_RESOURCES_WEAK = frozenset({"cloud", "region", "zone", "cpus", "memory", "instance_type",
-                                 "disk_size", "ports", "labels"})
-_SKY_TASK = frozenset({"run", "setup", "num_nodes", "workdir", "file_mounts", "envs",
-                       "service", "secrets", "volumes"})
-_RAY_KEYS = frozenset({"available_node_types", "head_node_type", "max_workers",
-                       "upscaling_speed", "idle_timeout_minutes", "auth", "docker",
-                       "head_start_ray_commands", "worker_start_ray_commands",
-                       "setup_commands", "head_setup_commands", "worker_setup_commands",
-                       "initialization_commands", "cluster_synced_files", "file_mounts"})
-_DSTACK_TYPES = frozenset({"task", "service", "dev-environment", "fleet", "gateway", "volume"})
-_DSTACK_ONLY = frozenset({"commands", "ide", "spot_policy", "max_price", "backends", "nodes",
-                          "idle_duration", "max_duration", "retry", "placement", "nvcc",
-                          "creation_policy", "termination_policy", "utilization_policy",
-                          "inactivity_duration", "python"})
-_DSTACK_KEYS = _DSTACK_ONLY | {"image", "resources", "regions", "env", "ports", "port",
-                               "replicas", "working_dir", "model", "scaling", "files",
-                               "volumes", "availability_zones", "instance_types",
-                               "privileged", "registry_auth", "entrypoint", "auth", "name"}
-
 
 def _keys(node: Node | None) -> set[Any]:
     return set(node.value) if node is not None and node.kind == "map" else set()
@@ -204,7 +146,8 @@ def _not_ml(root: Node, keys: set[Any]) -> bool:
     repos = root.get("repos")
     return bool(
         "apiVersion" in keys  # Kubernetes manifests, Helm charts
-        or ("jobs" in keys and ("on" in keys or True in keys))  # GitHub Actions; YAML 1.1 reads `on` as True
+        # GitHub Actions (YAML 1.1 reads the `on` key as True)
+        or ("jobs" in keys and ("on" in keys or True in keys))
         or _keys(root.get("services"))  # docker-compose
         or (repos is not None and repos.kind == "seq")  # pre-commit
         or {"site_name", "cff-version", "build-system", "openapi", "swagger"} & keys
@@ -215,13 +158,13 @@ def _not_ml(root: Node, keys: set[Any]) -> bool:
 
 def _deepspeed(root: Node, keys: set[Any], hinted: bool) -> bool:
     if hinted:
-        return bool(keys & _DS_KEYS)
+        return bool(keys & DS_KEYS)
     if keys & {"zero_optimization", "train_micro_batch_size_per_gpu"}:
         return True
     # `train_batch_size`, `optimizer`, ... alone are common in any training config.
     sections = (root.get(k) for k in ("fp16", "bf16", "bfloat16"))
-    evidence = bool(keys & _DS_ONLY) or any("enabled" in _keys(s) for s in sections)
-    return evidence and len(keys & _DS_KEYS) >= 2
+    evidence = bool(keys & DS_ONLY) or any("enabled" in _keys(s) for s in sections)
+    return evidence and len(keys & DS_KEYS) >= 2
 
 
 def _accelerate(keys: set[Any], hinted: bool) -> bool:
@@ -238,18 +181,18 @@ def _lightning(root: Node) -> bool:
     keys = _keys(trainer)
     if "_target_" in keys:  # a Hydra node: treated as a call, not as LightningCLI
         return False
-    return bool(keys & _TRAINER_ONLY) or len(keys & _TRAINER_KEYS) >= 2
+    return bool(keys & TRAINER_ONLY) or len(keys & TRAINER_KEYS) >= 2
 
 
 def _skypilot(root: Node, keys: set[Any], hinted: bool) -> bool:
-    if _scalar(root.get("type")) in _DSTACK_TYPES:
+    if _scalar(root.get("type")) in DSTACK_TYPES:
         return False
     resources = _keys(root.get("resources"))
-    if resources & _SKY_RESOURCES:
+    if resources & SKY_RESOURCES:
         return True
-    if resources & _SKY_RESOURCES_WEAK and keys & _SKY_TASK:
+    if resources & SKY_RESOURCES_WEAK and keys & SKY_TASK:
         return True
-    return hinted and bool(keys & (_SKY_TASK | {"resources"}))
+    return hinted and bool(keys & (SKY_TASK | {"resources"}))
 
 
 def _ray(root: Node, keys: set[Any]) -> bool:
@@ -263,10 +206,10 @@ def _dstack(root: Node, keys: set[Any], hinted: bool) -> bool:
     if hinted:
         return True
     kind = _scalar(root.get("type"))
-    if kind not in _DSTACK_TYPES:
+    if kind not in DSTACK_TYPES:
         return False
     return ("commands" in keys or kind in ("dev-environment", "fleet")) and (
-        len(keys & _DSTACK_KEYS) >= 2)
+        len(keys & DSTACK_KEYS) >= 2)
 
 
 def _document_kinds(root: Node, hints: set[str]) -> set[str]:
@@ -285,7 +228,7 @@ def _document_kinds(root: Node, hints: set[str]) -> set[str]:
         "deepspeed": _deepspeed(root, keys, "deepspeed" in hints),
         "accelerate": _accelerate(keys, "accelerate" in hints),
         "lightning-cli": _lightning(root),
-        "hf-args": "output_dir" in keys and len(keys & _HF_KEYS) >= 2,
+        "hf-args": "output_dir" in keys and len(keys & HF_KEYS) >= 2,
         "skypilot": _skypilot(root, keys, "skypilot" in hints),
         "ray-cluster": _ray(root, keys),
         "dstack": _dstack(root, keys, "dstack" in hints),

@@ -395,7 +395,8 @@ def test_precheck_never_skips_a_recognised_config(path, text, expected):
     ("path", "head", "expected"),
     [
         ("pyproject.toml", b"[tool.x]\ntrainer = 1\n", False),
-        (".github/workflows/ci.yml", b"jobs:\n  t: {steps: [{run: python train.py --fp16}]}", False),
+        (".github/workflows/ci.yml", b"jobs: {t: {steps: [{run: python train.py --fp16}]}}",
+         False),
         ("package.json", b'{"name": "trainer"}', False),
         ("labels/classes.json", b'{"cat": 0, "dog": 1}', False),
         ("data/annotations.yaml", b"- image: a.png\n  box: [1, 2, 3, 4]\n", False),
@@ -452,9 +453,10 @@ def test_kinds_by_name(path, expected):
         ("ds_config.json", '{\n  "fp16": {"enabled": true},\n  "fp16": {}\n}', {"deepspeed"}),
         ("conf/train.json", '{"zero_optimization": {"stage": 2},}', {"deepspeed"}),
         ("configs/model.yaml", "_target_: a.B\nlr: 1\nlr: 2\n", {"hydra"}),
-        ("configs/bomb.yaml", "trainer:\n  precision: 16\n  seed_everything: [\n", {"lightning-cli"}),
-        ("chart/templates/ray-cluster.yaml", "cluster_name: {{ .Values.name }}\nhead_node_type: x\n",
-         set()),
+        ("configs/cut.yaml", "trainer:\n  precision: 16\n  seed_everything: [\n",
+         {"lightning-cli"}),
+        ("chart/templates/ray-cluster.yaml",
+         "cluster_name: {{ .Values.name }}\nhead_node_type: x\n", set()),
         ("templates/job.yaml", "{% if gpu %}\n_target_: a.B\n{% endif %}\n", set()),
         ("notes/broken.yaml", "a: [1\n", set()),
         ("pyproject.toml", "[tool\n_target_ = 1", set()),
@@ -531,7 +533,8 @@ def test_kinds_are_unioned_across_documents():
         ---
         _target_: mypkg.Thing
     """
-    assert classify("configs/mixed.yaml", load("configs/mixed.yaml", text)) == {"accelerate", "hydra"}
+    docs = load("configs/mixed.yaml", text)
+    assert classify("configs/mixed.yaml", docs) == {"accelerate", "hydra"}
 
 
 def test_a_silenced_document_does_not_silence_its_neighbours():
