@@ -173,6 +173,9 @@ def _union(spans: list[Span]) -> Span | None:
 
 def _build(value: Any, path: Path, records: dict, fallback: Span) -> Node:
     key_span, span = records.get(path, (None, None))
+    if len(path) > MAX_DEPTH:  # `[a.a.a...]` and `a.a.a... = 1` nest without brackets
+        where = key_span or span or fallback
+        raise ConfigError(f"nesting deeper than {MAX_DEPTH} levels", where.line, where.column)
     own = [span] if span is not None else []
     children: Any
     if isinstance(value, dict):

@@ -589,10 +589,20 @@ def test_toml_errors_carry_the_position(text, line, column):
     assert "(at line" not in info.value.message  # the position is not repeated
 
 
-def test_toml_deep_nesting_is_an_error():
-    for depth in (MAX_DEPTH + 10, 5000):
-        with pytest.raises(ConfigError):
-            parse("a = " + "[" * depth + "]" * depth, "toml")
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a = " + "[" * (MAX_DEPTH + 10) + "]" * (MAX_DEPTH + 10),
+        "a = " + "[" * 5000 + "]" * 5000,
+        "x = " + "{a = " * (MAX_DEPTH + 10) + "1" + "}" * (MAX_DEPTH + 10),
+        "[" + ".".join(["a"] * 2000) + "]\nx = 1\n",
+        ".".join(["a"] * 2000) + " = 1\n",
+    ],
+)
+def test_toml_deep_nesting_is_an_error(text):
+    with pytest.raises(ConfigError) as info:
+        parse(text, "toml")
+    assert "nesting" in info.value.message or "recursion" in info.value.message
 
 
 # --- Node ----------------------------------------------------------------------------
