@@ -9,7 +9,7 @@ from functools import lru_cache
 
 from mlgreenlint.aliases import canonical
 from mlgreenlint.model import Rule
-from mlgreenlint.values import UNKNOWN, Arg, CallSite, CallValue
+from mlgreenlint.values import UNKNOWN, Arg, CallSite, CallValue, Symbol
 
 ABSENT = object()
 
@@ -54,6 +54,14 @@ def show(value) -> str:
     if isinstance(value, CallValue):
         return f"{value.name}(...)"
     return str(value)
+
+
+def display_name(qualname: str) -> Symbol:
+    """How a message names a callee: a class by its name, a function with its module."""
+    parts = qualname.split(".")
+    if len(parts) > 1 and not parts[-1][:1].isupper():
+        return Symbol(".".join(parts[-2:]))
+    return Symbol(parts[-1])
 
 
 @lru_cache(maxsize=1024)
@@ -142,6 +150,8 @@ class Evaluator:
         arg = site.argument(parts[0], pred.get("position")) if site else None
         if arg is None:
             if site is None or site.may_hide(pred.get("position")):
+                return UNKNOWN
+            if site.partial and "default" in pred:
                 return UNKNOWN
             return pred.get("default", ABSENT)
         value = arg.value

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from mlgreenlint.matcher import ABSENT, Evaluator, FixSpec, Hit, format_message, site_matches_target
+from mlgreenlint.matcher import ABSENT, Evaluator, FixSpec, Hit, display_name, format_message, site_matches_target
 from mlgreenlint.model import Rule
 from mlgreenlint.pycontext import FileContext, innermost_loop
-from mlgreenlint.values import Symbol
 
 
 def run_patterns(rule: Rule, ctx: FileContext, options: dict) -> Iterator[Hit]:
@@ -70,7 +69,7 @@ def _context_holds(pattern: dict, site, ctx: FileContext) -> bool:
 
 def _hit(rule: Rule, pattern: dict, site, evaluator: Evaluator, options: dict) -> Hit:
     values = dict(options)
-    values["call"] = Symbol(site.name.rsplit(".", 1)[-1])
+    values["call"] = display_name(site.name)
     node = site.node
     report = pattern.get("report")
     fix = None

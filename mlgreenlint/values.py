@@ -76,6 +76,8 @@ class CallSite:
     open_args: bool
     node: object
     record: pyfacts.CallRecord | None = None
+    #: Absent arguments may be supplied elsewhere (Hydra overrides): their defaults are unknown.
+    partial: bool = False
 
     @property
     def name(self) -> str:

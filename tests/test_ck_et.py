@@ -62,7 +62,7 @@ def test_ck001_message_names_the_save():
         torch.save(model.state_dict(), "c.pt")
     '''
     (finding,) = _findings("CK001", code)
-    assert finding.message.startswith("'torch.save' runs on every training step")
+    assert finding.message.startswith("torch.save runs on every training step")
     assert (finding.span.line, finding.severity) == (6, Severity.WARNING)
 
 
