@@ -127,10 +127,7 @@ def _python(path: str, text: str, job: Job, result: FileResult):
 
 def _config(path: str, text: str, job: Job, result: FileResult) -> list[tuple[ActiveRule, Hit]]:
     """Classify before parsing: pre-commit hands the hook every YAML, JSON and TOML file."""
-    try:
-        from mlgreenlint import configkind
-    except ImportError:  # the config engine lands separately; until then configs are not read
-        return []
+    from mlgreenlint import configkind
 
     rules = [a for a in job.rules if _applies(a, path) and _config_rule(a)]
     by_name = configkind.kinds_by_name(path)
