@@ -494,3 +494,36 @@ def test_helper_with_match_statement_and_else_guard(tmp_path):
         "train.py": script("from utils.io import save_kind, save_else", 'save_kind(model, "full")\n        save_else(model, step)'),
     })
     assert found(lint(root, [builtin("CK001")])) == [("train.py", 9)]
+
+
+TRL_SCRIPT = """
+from trl import SFTConfig, TrlParser
+from dataclasses import dataclass
+
+@dataclass
+class ScriptArguments:
+    dataset: str = "d"
+
+parser = TrlParser((ScriptArguments, SFTConfig))
+script_args, training_args = parser.parse_args_and_config()
+"""
+
+
+@pytest.mark.parametrize("launch, requirements, expected", [
+    ("python sft.py --output_dir o\n", "", []),  # TRL >= 0.19: bf16 by default
+    ("python sft.py --output_dir o --bf16 false\n", "", [("sft.py", 8)]),
+    ("python sft.py --output_dir o\n", "trl==0.18.2\n", [("sft.py", 8)]),
+    ("python sft.py --config recipes/sft.yaml\n", "", []),
+])
+def test_trl_parser_scripts_follow_trl_defaults(tmp_path, launch, requirements, expected):
+    files = {"sft.py": TRL_SCRIPT, "run.sh": launch, "recipes/sft.yaml": "output_dir: o\n"}
+    if requirements:
+        files["requirements.txt"] = requirements
+    root = write_repo(tmp_path, files)
+    assert found(lint(root, [builtin("MP002")])) == expected
+
+
+def test_trl_recipe_file_with_bf16_off_is_reported(tmp_path):
+    root = write_repo(tmp_path, {"sft.py": TRL_SCRIPT, "run.sh": "python sft.py --config recipes/sft.yaml\n",
+                                 "recipes/sft.yaml": "output_dir: o\nbf16: false\n"})
+    assert found(lint(root, [builtin("MP002")])) == [("recipes/sft.yaml", 2)]

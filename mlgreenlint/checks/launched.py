@@ -76,8 +76,18 @@ def accelerate_precision(launch: Launch, repo, consumer: str | None) -> str | No
     return str(value).lower() if value is not None else "no"
 
 
-def hf_verdict(launch: Launch, repo, consumer: str | None) -> str:
-    """ok | unknown | cli (no precision on the command line) | file (the arguments file has none)."""
+def bf16_by_default(args: list[str], versions) -> bool:
+    """TRL configs default to bf16 from trl 0.19 on; TrainingArguments never does."""
+    if names_match(tuple(args), ("transformers.TrainingArguments", "transformers.Seq2SeqTrainingArguments")):
+        return False
+    return names_match(tuple(args), ("trl.*Config", "trl.experimental.*Config")) and not versions.below("trl", "0.19")
+
+
+def hf_verdict(launch: Launch, repo, consumer: str | None, default_on: bool = False) -> str:
+    """ok | unknown | cli (no precision on the command line) | file (the arguments file has none).
+
+    With `default_on` (a TRL config on trl >= 0.19) only an explicit `bf16` off is fp32.
+    """
     flags = launch.flags
     if any(flags.get(k) == "true" for k in ("bf16", "fp16", "use_cpu", "no_cuda")):
         return "ok"
@@ -100,7 +110,11 @@ def hf_verdict(launch: Launch, repo, consumer: str | None) -> str:
             return "ok"
         if data.get("deepspeed"):
             return "unknown"
+        if default_on and data.get("bf16") is not False:
+            return "ok"
         return "file"
+    if default_on and flags.get("bf16") != "false":
+        return "ok"
     return "cli"
 
 
@@ -126,16 +140,18 @@ def hf_argparser_launch(ctx: FileContext, rule: Rule, options: dict) -> Iterator
     parser = next((s for s in ctx.sites if names_match(s.names[:1], PARSER) and _parses_training_args(_arg_names(s))), None)
     if parser is None:
         return
+    default_on = bf16_by_default(_arg_names(parser), ctx.versions)
     launches = ctx.repo.launches_of(ctx.rel, consumer=ctx.rel)
-    verdicts = [(launch, hf_verdict(launch, ctx.repo, ctx.rel)) for launch in launches]
+    verdicts = [(launch, hf_verdict(launch, ctx.repo, ctx.rel, default_on)) for launch in launches]
     if not verdicts or any(v in ("ok", "unknown") for _, v in verdicts):
         return
     cli = [launch for launch, v in verdicts if v == "cli"]
     if not cli:
         return  # every launch passes an arguments file: judged at the file
     more = f" (and {len(cli) - 1} more)" if len(cli) > 1 else ""
+    said = "passes --bf16 false" if default_on else "passes neither --bf16 nor --fp16"
     message = (f"{parser.name.rsplit('.', 1)[-1]} takes precision from the command line, and no launch enables it: "
-               f"{cli[0].source}{more} passes neither --bf16 nor --fp16")
+               f"{cli[0].source}{more} {said}")
     yield Hit(parser.node, message)  # paths may hold braces: not a template
 
 
@@ -161,10 +177,11 @@ def hf_args_file(cfg: LinkedConfig, rule: Rule, options: dict) -> Iterator[Hit]:
     for launch, ref in cfg.repo.launches_with(cfg.rel, consumer=cfg.rel):
         if ref.role != "args":
             continue
-        parsers = _script_sites(cfg.repo, launch.script, PARSER, cfg.rel)
-        if not any(_parses_training_args(s["args"]) for s in parsers):
+        parsers = [s for s in _script_sites(cfg.repo, launch.script, PARSER, cfg.rel) if _parses_training_args(s["args"])]
+        if not parsers:
             continue
-        if hf_verdict(launch, cfg.repo, cfg.rel) != "file":
+        default_on = all(bf16_by_default(s["args"], cfg.versions) for s in parsers)
+        if hf_verdict(launch, cfg.repo, cfg.rel, default_on) != "file":
             continue
         span = key_span(cfg.text, "bf16") or key_span(cfg.text, "fp16") or first_key_span(cfg.text)
         yield Hit(span, f"arguments file for {launch.script} (launched by {launch.source}) trains in fp32: "
