@@ -54,14 +54,12 @@ def repository_root(paths: list[Path], settings: Settings, cwd: Path) -> Path:
     return find_root(start if start.exists() else cwd, settings_root)
 
 
-def prepare(job: Job, settings: Settings, root: Path, cwd: Path, notes: list[str],
-            python_files: list[Path] | None = None) -> None:
+def prepare(job: Job, settings: Settings, root: Path, cwd: Path, notes: list[str]) -> None:
     """Fill the repository-wide parts of a job: pinned versions and the repository pass."""
     job.versions = read_pins(root)
     notes.extend(job.versions.notes)
     store = DirectoryStore(settings.cache_dir / "repo-summaries") if settings.cache_dir else None
-    job.repo = RepoIndex.build(root, cwd, excludes=settings.exclude + settings.extend_exclude, store=store,
-                               python_files=python_files)
+    job.repo = RepoIndex.build(root, cwd, excludes=settings.exclude + settings.extend_exclude, store=store)
 
 
 def lint_paths(paths: list[Path], settings: Settings, *, cwd: Path | None = None, job: Job | None = None) -> Run:
@@ -70,11 +68,7 @@ def lint_paths(paths: list[Path], settings: Settings, *, cwd: Path | None = None
         job = make_job(settings, load_rules(settings))
     run = Run(rules=job.rules)
     targets = iter_targets(paths, excludes=settings.exclude + settings.extend_exclude, cwd=cwd, notes=run.notes)
-    root = repository_root(paths, settings, cwd)
-    # When the run covers the whole repository, its Python files are already listed.
-    whole = any((p if p.is_absolute() else cwd / p).resolve() == root for p in paths)
-    python_files = [t.path for t in targets if t.path.suffix == ".py"] if whole else None
-    prepare(job, settings, root, cwd, run.notes, python_files)
+    prepare(job, settings, repository_root(paths, settings, cwd), cwd, run.notes)
     if job.repo is not None:
         job.repo.set_targets([t.path for t in targets])
     run.files = len(targets)

@@ -16,7 +16,7 @@ Rules reach summaries through `FileContext` (helper references, helper steps, he
 calls seen at the call site), never through special cases in the engine.
 
 Module names come from paths relative to the repository root, and relative to its `src/`
-folder. Every lookup records the file it consulted and its content hash, so a cached
+(or `lib/`) folder; a module's file is found by probing those paths when a call names it. Every lookup records the file it consulted and its content hash, so a cached
 result of the linted file can be invalidated when a file it depends on changes
 (`RepoIndex.dependencies`).
 """
@@ -124,48 +124,65 @@ class RepoIndex:
 
     root: Path
     cwd: Path
-    files: dict[str, Path] = field(default_factory=dict)  # repository-relative -> absolute
-    modules: dict[str, str] = field(default_factory=dict)  # module name -> relative path
-    launch_files: list[str] = field(default_factory=list)
+    excludes: tuple[str, ...] = ()
     store: SummaryStore = field(default_factory=MemoryStore)
     notes: list[str] = field(default_factory=list)
+    #: Repository-relative paths of the files this run lints.
+    targets: set[str] = field(default_factory=set)
+    _modules: dict[str, str | None] = field(default_factory=dict)
+    _kept: dict[str, bool] = field(default_factory=dict)
+    _launch_files: list[str] | None = None
+    _launches: list[Launch] | None = None
     _summaries: dict[str, dict | None] = field(default_factory=dict)
     _hashes: dict[str, str] = field(default_factory=dict)
     _deps: dict[str, dict[str, str]] = field(default_factory=dict)
-    _launches: list[Launch] | None = None
-    #: Repository-relative paths of the files this run lints.
-    targets: set[str] = field(default_factory=set)
     _rels: dict[str, str | None] = field(default_factory=dict)
     _parses: dict[str, tuple[str, object]] = field(default_factory=dict)
 
     # construction ------------------------------------------------------------------
     @classmethod
-    def build(cls, root: Path, cwd: Path, *, excludes: tuple[str, ...] = (), store: SummaryStore | None = None,
-              python_files: list[Path] | None = None) -> RepoIndex:
-        """Index a repository. `python_files`: its Python files when the caller already listed them."""
-        index = cls(root.resolve(), cwd.resolve(), store=store or MemoryStore())
-        listed = list(_list_files(index.root, excludes, python=python_files is None))
-        for path in python_files or ():
-            try:
-                listed.append((path.resolve().relative_to(index.root).as_posix(), path))
-            except ValueError:
-                continue
-        for rel, path in listed:
-            if rel.endswith(".py"):
-                index.files[rel] = path
-                for name in module_names(rel):
-                    index.modules.setdefault(name, rel)
-            elif launch_mod.is_launch_file(rel):
-                index.files[rel] = path
-                index.launch_files.append(rel)
-        return index
+    def build(cls, root: Path, cwd: Path, *, excludes: tuple[str, ...] = (), store: SummaryStore | None = None) -> RepoIndex:
+        """An index of the repository at `root`. Nothing is listed or read until a rule asks."""
+        return cls(root.resolve(), cwd.resolve(), tuple(excludes), store or MemoryStore())
+
+    def kept(self, rel: str) -> bool:
+        """Inside the repository, an existing file, and not excluded by the settings."""
+        if rel not in self._kept:
+            from mlgreenlint.selection import path_matches
+
+            self._kept[rel] = (not rel.startswith("../") and (self.root / rel).is_file()
+                               and not any(path_matches(rel, glob) for glob in self.excludes))
+        return self._kept[rel]
+
+    def module_path(self, name: str) -> str | None:
+        """The file of a repository module (`utils.carbon` -> `utils/carbon.py`, also under `src/`)."""
+        if name not in self._modules:
+            stem = name.replace(".", "/")
+            found = None
+            if stem and not stem.startswith("/"):
+                for base in ("", "src/", "lib/"):
+                    for candidate in (f"{base}{stem}.py", f"{base}{stem}/__init__.py"):
+                        if self.kept(candidate):
+                            found = candidate
+                            break
+                    if found:
+                        break
+            self._modules[name] = found
+        return self._modules[name]
+
+    @property
+    def launch_files(self) -> list[str]:
+        """Shell scripts, Makefiles, Dockerfiles, job specs of the repository, listed on first use."""
+        if self._launch_files is None:
+            self._launch_files = sorted(rel for rel, _ in _list_files(self.root, self.excludes, python=False))
+        return self._launch_files
 
     @property
     def launches(self) -> list[Launch]:
         """Every launch command of the repository, scanned on first use."""
         if self._launches is None:
             self._launches = []
-            for rel in sorted(self.launch_files):
+            for rel in self.launch_files:
                 text = self._text(rel)
                 if not text:
                     continue
@@ -196,9 +213,7 @@ class RepoIndex:
             for base in ([folder] if folder else []) + [""] + (["src"] if not written.startswith("src/") else []):
                 candidates.append(os.path.normpath(f"{base}/{written}" if base else written).replace(os.sep, "/"))
         for rel in candidates:
-            if rel in self.files or (self.root / rel).is_file() and not rel.startswith(".."):
-                if rel not in self.files:
-                    self.files[rel] = self.root / rel
+            if self.kept(rel):
                 return rel
         return None
 
@@ -246,9 +261,9 @@ class RepoIndex:
         return self._summaries[rel]
 
     def _summarise(self, rel: str) -> dict | None:
-        path = self.files.get(rel)
-        if path is None:
+        if not rel.endswith(".py") or not self.kept(rel):
             return None
+        path = self.root / rel
         try:
             if path.stat().st_size > _MAX_BYTES:
                 return None
@@ -294,7 +309,7 @@ class RepoIndex:
         """(module path, function summary) of an in-repository function, by qualified name."""
         parts = qualname.split(".")
         for cut in range(len(parts) - 1, 0, -1):
-            rel = self.modules.get(".".join(parts[:cut]))
+            rel = self.module_path(".".join(parts[:cut]))
             if rel is None:
                 continue
             summary = self.summary(rel, consumer=consumer)
@@ -331,9 +346,10 @@ class RepoIndex:
         from mlgreenlint.values import MISSING, UNKNOWN, Symbol
 
         parts = qualname.split(".")
-        if len(parts) < 2 or ".".join(parts[:-1]) not in self.modules:
+        module = self.module_path(".".join(parts[:-1])) if len(parts) > 1 else None
+        if module is None:
             return MISSING
-        summary = self.summary(self.modules[".".join(parts[:-1])], consumer=consumer)
+        summary = self.summary(module, consumer=consumer)
         if summary is None:
             return UNKNOWN
         entry = summary.get("constants", {}).get(parts[-1])
@@ -375,7 +391,7 @@ class RepoIndex:
         return self._text(rel)
 
     def _text(self, rel: str) -> str | None:
-        path = self.files.get(rel) or self.root / rel
+        path = self.root / rel
         try:
             if path.stat().st_size > _MAX_BYTES:
                 return None
