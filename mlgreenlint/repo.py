@@ -37,6 +37,7 @@ SUMMARY_VERSION = "2"
 _MAX_BYTES = 2 * 1024 * 1024
 _DEPTH = 3
 _KEEP_PARSES = 256
+_MAX_WALK = 20000
 #: Dependency key standing for the set of launch files and their contents.
 LAUNCHES = "<launch files>"
 
@@ -174,7 +175,7 @@ class RepoIndex:
     def launch_files(self) -> list[str]:
         """Shell scripts, Makefiles, Dockerfiles, job specs of the repository, listed on first use."""
         if self._launch_files is None:
-            self._launch_files = sorted(rel for rel, _ in _list_files(self.root, self.excludes, python=False))
+            self._launch_files = sorted(_list_launch_files(self.root, self.excludes, self.notes))
         return self._launch_files
 
     @property
@@ -433,33 +434,39 @@ def _key(digest: str, module: str) -> str:
     return hashlib.sha256(f"{SUMMARY_VERSION}\0{module}\0{digest}".encode()).hexdigest()[:32]
 
 
-def _list_files(root: Path, excludes: tuple[str, ...], *, python: bool = True):
-    """Python and launch files of the repository (git-listed when it is a work tree), minus excludes."""
+def _list_launch_files(root: Path, excludes: tuple[str, ...], notes: list[str], limit: int = _MAX_WALK):
+    """Launch files of the repository (git-listed when it is a work tree), minus excludes.
+
+    Outside a work tree the walk stops after `limit` entries, with a note: a file linted
+    outside any repository must not walk a whole home folder.
+    """
     from mlgreenlint.discovery import _git_files
     from mlgreenlint.selection import path_matches
 
     def kept(rel: str) -> bool:
         return not any(path_matches(rel, glob) for glob in excludes)
 
-    def _wanted(rel: str) -> bool:
-        return (python and rel.endswith(".py")) or launch_mod.is_launch_file(rel)
-
     listed = _git_files(root)
     if listed is not None:
         for path in listed:
             rel = path.relative_to(root).as_posix()
-            if _wanted(rel) and kept(rel):
-                yield rel, path
+            if launch_mod.is_launch_file(rel) and kept(rel):
+                yield rel
         return
+    seen = 0
     for folder, dirs, files in os.walk(root, followlinks=False):
+        seen += len(dirs) + len(files)
+        if seen > limit:
+            notes.append(f"{root}: not a repository; launch commands searched in its first {limit} entries only")
+            return
         base = Path(folder)
         prefix = base.relative_to(root).as_posix()
         prefix = "" if prefix == "." else prefix + "/"
         dirs[:] = sorted(d for d in dirs if kept(prefix + d))
         for name in sorted(files):
             rel = prefix + name
-            if _wanted(rel) and kept(rel):
-                yield rel, base / name
+            if launch_mod.is_launch_file(rel) and kept(rel):
+                yield rel
 
 
 # summaries ----------------------------------------------------------------------------

@@ -527,3 +527,13 @@ def test_trl_recipe_file_with_bf16_off_is_reported(tmp_path):
     root = write_repo(tmp_path, {"sft.py": TRL_SCRIPT, "run.sh": "python sft.py --config recipes/sft.yaml\n",
                                  "recipes/sft.yaml": "output_dir: o\nbf16: false\n"})
     assert found(lint(root, [builtin("MP002")])) == [("recipes/sft.yaml", 2)]
+
+
+def test_launch_walk_outside_a_repository_is_bounded(tmp_path):
+    for i in range(30):
+        (tmp_path / f"f{i}.txt").write_text("x")
+    (tmp_path / "run.sh").write_text("python train.py\n")
+    notes: list[str] = []
+    assert list(repo_mod._list_launch_files(tmp_path, (), notes, limit=10)) == []
+    assert notes and "first 10 entries" in notes[0]
+    assert list(repo_mod._list_launch_files(tmp_path, (), [], limit=100)) == ["run.sh"]
