@@ -268,3 +268,15 @@ def _ref(role: str, value: str | None, folder: str, resolve) -> ConfigRef:
         return ConfigRef(role, "", False)
     found = resolve(value, folder)
     return ConfigRef(role, found or value, found is not None)
+
+
+def from_arguments(source: str, script: str, text: str, resolve) -> Launch:
+    """A launch made of an arguments file's words (HfArgumentParser's `<script>.args`)."""
+    try:
+        words = shlex.split(text, comments=True)
+    except ValueError:
+        words = text.split()
+    launch = Launch(source, "python", script)
+    folder = str(PurePosixPath(script).parent)
+    _script_args(words, launch, "" if folder == "." else folder, resolve)
+    return launch

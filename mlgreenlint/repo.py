@@ -367,6 +367,11 @@ class RepoIndex:
     def launches_of(self, rel: str, *, consumer: str | None = None) -> list[Launch]:
         found = [launch for launch in self.launches if launch.script == rel]
         self._depend_on_launches(consumer)
+        # HfArgumentParser reads `<script>.args` beside the script (look_for_args_file=True).
+        args_file = rel[:-3] + ".args" if rel.endswith(".py") else ""
+        if args_file and self.kept(args_file):
+            text = self.text(args_file, consumer=consumer) or ""
+            found.append(launch_mod.from_arguments(f"{args_file}:1", rel, text, self.resolve_path))
         return found
 
     def launches_with(self, rel: str, *, consumer: str | None = None) -> list[tuple[Launch, launch_mod.ConfigRef]]:

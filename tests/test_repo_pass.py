@@ -537,3 +537,9 @@ def test_launch_walk_outside_a_repository_is_bounded(tmp_path):
     assert list(repo_mod._list_launch_files(tmp_path, (), notes, limit=10)) == []
     assert notes and "first 10 entries" in notes[0]
     assert list(repo_mod._list_launch_files(tmp_path, (), [], limit=100)) == ["run.sh"]
+
+
+def test_script_args_file_beside_the_script_counts_as_a_launch(tmp_path):
+    root = hf_repo(tmp_path, "python train.py --output_dir a\n")
+    (root / "train.args").write_text("--output_dir out\n--bf16\n")
+    assert found(lint(root, [builtin("MP002")])) == []
