@@ -119,7 +119,7 @@ def _python(path: str, text: str, job: Job, result: FileResult):
         hits.extend((active, hit) for hit in run_rule(active, ctx))
     if repo is not None and repo.wants_summary(path):
         # Hand this parse's summary to the repository pass, so callers need no second parse.
-        from mlgreenlint.repo import summarise
+        from mlgreenlint.summary import summarise
 
         repo.record(path, summarise(ctx))
     return hits, _locator(module)

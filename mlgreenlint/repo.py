@@ -1,89 +1,37 @@
-"""The repository pass: what in-repository helpers do, and which launch commands run a script.
+"""The repository pass: helpers in other modules, and which launch commands run a script.
 
-Each Python module gets a small JSON-serialisable *summary*, computed from the parse the
-engine already made (or, for a module only called into, from one parse on demand) and
-cached by content hash:
-
-    {"module": "utils.carbon", "training": bool,
-     "functions": {"utils.carbon.start": {"refs": [...], "steps": bool,
-                                          "calls": [{"names": [...], "method": m}]}},
-     "sites": [{"name": "accelerate.Accelerator", "kw": [...], "open": bool, "args": [...]}]}
-
-`refs` are the qualified names a function calls, decorates with or enters; `calls` are
-its calls that run every time it does (not inside its own loops, not under a frequency
-guard); `steps` says it runs a backward pass, an optimizer step or a trainer's fit.
-Rules reach summaries through `FileContext` (helper references, helper steps, helper
-calls seen at the call site), never through special cases in the engine.
+`RepoIndex` finds a repository module by probing its path when a call names it, asks for
+its summary (`summary.py`: computed from the parse the engine already made, or from one
+parse on demand, and cached by content hash), and scans launch files (`launch.py`) the
+first time a rule asks about launches. Rules reach it only through `FileContext`, the
+`launched-with` predicate and `checks/launched.py`, never through special cases in the
+engine.
 
 Module names come from paths relative to the repository root, and relative to its `src/`
-(or `lib/`) folder; a module's file is found by probing those paths when a call names it. Every lookup records the file it consulted and its content hash, so a cached
-result of the linted file can be invalidated when a file it depends on changes
-(`RepoIndex.dependencies`).
+(or `lib/`) folder. Every lookup records the file it consulted and its content hash, so a
+cached result of the linted file can be invalidated when a file it depends on changes
+(`RepoIndex.dependencies`, `RepoIndex.still_valid`).
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
 
 from mlgreenlint import launch as launch_mod
 from mlgreenlint.launch import Launch
+from mlgreenlint.summary import SUMMARY_VERSION, DirectoryStore, MemoryStore, SummaryStore, summarise, summarise_source
 
-SUMMARY_VERSION = "2"
+__all__ = ["DirectoryStore", "MemoryStore", "RepoIndex", "SummaryStore", "find_root", "summarise"]
+
 _MAX_BYTES = 2 * 1024 * 1024
 _DEPTH = 3
 _KEEP_PARSES = 256
 _MAX_WALK = 20000
 #: Dependency key standing for the set of launch files and their contents.
 LAUNCHES = "<launch files>"
-
-
-class SummaryStore(Protocol):
-    """Where summaries persist between runs (the per-file cache provides one)."""
-
-    def get(self, key: str) -> dict | None: ...
-
-    def put(self, key: str, summary: dict) -> None: ...
-
-
-class MemoryStore:
-    def __init__(self) -> None:
-        self.data: dict[str, dict] = {}
-
-    def get(self, key: str) -> dict | None:
-        return self.data.get(key)
-
-    def put(self, key: str, summary: dict) -> None:
-        self.data[key] = summary
-
-
-class DirectoryStore:
-    """One JSON file per summary under a cache folder; unreadable entries are misses."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-
-    def get(self, key: str) -> dict | None:
-        try:
-            return json.loads((self.folder / f"{key}.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
-
-    def put(self, key: str, summary: dict) -> None:
-        from mlgreenlint.atomic import write_text
-
-        target = self.folder / f"{key}.json"
-        if target.exists():  # keyed by content: an existing entry is already right
-            return
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            write_text(target, json.dumps(summary, sort_keys=True))
-        except OSError:
-            pass
 
 
 def module_names(rel: str) -> list[str]:
@@ -472,144 +420,3 @@ def _list_launch_files(root: Path, excludes: tuple[str, ...], notes: list[str], 
             rel = prefix + name
             if launch_mod.is_launch_file(rel) and kept(rel):
                 yield rel
-
-
-# summaries ----------------------------------------------------------------------------
-
-def summarise_source(data: bytes, module: str, keep=None) -> dict | None:
-    """Parse a module once and summarise it; None when it cannot be parsed. `keep(text, tree)` gets the parse."""
-    import libcst as cst
-
-    from mlgreenlint import pyfacts
-    from mlgreenlint.engine import decode
-    from mlgreenlint.pycontext import FileContext
-
-    try:
-        text = decode(data)
-        tree = cst.parse_module(text)
-    except Exception:  # unparsable helpers are simply unknown
-        return None
-    if keep is not None:
-        keep(text, tree)
-    facts = pyfacts.collect(tree, module)
-    return summarise(FileContext(module, text, facts))
-
-
-def summarise(ctx) -> dict:
-    """The summary of a parsed file (see the module docstring)."""
-    from mlgreenlint import pyfacts
-    from mlgreenlint.pycontext import innermost_loop
-
-    functions: dict[str, dict] = {}
-    defs = {id(b.node): b.qualname for b in ctx.facts.functions}
-    for binding in ctx.facts.functions:
-        functions[binding.qualname] = {"refs": set(), "steps": False, "calls": []}
-    sites: dict[tuple, dict] = {}
-    for site in ctx.sites:
-        owner, def_frame = _owner(site.record.frame, defs)
-        if site.names:
-            # The classes a parser is built from (HfArgumentParser((ModelArgs, TrainingArguments))).
-            args = _arg_names(site) if site.names[0].endswith("Parser") else []
-            entry = {"name": site.names[0], "kw": sorted(site.keywords), "open": site.open_kwargs, "args": args}
-            sites.setdefault((entry["name"], tuple(entry["kw"]), entry["open"], tuple(entry["args"])), entry)
-        if owner is None:
-            continue
-        summary = functions[owner]
-        summary["refs"].update(site.names)
-        if ctx.is_step(site, helpers=False) or ctx.is_fit(site):
-            summary["steps"] = True
-        if innermost_loop(site.record.frame) is None and not _guarded_in_function(ctx, site.record.frame, def_frame):
-            if site.names or site.method:
-                summary["calls"].append({"names": list(site.names), "method": site.method})
-    for expr, scope in ctx.facts.references:
-        if scope.kind == "function" and scope.name in functions:
-            resolved = pyfacts.resolve(expr, scope)
-            if resolved is not None:
-                functions[scope.name]["refs"].add(resolved.qualname)
-    for summary in functions.values():
-        summary["refs"] = sorted(summary["refs"])
-    # Only this file's own content goes in: a summary is cached by this file's hash alone.
-    training = any(ctx.is_step(s, helpers=False) or ctx.is_fit(s) for s in ctx.sites)
-    constants, variables = _constants(ctx.facts.scope)
-    return {"module": ctx.facts.module_name, "training": training, "main": ctx.facts.has_main_guard,
-            "functions": functions, "sites": list(sites.values()), "constants": constants, "variables": variables}
-
-
-def _constants(scope) -> tuple[dict[str, dict], list[str]]:
-    """Module-level names with one literal value (`{"value": v}`) or naming another (`{"alias": q}`)."""
-    import libcst as cst
-
-    from mlgreenlint.pyfacts import AssignBinding, ImportBinding
-    from mlgreenlint.values import Symbol, evaluate
-
-    hook, scope.external = scope.external, None  # other modules' constants stay out of this summary
-    constants: dict[str, dict] = {}
-    variables: list[str] = []
-    try:
-        for name, bindings in scope.bindings.items():
-            if not all(isinstance(b, (AssignBinding, ImportBinding)) for b in bindings):
-                continue
-            value = evaluate(cst.Name(name), scope)
-            if type(value) is Symbol:
-                constants[name] = {"alias": str(value)}
-            elif _plain(value):
-                constants[name] = {"value": value}
-            elif any(isinstance(b, AssignBinding) for b in bindings):
-                variables.append(name)
-    finally:
-        scope.external = hook
-    return constants, sorted(variables)
-
-
-def _plain(value, depth: int = 0) -> bool:
-    """JSON-representable without losing meaning (no symbols, templates, calls or unknowns)."""
-    if depth > 8:
-        return False
-    if value is None or type(value) in (bool, int, float, str):
-        return True
-    if isinstance(value, (list, tuple)):
-        return all(_plain(v, depth + 1) for v in value)
-    if type(value) is dict:
-        return all(type(k) is str and _plain(v, depth + 1) for k, v in value.items())
-    return False
-
-
-def _guarded_in_function(ctx, frame, stop) -> bool:
-    """A frequency guard (`if step % N == 0`) between the call and its function's `def`."""
-    import libcst as cst
-
-    while frame is not None and frame is not stop:
-        if frame.kind in ("if", "else") and isinstance(frame.node, cst.If) and ctx.is_frequency_guard(frame.node.test):
-            return True
-        frame = frame.parent
-    return False
-
-
-def _owner(frame, defs: dict[int, str]):
-    while frame is not None:
-        if frame.kind == "def":
-            return defs.get(id(frame.node)), frame
-        frame = frame.parent
-    return None, None
-
-
-def _arg_names(site) -> list[str]:
-    """Qualified names mentioned by a call's first positional argument (`(ModelArgs, TrainingArguments)`)."""
-    import libcst as cst
-
-    from mlgreenlint import pyfacts
-
-    if not site.positional or site.record is None:
-        return []
-    node = site.positional[0].node
-    node = getattr(node, "value", node)
-    elements = [e.value for e in node.elements] if isinstance(node, (cst.Tuple, cst.List)) else [node]
-    names: list[str] = []
-    for element in elements:
-        resolved = pyfacts.resolve(element, site.record.scope)
-        if resolved is None:
-            continue
-        names.append(resolved.qualname)
-        if isinstance(resolved.local, pyfacts.ClassBinding):
-            names.extend(pyfacts.class_bases(resolved.local))
-    return names

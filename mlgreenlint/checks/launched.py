@@ -135,12 +135,12 @@ def hf_argparser_launch(ctx: FileContext, rule: Rule, options: dict) -> Iterator
     """An HfArgumentParser script every launch of which leaves precision off on the command line."""
     if ctx.repo is None or ctx.rel is None:
         return
-    from mlgreenlint.repo import _arg_names
+    from mlgreenlint.summary import parser_classes
 
-    parser = next((s for s in ctx.sites if names_match(s.names[:1], PARSER) and _parses_training_args(_arg_names(s))), None)
+    parser = next((s for s in ctx.sites if names_match(s.names[:1], PARSER) and _parses_training_args(parser_classes(s))), None)
     if parser is None:
         return
-    default_on = bf16_by_default(_arg_names(parser), ctx.versions)
+    default_on = bf16_by_default(parser_classes(parser), ctx.versions)
     launches = ctx.repo.launches_of(ctx.rel, consumer=ctx.rel)
     verdicts = [(launch, hf_verdict(launch, ctx.repo, ctx.rel, default_on)) for launch in launches]
     if not verdicts or any(v in ("ok", "unknown") for _, v in verdicts):
