@@ -76,3 +76,8 @@ def test_wrapper_options_before_the_double_dash():
     got = one("codecarbon monitor --offline --country-iso-code SWE -- python train.py --epochs 3\n")
     assert (got.wrapper, got.script) == ("codecarbon", "train.py")
     assert one("perun monitor train.py\n").wrapper == "perun"
+
+
+def test_deepspeed_config_as_a_launcher_option():
+    got = one("deepspeed --deepspeed_config ds.json --num_gpus 2 train.py --epochs 1\n")
+    assert (got.launcher, got.config("deepspeed").path) == ("deepspeed", "ds.json")

@@ -542,3 +542,12 @@ def test_script_args_file_beside_the_script_counts_as_a_launch(tmp_path):
     root = hf_repo(tmp_path, "python train.py --output_dir a\n")
     (root / "train.args").write_text("--output_dir out\n--bf16\n")
     assert found(lint(root, [builtin("MP002")])) == []
+
+
+def test_hf_script_launched_with_an_accelerate_config_that_sets_bf16(tmp_path):
+    root = hf_repo(tmp_path, "accelerate launch --config_file configs/acc.yaml train.py --output_dir o\n")
+    (root / "configs").mkdir()
+    (root / "configs" / "acc.yaml").write_text("distributed_type: MULTI_GPU\nmixed_precision: bf16\n")
+    assert found(lint(root, [builtin("MP002")])) == []
+    (root / "configs" / "acc.yaml").write_text("distributed_type: MULTI_GPU\nmixed_precision: 'no'\n")
+    assert found(lint(root, [builtin("MP002")])) == [("train.py", 9)]
