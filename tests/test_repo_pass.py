@@ -551,3 +551,12 @@ def test_hf_script_launched_with_an_accelerate_config_that_sets_bf16(tmp_path):
     assert found(lint(root, [builtin("MP002")])) == []
     (root / "configs" / "acc.yaml").write_text("distributed_type: MULTI_GPU\nmixed_precision: 'no'\n")
     assert found(lint(root, [builtin("MP002")])) == [("train.py", 9)]
+
+
+def test_unquoted_no_in_an_accelerate_config_is_no(tmp_path):
+    root = write_repo(tmp_path, {
+        "train.py": ACCEL_SCRIPT,
+        "acc.yaml": "distributed_type: MULTI_GPU\nmixed_precision: no\n",
+        "run.sh": "accelerate launch --config_file acc.yaml train.py\n",
+    })
+    assert found(lint(root, [builtin("MP004")])) == [("acc.yaml", 2)]

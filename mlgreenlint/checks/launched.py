@@ -73,7 +73,9 @@ def accelerate_precision(launch: Launch, repo, consumer: str | None) -> str | No
     if data is None or data.get("deepspeed_config"):
         return None
     value = data.get("mixed_precision", "no")
-    return str(value).lower() if value is not None else "no"
+    if value is None or value is False:  # YAML 1.1 reads an unquoted `no` as false
+        return "no"
+    return str(value).lower()
 
 
 def bf16_by_default(args: list[str], versions) -> bool:
