@@ -560,3 +560,28 @@ def test_unquoted_no_in_an_accelerate_config_is_no(tmp_path):
         "run.sh": "accelerate launch --config_file acc.yaml train.py\n",
     })
     assert found(lint(root, [builtin("MP004")])) == [("acc.yaml", 2)]
+
+
+HF_ET_SCRIPT = """
+from transformers import HfArgumentParser, TrainingArguments, Trainer
+
+if __name__ == "__main__":
+    (args,) = HfArgumentParser(TrainingArguments).parse_args_into_dataclasses()
+    Trainer(model=model, args=args, train_dataset=ds).train()
+"""
+
+
+@pytest.mark.parametrize("launch, requirements, expected", [
+    ("", "", []),  # no launch found: report_to unknown
+    ("python train.py --output_dir o --report_to wandb\n", "", [("train.py", 5)]),
+    ("python train.py --output_dir o\n", "transformers==5.0.0\n", [("train.py", 5)]),  # 5.x default: none
+    ("python train.py --output_dir o\n", "transformers==4.57.6\ncodecarbon==3.3.2\n", []),  # 4.x: all installed
+    ("python train.py --output_dir o --report_to codecarbon\n", "", []),
+    ("python train.py args.json\n", "", []),
+])
+def test_et001_hf_argparser_scripts_judged_by_their_launches(tmp_path, launch, requirements, expected):
+    files = {"train.py": HF_ET_SCRIPT, "run.sh": launch or "echo\n", "args.json": '{"output_dir": "o", "report_to": ["codecarbon"]}'}
+    if requirements:
+        files["requirements.txt"] = requirements
+    root = write_repo(tmp_path, files)
+    assert found(lint(root, [builtin("ET001")])) == expected

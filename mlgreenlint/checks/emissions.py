@@ -39,7 +39,8 @@ def training_without_tracking(ctx: FileContext, rule: Rule, options: dict) -> It
 def _hf_reports_or_unknown(ctx: FileContext) -> bool:
     """Hugging Face `report_to` names codecarbon (or may: unknown, 'all', v4 default)."""
     if names_match(tuple(ctx.own_referenced), _HF_PARSERS):
-        return True  # arguments, report_to included, come from the command line or a file
+        # report_to comes from the command line or a file: the repository's launches decide.
+        return _launches_report(ctx)
     for site in ctx.sites:
         if names_match(site.names, _HF_ARGS):
             if _reports(_value(site, "report_to", None), ctx):
@@ -50,6 +51,32 @@ def _hf_reports_or_unknown(ctx: FileContext) -> bool:
                 return True
             if args is ABSENT and _reports(ABSENT, ctx):
                 return True
+    return False
+
+
+def _launches_report(ctx: FileContext) -> bool:
+    """Some launch may report to codecarbon; True (unknown) when no launch is found."""
+    if ctx.repo is None or ctx.rel is None:
+        return True
+    from mlgreenlint.checks.launched import load
+
+    launches = ctx.repo.launches_of(ctx.rel, consumer=ctx.rel)
+    if not launches:
+        return True
+    for launch in launches:
+        value = launch.flags.get("report_to", ABSENT)
+        args = launch.config("args")
+        if value is ABSENT and args is not None:
+            data = load(ctx.repo, args.path, ctx.rel) if args.found else None
+            if data is None:
+                return True  # an arguments file we cannot read
+            value = data.get("report_to", ABSENT)
+        if isinstance(value, str) and "," in value:
+            value = value.split(",")
+        if value is not ABSENT and isinstance(value, str) and value.startswith("$"):
+            return True
+        if _reports(value, ctx):
+            return True
     return False
 
 
