@@ -2,8 +2,8 @@
 
 Sources, most authoritative first: lock files (`uv.lock`, `poetry.lock`, `Pipfile.lock`:
 exact resolved versions), `constraints*.txt`, `requirements*.txt` (and `requirements/*.txt`),
-`pyproject.toml` (PEP 621, Poetry, dependency groups), `setup.cfg` and conda
-`environment.yml`. An exact pin anywhere beats a range; among equals the first source wins.
+`pyproject.toml` (PEP 621, Poetry, dependency groups), `setup.cfg`, conda
+`environment.yml`, and `pip install` lines of Dockerfiles. An exact pin anywhere beats a range; among equals the first source wins.
 `==x` is exact; `>=`, `~=`, `^`, `~` and `<` give bounds, and a range is assumed to install
 its newest allowed release. A file that cannot be read or parsed is skipped with a note:
 reading pins never fails a run.
@@ -78,6 +78,8 @@ def _manifests(root: Path) -> Iterator[tuple[Path, object]]:
         yield path, _setup_cfg
     for path in files("environment.yml", "environment.yaml", "conda.yml", "conda.yaml"):
         yield path, _environment
+    for path in files("Dockerfile", "Dockerfile.*", "*.dockerfile", "docker/Dockerfile*"):
+        yield path, _dockerfile
 
 
 # requirement strings ---------------------------------------------------------------
@@ -290,3 +292,24 @@ def _conda(dep: str, rel: str, text: str) -> Pin | None:
             Pin(package, version, source, exact=False, upper=_next(version, len(parse_version(version))))
     rest = rest.split()[0] if rest else ""
     return _from_specifiers(package, rest, source) if rest else None
+
+
+def _dockerfile(text: str, rel: str, path: Path) -> Iterator[Pin]:
+    """`RUN pip install torch==2.6.0 "trl>=0.19"` (continuations joined)."""
+    import shlex
+
+    joined = re.sub(r"\\\n", " ", text)
+    for n, line in enumerate(joined.splitlines(), start=1):
+        if "pip" not in line or "install" not in line:
+            continue
+        try:
+            words = shlex.split(line, comments=True)
+        except ValueError:
+            words = line.split()
+        for word in words:
+            if word.startswith("-") or not _SPECIFIER.search(word):
+                continue
+            m = _REQUIREMENT.match(word)
+            pin = parse_requirement(word, f"{rel}:{_line_of(text, m.group(1))}") if m else None
+            if pin is not None:
+                yield pin

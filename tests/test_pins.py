@@ -122,3 +122,17 @@ def test_a_broken_manifest_is_a_note_not_an_error(project):
     result = project.run("check", "--isolated", "--select", "MP002", "-v", ".")
     assert result.exit_code == 0, result.output
     assert "pyproject.toml: cannot read pins" in result.output
+
+
+def test_dockerfile_pip_install_lines(tmp_path):
+    write(tmp_path, "Dockerfile", 'FROM python:3.11\nRUN pip install --no-cache-dir \\\n    torch==2.6.0 "trl>=0.19" && echo ok\n')
+    versions = read_pins(tmp_path)
+    assert versions.pin("torch").spec == "torch==2.6.0"
+    assert versions.pin("trl").spec == "trl>=0.19"
+    assert versions.pin("torch").source == "Dockerfile:3"
+
+
+def test_requirements_beat_dockerfile(tmp_path):
+    write(tmp_path, "Dockerfile", "RUN pip install trl==0.18.2\n")
+    write(tmp_path, "requirements.txt", "trl==0.20.0\n")
+    assert read_pins(tmp_path).pin("trl").version == "0.20.0"
