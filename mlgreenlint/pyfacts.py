@@ -103,11 +103,22 @@ class CallRecord:
 
 
 @dataclass(eq=False)
+class Store:
+    """An assignment to a subscript, `target[key] = value` (such as `os.environ["X"] = "y"`)."""
+
+    target: cst.Subscript
+    value: cst.BaseExpression
+    scope: Scope
+    frame: Frame | None
+
+
+@dataclass(eq=False)
 class FileFacts:
     module: cst.Module
     module_name: str
     scope: Scope
     calls: list[CallRecord] = field(default_factory=list)
+    stores: list[Store] = field(default_factory=list)
     #: Names used as decorators or `with` targets without a call (`@track_emissions`).
     references: list[tuple[cst.BaseExpression, Scope]] = field(default_factory=list)
     functions: list[FunctionBinding] = field(default_factory=list)
@@ -214,11 +225,11 @@ class _Walker:
         elif isinstance(node, cst.Assign):
             self.expr(node.value, scope, frame)
             for target in node.targets:
-                self.target(target.target, node.value, scope, unpacked=False)
+                self.target(target.target, node.value, scope, unpacked=False, frame=frame)
         elif isinstance(node, cst.AnnAssign):
             if node.value is not None:
                 self.expr(node.value, scope, frame)
-                self.target(node.target, node.value, scope, unpacked=False)
+                self.target(node.target, node.value, scope, unpacked=False, frame=frame)
         elif isinstance(node, cst.AugAssign):
             self.expr(node.value, scope, frame)
             self.target(node.target, node.value, scope, unpacked=True)
@@ -240,7 +251,7 @@ class _Walker:
         base = package[: len(package) - up] if up else package
         return ".".join([*base, module] if module else base)
 
-    def target(self, target, value, scope: Scope, *, unpacked: bool) -> None:
+    def target(self, target, value, scope: Scope, *, unpacked: bool, frame: Frame | None = None) -> None:
         if isinstance(target, cst.Name):
             scope.bind(target.value, AssignBinding(value, scope, unpacked))
         elif isinstance(target, (cst.Tuple, cst.List)):
@@ -250,6 +261,8 @@ class _Walker:
                     inner = inner.value
                 self.target(inner, value, scope, unpacked=True)
         else:
+            if isinstance(target, cst.Subscript) and not unpacked:
+                self.facts.stores.append(Store(target, value, scope, frame))
             self.expr(target, scope, None)
 
     def function(self, node: cst.FunctionDef, scope: Scope, frame: Frame | None) -> None:

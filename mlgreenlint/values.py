@@ -63,6 +63,15 @@ class Arg:
             self._done = True
         return self._value
 
+    @property
+    def expression(self):
+        """The argument's expression, without its keyword or star."""
+        return self.node.value if isinstance(self.node, cst.Arg) else self.node
+
+    def literal(self) -> cst.SimpleString | None:
+        """The string literal this argument's value is written as (see `string_literal`)."""
+        return string_literal(self.expression, self.scope)
+
 
 @dataclass(eq=False)
 class CallSite:
@@ -178,6 +187,25 @@ def evaluate(node, scope: Scope | None, depth: int = 0):
 
 
 _LITERALS = (cst.SimpleString, cst.Integer, cst.Float, cst.ConcatenatedString)
+
+
+def string_literal(node, scope: Scope | None, depth: int = 0) -> cst.SimpleString | None:
+    """The one string literal an expression's value comes from, following names as `evaluate` does.
+
+    A fix that changes the value edits this node: the argument itself, or the module constant
+    it names. None for anything computed, reassigned or unpacked.
+    """
+    if isinstance(node, cst.SimpleString):
+        return node
+    if not isinstance(node, cst.Name) or scope is None or depth > _MAX_DEPTH:
+        return None
+    found = scope.lookup(node.value)
+    if found is None or len(found[1]) != 1:
+        return None
+    binding = found[1][0]
+    if isinstance(binding, AssignBinding) and not binding.unpacked:
+        return string_literal(binding.value, binding.scope, depth + 1)
+    return None
 
 
 def _is_number(value) -> bool:
