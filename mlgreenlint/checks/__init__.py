@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from mlgreenlint.checks import training_loop
+from mlgreenlint.checks import regions, training_loop
 from mlgreenlint.matcher import Hit, PatternMatch
 from mlgreenlint.model import Rule
 from mlgreenlint.pycontext import FileContext
@@ -23,4 +23,7 @@ CHECKS: dict[str, Check] = {
     "keras-fit-without-mixed-policy": training_loop.keras_fit_without_policy,
 }
 
-SITE_CHECKS: dict[str, SiteCheck] = {}
+SITE_CHECKS: dict[str, SiteCheck] = {
+    "high-carbon-region": regions.high_carbon_region,
+    "unpinned-region": regions.unpinned_region,
+}
