@@ -102,14 +102,15 @@ class CallSite:
         return self.open_kwargs or (position is not None and self.open_args)
 
 
-def call_site(record: pyfacts.CallRecord, names: tuple[str, ...], method: str | None) -> CallSite:
+def call_site(record: pyfacts.CallRecord, names: tuple[str, ...], method: str | None, depth: int = 0) -> CallSite:
+    """The call's arguments; `**mapping` is folded at `depth` so `x = f(**x)` cannot recurse forever."""
     node = record.node
     keywords: dict[str, Arg] = {}
     positional: list[Arg] = []
     open_kwargs = open_args = False
     for arg in node.args:
         if arg.star == "**":
-            mapping = evaluate(arg.value, record.scope)
+            mapping = evaluate(arg.value, record.scope, depth + 1)
             if isinstance(mapping, dict):
                 for key, value in mapping.items():
                     keywords[key] = Arg.known(arg.value, value)
@@ -283,7 +284,7 @@ def _call_value(node: cst.Call, scope: Scope, depth: int):
     if isinstance(resolved.local, pyfacts.ClassBinding):
         names = names + tuple(pyfacts.class_bases(resolved.local))
     record = pyfacts.CallRecord(node, scope, None)
-    return CallValue(call_site(record, names, None))
+    return CallValue(call_site(record, names, None, depth))
 
 
 def _dict_call(node: cst.Call, scope: Scope, depth: int):

@@ -1,0 +1,38 @@
+"""Constant folding: values that cannot be known stay UNKNOWN, and folding always terminates."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from mlgreenlint import pyfacts
+from mlgreenlint.pycontext import FileContext
+from mlgreenlint.values import UNKNOWN
+
+
+def sites(code: str) -> dict[str, object]:
+    """The value of keyword `x` at each call of `f` (UNKNOWN when `**` may pass it), by first argument."""
+    ctx = FileContext("m.py", code, pyfacts.collect(cst.parse_module(code)))
+    out = {}
+    for site in ctx.sites:
+        if site.names and site.names[0] == "mod.f":
+            arg = site.argument("x")
+            if arg is not None:
+                out[site.positional[0].value] = arg.value
+            else:
+                out[site.positional[0].value] = UNKNOWN if site.may_hide() else "absent"
+    return out
+
+
+def test_a_name_unpacked_into_its_own_call_does_not_recurse_forever():
+    code = '''
+from mod import f
+
+class Item:
+    pass
+
+for item in items:
+    item = Item(**item)
+f("a", **item)
+'''
+    assert sites(code) == {"a": UNKNOWN}
+
