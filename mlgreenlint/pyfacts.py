@@ -27,6 +27,9 @@ class Scope:
     bindings: dict[str, list] = field(default_factory=dict)
     params: set[str] = field(default_factory=set)
     globals_: set[str] = field(default_factory=set)
+    #: Module scope only: names whose container is changed in place anywhere in the file
+    #: (`d[k] = v`, `del d[k]`, `d.update(...)`, `xs.append(...)`), so their literal is not their value.
+    mutated: set[str] = field(default_factory=set)
 
     def bind(self, name: str, value) -> None:
         self.bindings.setdefault(name, []).append(value)
@@ -233,6 +236,10 @@ class _Walker:
         elif isinstance(node, cst.AugAssign):
             self.expr(node.value, scope, frame)
             self.target(node.target, node.value, scope, unpacked=True)
+        elif isinstance(node, cst.Del):
+            for target in _del_targets(node.target):
+                self.mutates(target)
+            self.generic(node, scope, frame)
         elif isinstance(node, cst.Global):
             scope.globals_.update(n.name.value for n in node.names)
         else:
@@ -261,9 +268,18 @@ class _Walker:
                     inner = inner.value
                 self.target(inner, value, scope, unpacked=True)
         else:
-            if isinstance(target, cst.Subscript) and not unpacked:
-                self.facts.stores.append(Store(target, value, scope, frame))
+            if isinstance(target, cst.Subscript):
+                self.mutates(target)
+                if not unpacked:
+                    self.facts.stores.append(Store(target, value, scope, frame))
             self.expr(target, scope, None)
+
+    def mutates(self, node) -> None:
+        """The container named at the base of `node` (`d`, `d["a"]`, `cfg.x`) is changed in place."""
+        while isinstance(node, (cst.Subscript, cst.Attribute)):
+            node = node.value
+        if isinstance(node, cst.Name):
+            self.facts.scope.mutated.add(node.value)
 
     def function(self, node: cst.FunctionDef, scope: Scope, frame: Frame | None) -> None:
         for decorator in node.decorators:
@@ -325,6 +341,9 @@ class _Walker:
             current = stack.pop()
             if isinstance(current, cst.Call):
                 self.facts.calls.append(CallRecord(current, scope, frame))
+                func = current.func
+                if isinstance(func, cst.Attribute) and func.attr.value in _MUTATORS:
+                    self.mutates(func.value)
             elif isinstance(current, cst.NamedExpr) and isinstance(current.target, cst.Name):
                 scope.bind(current.target.value, AssignBinding(current.value, scope))
             for name in _child_fields(type(current)):
@@ -343,6 +362,17 @@ class _Walker:
                 self.body(case.body, scope, Frame("if", node, frame))
             return
         self.expr(node, scope, frame)
+
+
+_MUTATORS = frozenset({
+    "update", "setdefault", "pop", "popitem", "clear", "append", "extend", "insert", "remove", "__setitem__",
+})
+
+
+def _del_targets(target):
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return [e.value for e in target.elements]
+    return [target] if isinstance(target, cst.Subscript) else []
 
 
 def _is_main_guard(test) -> bool:

@@ -228,8 +228,18 @@ def _from_name(node: cst.Name, scope: Scope, depth: int):
         if any(v is UNKNOWN for v in values):
             return UNKNOWN
         first = values[0]
-        return first if all(_same(first, v) for v in values[1:]) else UNKNOWN
-    return _binding_value(bindings[0], node, depth)
+        value = first if all(_same(first, v) for v in values[1:]) else UNKNOWN
+    else:
+        value = _binding_value(bindings[0], node, depth)
+    if isinstance(value, (dict, list)) and node.value in _module(scope).mutated:
+        return UNKNOWN  # `kw = {}` then `kw["x"] = ...`: the literal is not what the name holds
+    return value
+
+
+def _module(scope: Scope) -> Scope:
+    while scope.parent is not None:
+        scope = scope.parent
+    return scope
 
 
 def _same(a, b) -> bool:

@@ -36,3 +36,32 @@ f("a", **item)
 '''
     assert sites(code) == {"a": UNKNOWN}
 
+
+def test_containers_changed_in_place_are_unknown():
+    code = '''
+from mod import f
+
+kw = {}
+kw["x"] = 1
+f("subscript", **kw)
+
+upd = {"y": 2}
+upd.update(x=3)
+f("update", **upd)
+
+def setup():
+    later["x"] = 4
+
+later = {}
+f("in-a-function", **later)
+
+items = []
+items.append(5)
+f("list", x=items)
+
+fixed = {"x": 6}
+f("untouched", **fixed)
+'''
+    values = sites(code)
+    assert values.pop("untouched") == 6
+    assert values == {"subscript": UNKNOWN, "update": UNKNOWN, "in-a-function": UNKNOWN, "list": UNKNOWN}
