@@ -395,28 +395,36 @@ class Resolved:
     local: object | None = None  # FunctionBinding / ClassBinding for code in this module
 
 
-def resolve(node, scope: Scope, depth: int = 0) -> Resolved | None:
-    """Resolve a Name/Attribute/Call-chain to the canonical qualified name it refers to."""
+def resolve(node, scope: Scope, depth: int = 0, active: frozenset = frozenset()) -> Resolved | None:
+    """Resolve a Name/Attribute/Call-chain to the canonical qualified name it refers to.
+
+    `active` holds the names being resolved further up: a name met again inside its own
+    resolution (`df = df.withColumn(...)` rebinding) adds nothing and resolves to None, which
+    keeps chains of rebindings linear instead of exponential.
+    """
     if depth > 20:
         return None
     if isinstance(node, cst.Name):
         found = scope.lookup(node.value)
         if found is None:
             return None
-        _, bindings = found
-        if len(bindings) != 1:
-            resolved = {_resolve_binding(b, depth) for b in bindings}
-            if len(resolved) == 1:
-                return resolved.pop()
+        owner, bindings = found
+        key = (id(owner), node.value)
+        if key in active:
             return None
-        return _resolve_binding(bindings[0], depth)
+        active = active | {key}
+        first = _resolve_binding(bindings[0], depth, active)
+        for binding in bindings[1:]:
+            if _resolve_binding(binding, depth, active) != first:
+                return None
+        return first
     if isinstance(node, cst.Attribute):
-        base = resolve(node.value, scope, depth + 1)
+        base = resolve(node.value, scope, depth + 1, active)
         if base is None:
             return None
         return Resolved(canonical(f"{base.qualname}.{node.attr.value}"))
     if isinstance(node, cst.Call):
-        callee = resolve(node.func, scope, depth + 1)
+        callee = resolve(node.func, scope, depth + 1, active)
         if callee is None or callee.instance:
             return None
         if isinstance(callee.local, FunctionBinding):
@@ -425,7 +433,7 @@ def resolve(node, scope: Scope, depth: int = 0) -> Resolved | None:
     return None
 
 
-def _resolve_binding(binding, depth: int) -> Resolved | None:
+def _resolve_binding(binding, depth: int, active: frozenset = frozenset()) -> Resolved | None:
     if isinstance(binding, ImportBinding):
         return Resolved(canonical(binding.qualname))
     if isinstance(binding, FunctionBinding):
@@ -437,7 +445,7 @@ def _resolve_binding(binding, depth: int) -> Resolved | None:
             return None
         value = binding.value
         if isinstance(value, (cst.Name, cst.Attribute, cst.Call)):
-            return resolve(value, binding.scope, depth + 1)
+            return resolve(value, binding.scope, depth + 1, active)
     return None
 
 

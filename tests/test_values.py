@@ -65,3 +65,27 @@ f("untouched", **fixed)
     values = sites(code)
     assert values.pop("untouched") == 6
     assert values == {"subscript": UNKNOWN, "update": UNKNOWN, "in-a-function": UNKNOWN, "list": UNKNOWN}
+
+
+def test_rebinding_chains_resolve_in_linear_time():
+    import signal
+
+    lines = ["import pyspark", "df = pyspark.sql.SparkSession.builder.getOrCreate().read.json(p)"]
+    lines += [f"df = df.withColumn('c{i}', col)" for i in range(60)]
+    lines += ["from mod import f", "f('chain', x=df.count())", "model = make()", "model = model.cuda()"]
+    code = "\n".join(lines) + "\n"
+
+    def hang(*_):
+        raise TimeoutError("name resolution is exponential in the number of rebindings")
+
+    previous = signal.signal(signal.SIGALRM, hang)
+    signal.alarm(10)
+    try:
+        ctx = FileContext("m.py", code, pyfacts.collect(cst.parse_module(code)))
+        names = {site.names[0] for site in ctx.sites if site.names}
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert "mod.f" in names
+    # Rebinding a name to a call on itself leaves it unresolved, as before.
+    assert not any(n.endswith(".withColumn") or n.endswith(".cuda") for n in names)
