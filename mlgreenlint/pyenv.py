@@ -57,7 +57,7 @@ def _from_store(store: Store) -> Iterator[CallSite]:
 
 
 def _from_update(site: CallSite) -> Iterator[CallSite]:
-    record, scope = site.record, site.record.scope if site.record else None
+    record, scope = site.record, site.record.scope
     if site.open_kwargs or site.open_args or len(site.positional) > 1:
         yield _unknown(site.node, record)
         return

@@ -85,7 +85,7 @@ class Placement:
     zone: str | None
 
     @property
-    def site(self) -> str | None:
+    def region_or_zone(self) -> str | None:
         """The region, else the zone: what the table is asked about."""
         return self.region or self.zone
 
@@ -124,7 +124,7 @@ class RegionPolicy:
             named = parse_infra(entry) if "/" in entry else Placement(None, entry, None)
             if named.cloud is not None and cloud_provider(named.cloud) != provider:
                 continue
-            region = lookup(named.site, provider) if named.site else None
+            region = lookup(named.region_or_zone, provider) if named.region_or_zone else None
             if region is not None:
                 found[region.region] = region
         return sorted(found.values(), key=lambda r: (r.intensity, r.region))
@@ -182,10 +182,10 @@ def judge(text: str, provider: str | None = None, policy: RegionPolicy | None = 
     """
     policy = policy or RegionPolicy()
     placement = parse_infra(text) if "/" in text else Placement(None, text, None)
-    if placement.site is None:
+    if placement.region_or_zone is None:
         return None
     provider = _provider(placement, provider)
-    region = lookup(placement.site, provider) if provider else None
+    region = lookup(placement.region_or_zone, provider) if provider else None
     if region is None:
         return None
     if policy.allowed:
@@ -233,7 +233,7 @@ def _provider(placement: Placement, provider: str | None) -> str | None:
         return cloud_provider(provider)
     if placement.cloud is not None:
         return cloud_provider(placement.cloud)
-    owners = providers_of(placement.site or "")
+    owners = providers_of(placement.region_or_zone or "")
     return owners.pop() if len(owners) == 1 else None
 
 

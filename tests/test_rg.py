@@ -137,6 +137,14 @@ def test_allowed_regions_replace_the_limits():
     assert far.fix is None and "eu-north-1" in far.message
 
 
+def test_a_session_is_judged_when_the_file_makes_a_compute_client():
+    code = ('import boto3\n\nsession = boto3.Session(region_name="ap-south-1")\n'
+            'batch = session.client("batch")\n')
+    (finding,) = lint(code)
+    assert finding.span.line == 3
+    assert lint(code, **{"compute-services": ["sagemaker"]}) == []
+
+
 def test_settings_override_the_options():
     settings = Settings(rules={"RG002": {"max-intensity": {"aws": 100}, "allowed-regions": []}})
     (active,) = [a for a in activate(list(RULES.values()), settings) if a.id == "RG002"]
