@@ -95,7 +95,8 @@ def _evaluate(pattern: dict, site: CallSite, evaluator: Evaluator, options: dict
         found = descend(node, report)
         if found is not None:
             anchor = found
-    message = format_message(pattern.get("message", default_message), values, evaluator.file.versions)
+    values["pin"] = evaluator.file.versions
+    message = format_message(pattern.get("message", default_message), values)
     return Hit(_anchor(anchor), message)
 
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from mlgreenlint.matcher import ABSENT, Evaluator, FixSpec, Hit, display_name, format_message, site_matches_target
+from mlgreenlint.checks import SITE_CHECKS
+from mlgreenlint.matcher import (
+    ABSENT, Evaluator, FixSpec, Hit, PatternMatch, candidates, display_name, site_matches_target, where,
+)
 from mlgreenlint.model import Rule
 from mlgreenlint.pycontext import FileContext, innermost_loop
 
@@ -12,19 +15,31 @@ from mlgreenlint.pycontext import FileContext, innermost_loop
 def run_patterns(rule: Rule, ctx: FileContext, options: dict) -> Iterator[Hit]:
     evaluator = Evaluator(rule, options, ctx)
     for pattern in rule.match.get("python", ()):
-        contextual = any(k in pattern for k in ("inside", "unguarded", "not-inside-with"))
-        for site in ctx.sites:
-            if site_matches_target(site, pattern):
-                if _context_holds(pattern, site, ctx) and evaluator.all(pattern.get("where", []), site) is True:
-                    yield _hit(rule, pattern, site, evaluator, options)
+        check = SITE_CHECKS[pattern["check"]] if "check" in pattern else None
+        predicates = where(pattern)
+        for site in candidates(pattern, ctx):
+            if not _context_holds(pattern, site, ctx):
                 continue
-            if contextual:
-                hit = _through_helper(rule, pattern, site, ctx, evaluator, options)
-                if hit is not None:
-                    yield hit
+            if evaluator.all(predicates, site) is not True:
+                continue
+            match = _match(rule, pattern, site, evaluator, options)
+            if check is None:
+                yield match.hit()
+            else:
+                yield from check(match)
+        if check is None and "env" not in pattern and any(k in pattern for k in _CONTEXT_KEYS):
+            for site in ctx.sites:
+                if not site_matches_target(site, pattern):
+                    hit = _through_helper(rule, pattern, site, ctx, evaluator, options, predicates)
+                    if hit is not None:
+                        yield hit
 
 
-def _through_helper(rule: Rule, pattern: dict, site, ctx: FileContext, evaluator: Evaluator, options: dict) -> Hit | None:
+_CONTEXT_KEYS = ("inside", "unguarded", "not-inside-with")
+
+
+def _through_helper(rule: Rule, pattern: dict, site, ctx: FileContext, evaluator: Evaluator, options: dict,
+                    predicates: list[dict]) -> Hit | None:
     """A repository helper whose every run makes a matching call counts at its call site.
 
     Only for patterns about where a call runs (a batch loop, unguarded): the helper's own
@@ -32,11 +47,10 @@ def _through_helper(rule: Rule, pattern: dict, site, ctx: FileContext, evaluator
     """
     if not site.names or not _context_holds(pattern, site, ctx):
         return None
-    calls = ctx.helper_calls(site)
-    for proxy, note in calls:
-        if not site_matches_target(proxy, pattern) or evaluator.all(pattern.get("where", []), proxy) is not True:
+    for proxy, note in ctx.helper_calls(site):
+        if not site_matches_target(proxy, pattern) or evaluator.all(predicates, proxy) is not True:
             continue
-        hit = _hit(rule, pattern, proxy, evaluator, options)
+        hit = _match(rule, pattern, proxy, evaluator, options).hit()
         return Hit(site.node, f"{hit.message} (through {note})")
     return None
 
@@ -67,12 +81,13 @@ def _context_holds(pattern: dict, site, ctx: FileContext) -> bool:
     return True
 
 
-def _hit(rule: Rule, pattern: dict, site, evaluator: Evaluator, options: dict) -> Hit:
+def _match(rule: Rule, pattern: dict, site, evaluator: Evaluator, options: dict) -> PatternMatch:
     values = dict(options)
     values["call"] = display_name(site.name)
+    values["pin"] = evaluator.file.versions
     node = site.node
     report = pattern.get("report")
-    fix = None
+    arg = fix = None
     if report:
         # The position a `where` predicate gives for the reported keyword also locates it.
         position = next((p["position"] for p in pattern.get("where", ()) if p.get("keyword") == report and "position" in p), None)
@@ -83,6 +98,5 @@ def _hit(rule: Rule, pattern: dict, site, evaluator: Evaluator, options: dict) -
             node = arg.node
         spec = pattern.get("fix")
         if spec and arg is not None and values["value"] is not ABSENT:
-            fix = FixSpec(getattr(arg.node, "value", arg.node), spec["value"], spec["title"], spec.get("safe", False))
-    message = format_message(pattern.get("message", rule.message), values, evaluator.file.versions)
-    return Hit(node, message, fix)
+            fix = FixSpec(arg.expression, spec["value"], spec["title"], spec.get("safe", False))
+    return PatternMatch(rule, options, pattern, site, node, arg, values, fix)

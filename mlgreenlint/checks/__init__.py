@@ -1,19 +1,22 @@
 """Checks registered in code: the escape hatch for what a rule file cannot declare.
 
-A rule file names a check with `match.check = "<name>"`; everything else about the rule
-(docs, severity, options, examples) stays in the file. The registry is an explicit dict.
+A rule file names a file check with `match.check = "<name>"`, and a site check with a
+pattern's `check = "<name>"`: the pattern selects the calls, the site check judges each one
+and writes the message and fix. Everything else about the rule (docs, severity, options,
+examples) stays in the file. The registries are explicit dicts.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from mlgreenlint.checks import emissions, launched, training_loop
-from mlgreenlint.matcher import Hit
+from mlgreenlint.checks import emissions, launched, regions, training_loop
+from mlgreenlint.matcher import Hit, PatternMatch
 from mlgreenlint.model import Rule
 from mlgreenlint.pycontext import FileContext
 
 Check = Callable[[FileContext, Rule, dict], Iterator[Hit]]
+SiteCheck = Callable[[PatternMatch], Iterator[Hit]]
 
 CHECKS: dict[str, Check] = {
     "fp32-training-loop": training_loop.fp32_training_loop,
@@ -28,4 +31,9 @@ CHECKS: dict[str, Check] = {
 LINK_CHECKS: dict[str, Callable[[launched.LinkedConfig, Rule, dict], Iterator[Hit]]] = {
     "hf-argparser-launch": launched.hf_args_file,
     "accelerate-launch": launched.accelerate_config,
+}
+
+SITE_CHECKS: dict[str, SiteCheck] = {
+    "high-carbon-region": regions.high_carbon_region,
+    "unpinned-region": regions.unpinned_region,
 }
