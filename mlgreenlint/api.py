@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,7 +43,8 @@ def load_rules(settings: Settings) -> list[Rule]:
 
 def make_job(settings: Settings, rules: list[Rule]) -> Job:
     active = activate(rules, settings)
-    return Job(rules=active, known_ids={r.id for r in rules}, per_file_ignores=settings.per_file_ignores)
+    return Job(rules=active, known_ids={r.id for r in rules}, per_file_ignores=settings.per_file_ignores,
+               timeout=settings.timeout_per_file)
 
 
 def lint_paths(paths: list[Path], settings: Settings, *, cwd: Path | None = None) -> Run:
@@ -61,11 +64,20 @@ def lint_paths(paths: list[Path], settings: Settings, *, cwd: Path | None = None
 
 
 def lint_target(target: Target, job: Job, settings: Settings) -> FileResult:
+    """Read one file (bounded by max-file-size) and lint it; never raises for a bad file."""
+    limit = settings.max_file_size
     try:
-        size = target.path.stat().st_size
-        if size > settings.max_file_size:
-            return _unreadable(target, job, f"file is {size} bytes, over max-file-size {settings.max_file_size}: not analysed")
-        data = target.path.read_bytes()
+        # O_NONBLOCK: opening a FIFO named like a source file must not wait for a writer.
+        fd = os.open(target.path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                return _unreadable(target, job, "not a regular file: not analysed")
+            if info.st_size > limit:
+                return _unreadable(target, job, f"file is {info.st_size} bytes, over max-file-size {limit}: not analysed")
+            data = handle.read(limit + 1)  # the file may grow between fstat and read
+        if len(data) > limit:
+            return _unreadable(target, job, f"file is over max-file-size {limit} bytes: not analysed")
     except OSError as exc:
         return _unreadable(target, job, f"cannot read file: {exc.strerror or exc}")
     return lint_bytes(target.display, data, job)

@@ -17,6 +17,8 @@ DEFAULT_EXCLUDE = (
     "wandb", "mlruns", "lightning_logs", "outputs", "multirun",
 )
 DEFAULT_MAX_FILE_SIZE = 2 * 1024 * 1024
+#: Seconds one file may take before it is skipped with a GL003 finding (0: no limit).
+DEFAULT_TIMEOUT_PER_FILE = 20.0
 CONFIG_NAMES = (".mlgreenlint.toml", "pyproject.toml")
 
 
@@ -36,6 +38,7 @@ class Settings:
     #: Exit 1 when the baseline has entries no finding matches any more.
     fail_on_stale_baseline: bool = False
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    timeout_per_file: float = DEFAULT_TIMEOUT_PER_FILE
     cache_dir: Path | None = None
     #: Per-rule overrides: {"CK001": {"severity": "info", "min-save-steps": 50}}
     rules: dict[str, dict] = field(default_factory=dict)
