@@ -126,6 +126,8 @@ def _parse(path: Path, data: bytes, validator, *, builtin: bool) -> Rule:
         raise RuleFileError(str(path), "", f"not UTF-8: {exc.reason} at byte {exc.start}") from None
     except tomllib.TOMLDecodeError as exc:
         raise RuleFileError(str(path), "", f"invalid TOML: {exc}") from None
+    except RecursionError:
+        raise RuleFileError(str(path), "", "invalid TOML: nesting too deep") from None
     if validator is not None:
         problems = sorted(validator.iter_errors(doc), key=lambda e: (list(e.absolute_path), e.message))
         if problems:

@@ -44,10 +44,19 @@ class Settings:
     rules: dict[str, dict] = field(default_factory=dict)
     #: Where the settings came from, for --show-settings and messages.
     source: str = "defaults"
+    #: Keys (as spelled in the configuration) given on the command line instead.
+    from_cli: frozenset[str] = frozenset()
     root: Path = field(default_factory=Path.cwd)
 
     def with_overrides(self, **overrides) -> Settings:
-        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+        given = {k: v for k, v in overrides.items() if v is not None}
+        return replace(self, **given, from_cli=self.from_cli | {k.replace("_", "-") for k in given})
+
+    def origin(self, key: str) -> tuple[str, str]:
+        """(source, key) for messages about `key`: the command-line flag or the configuration key."""
+        if key.split(".")[0] in self.from_cli:
+            return "", f"--{key}"
+        return (self.source if self.source != "defaults" else ""), f"tool.mlgreenlint.{key}"
 
 
 def find_config(start: Path) -> Path | None:
@@ -89,6 +98,8 @@ def _read_table(path: Path) -> dict:
         raise SettingsError(str(path), "", f"not UTF-8: {exc.reason}") from None
     except tomllib.TOMLDecodeError as exc:
         raise SettingsError(str(path), "", f"invalid TOML: {exc}") from None
+    except RecursionError:
+        raise SettingsError(str(path), "", "invalid TOML: nesting too deep") from None
     if path.name == "pyproject.toml":
         return data.get("tool", {}).get("mlgreenlint", {})
     # .mlgreenlint.toml: top-level keys, or a [tool.mlgreenlint] table for copy-paste symmetry.
@@ -139,7 +150,7 @@ def show(settings: Settings) -> dict:
             value = value.label
         elif isinstance(value, Path):
             value = str(value)
-        elif isinstance(value, tuple):
-            value = [str(v) for v in value]
+        elif isinstance(value, (tuple, frozenset)):
+            value = sorted(str(v) for v in value) if isinstance(value, frozenset) else [str(v) for v in value]
         out[f.name.replace("_", "-")] = value
     return out
