@@ -133,7 +133,7 @@ def _parse(path: Path, data: bytes, validator, *, builtin: bool) -> Rule:
         if problems:
             best = problems[0]
             where = "/".join(str(p) for p in best.absolute_path)
-            raise RuleFileError(str(path), where, best.message)
+            raise RuleFileError(str(path), where, _problem(best))
         _check_semantics(path, doc)
     return Rule(
         id=doc["id"],
@@ -150,6 +150,16 @@ def _parse(path: Path, data: bytes, validator, *, builtin: bool) -> Rule:
         source=str(path),
         builtin=builtin,
     )
+
+
+def _problem(error) -> str:
+    """The schema's message, with the regex engine's reason for an invalid regular expression."""
+    if error.validator == "format" and error.validator_value == "regex" and isinstance(error.instance, str):
+        try:
+            re.compile(error.instance)
+        except re.error as exc:
+            return f"invalid regular expression {error.instance!r}: {exc}"
+    return error.message
 
 
 def _check_semantics(path: Path, doc: dict) -> None:
