@@ -148,6 +148,12 @@ def _python(path: str, text: str, job: Job, result: FileResult):
     except RecursionError:
         _tool_finding(result, job, GL_PARSE, Span.point(1), "cannot parse: nesting too deep")
         return [], None
+    except (cst.CSTValidationError, ValueError, TypeError) as exc:
+        # The parser built a tree libcst then rejects (an identifier with an unassigned
+        # code point, ...): the file does not parse, whatever the exception is called.
+        line, column, message = limits.syntax_error(text) or (1, 1, describe(exc))
+        _tool_finding(result, job, GL_PARSE, Span(line, column, line, column), f"cannot parse: {' '.join(message.split())}")
+        return [], None
     facts = pyfacts.collect(module, module_name(path))
     ctx = FileContext(path, text, facts, job.versions)
     hits = []

@@ -71,6 +71,8 @@ HOSTILE_FILES: dict[str, tuple[bytes, list[tuple[str, int, int]]]] = {
     "lambda_chain.py": (HEAD + b"x = (" + b"lambda:\n" * 10000 + b"1)\n", [("GL001", 1, 1)]),
     "deep_indent.py": (HEAD + b"".join(b" " * i + b"if x:\n" for i in range(120)) + b" " * 120 + b"pass\n",
                        [("GL001", 102, 1)]),
+    # found by tests/test_fuzz.py: libcst parses, then refuses the identifier (CSTValidationError)
+    "unassigned_identifier.py": (HEAD + "x\U00031350 = 1\n".encode(), [("GL001", 2, 2)]),
     "name with spaces é.py": (TRAIN.encode(), [("MP003", 3, 19)]),
     # configs: a recognised ML config that does not parse is GL001 at the parser's position
     "ds_config.json": (b'{\n  "fp16": {"enabled": false,\n}\n', [("GL001", 3, 1)]),
