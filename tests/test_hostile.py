@@ -82,10 +82,17 @@ HOSTILE_FILES: dict[str, tuple[bytes, list[tuple[str, int, int]]]] = {
                              + b"".join(f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 10)}]\n".encode()
                                         for i in range(8))
                              + b"mixed_precision: 'no'\n", [("GL001", 5, 36)]),
+    "ds_deep.json": (b'{"fp16": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", [("GL001", 1, 265)]),
+    "accelerate_tag.yaml": (b"mixed_precision: !!python/object/apply:os.system ['echo pwned']\n", []),
     # ... and one that is not recognisable (a Helm / Jinja template) stays silent
     "values.yaml": (b"image: {{ .Values.image }}\n{% if x %}\nresources: {{ toYaml . }}\n", []),
     "template.json": (b"{ {{ range .Values }} }\n", []),
     "pyproject_broken.toml": (b"[tool.x\nkey = \n", []),
+    "deep.yaml": (b"fp16: " + b"[" * 100_000 + b"]" * 100_000 + b"\n", []),
+    "deep.toml": (b"fp16 = " + b"[" * 100_000 + b"]" * 100_000 + b"\n", []),
+    "bomb.yaml": (b"a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+                  + b"".join(f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 10)}]\n".encode()
+                             for i in range(8)) + b"mixed_precision: fp16\n", []),
 }
 
 
@@ -215,6 +222,8 @@ def test_file_that_grows_past_the_limit_after_stat(tree, monkeypatch):
 
 def _links(root: Path, outside: Path) -> None:
     (root / "real.py").write_text(TRAIN, encoding="utf-8")
+    (root / "dir with spaces").mkdir()
+    (root / "dir with spaces" / "ünï cødé.py").write_text(TRAIN, encoding="utf-8")
     (root / "loop_a.py").symlink_to("loop_b.py")
     (root / "loop_b.py").symlink_to("loop_a.py")
     (root / "self.py").symlink_to("self.py")
@@ -238,7 +247,7 @@ def test_symlink_loops_and_links_outside_are_not_followed(tmp_path, monkeypatch,
         subprocess.run(["git", "-C", str(root), "add", "-A"], check=True)
     monkeypatch.chdir(root)
     result = run("--format", "json", "--verbose", ".")
-    assert found(result) == [("real.py", "MP003", 3, 19)]
+    assert found(result) == [("dir with spaces/ünï cødé.py", "MP003", 3, 19), ("real.py", "MP003", 3, 19)]
     assert result.exit_code == 1
     assert "outside.py: symbolic link points outside" in result.stderr
     assert "loop_a.py: broken or looping symbolic link, skipped" in result.stderr
