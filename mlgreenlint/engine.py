@@ -93,12 +93,15 @@ def _failed(path: str, job: Job, rule_id: str, message: str) -> FileResult:
 
 def _lint_bytes(path: str, data: bytes, job: Job) -> FileResult:
     result = FileResult(path)
+    if b"\0" in data:  # before decoding: a binary file would otherwise get a confusing codec message
+        _tool_finding(result, job, GL_UNREADABLE, Span.point(1), "binary content in a source file: not analysed")
+        return result
     try:
         text = decode(data)
     except (SyntaxError, UnicodeDecodeError, LookupError) as exc:
         _tool_finding(result, job, GL_UNREADABLE, Span.point(1), f"cannot decode file: {_reason(exc)}")
         return result
-    if "\0" in text:
+    if "\0" in text:  # a NUL written in another encoding (UTF-16 under a cookie)
         _tool_finding(result, job, GL_UNREADABLE, Span.point(1), "binary content in a source file: not analysed")
         return result
     return lint_text(path, text, job, result)

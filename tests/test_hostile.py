@@ -122,10 +122,11 @@ def test_hostile_tree_in_one_run(tree):
 
 
 def test_messages_name_the_reason(tree):
-    for name in ("nul.py", "invalid_utf8.py", "python2.py", "deep_parens.py", "ds_config.json", "bad_cookie.py"):
+    for name in ("nul.py", "binary.py", "invalid_utf8.py", "python2.py", "deep_parens.py", "ds_config.json", "bad_cookie.py"):
         (tree / name).write_bytes(HOSTILE_FILES[name][0])
     got = messages(run("--format", "json", "."))
     assert got["nul.py:GL003"] == "binary content in a source file: not analysed"
+    assert got["binary.py:GL003"] == "binary content in a source file: not analysed"
     assert got["invalid_utf8.py:GL003"] == "cannot decode file: utf-8 cannot decode byte b'\\xff' at offset 18"
     assert got["python2.py:GL001"] == "cannot parse: Missing parentheses in call to 'print'. Did you mean print(...)?"
     assert got["deep_parens.py:GL001"] == "cannot parse: too many nested parentheses"
