@@ -319,3 +319,15 @@ def test_nesting_guard_leaves_ordinary_files_alone():
     assert limits.too_complex(ordinary) is None
     assert limits.too_complex("x = " + "(" * 199 + "1" + ")" * 199 + "\n") is None
     assert limits.too_complex("x = " + "(" * 201 + "1" + ")" * 201 + "\n") == ("too many nested parentheses", 1)
+
+
+def test_an_internal_error_outside_any_file_is_exit_2_without_traceback(tree, monkeypatch):
+    (tree / "a.py").write_text(TRAIN, encoding="utf-8")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("discovery bug")
+
+    monkeypatch.setattr(api, "iter_targets", broken)
+    result = run(".")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("mlgreenlint: error: internal error: RuntimeError: discovery bug; please report it")
