@@ -21,9 +21,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from fuzzing import config_file, job, lint_twice, ml_program  # noqa: E402
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
+from fuzzing import config_file, job, lint_twice, ml_program
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 JOB, EVERY_RULE = job(), job(prefilter=False)
 
@@ -70,8 +70,8 @@ def main() -> int:
         count = [0]
         inner = prop.hypothesis.inner_test
 
-        def counted(*a, _inner=inner, **k):
-            count[0] += 1
+        def counted(*a, _inner=inner, _count=count, **k):
+            _count[0] += 1
             return _inner(*a, **k)
 
         prop.hypothesis.inner_test = counted
@@ -86,7 +86,7 @@ def main() -> int:
         try:
             configured()
             outcome = "no crash, deterministic"
-        except Exception as exc:  # report and go on with the next property
+        except Exception as exc:  # noqa: BLE001 -- report and go on with the next property
             failed = True
             outcome = f"FAILED: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
         rows.append((name, count[0], time.monotonic() - t0, outcome))

@@ -17,7 +17,6 @@ import tempfile
 import time
 from pathlib import Path
 
-
 #: Temporary files older than this are removed whatever their process id says.
 STALE_AFTER = 24 * 3600
 

@@ -101,7 +101,7 @@ def check(paths, select, ignore, extend_select, fmt, output, fail_on, exit_zero,
     except MlgreenlintError as exc:
         _fail(str(exc))
         return
-    except Exception as exc:  # a bug outside any one file (each file has its own guard, GL004)
+    except Exception as exc:  # noqa: BLE001 -- a bug outside any one file (each file has its own guard, GL004)
         from mlgreenlint.engine import describe
 
         _fail(f"internal error: {describe(exc)}; please report it at "

@@ -68,7 +68,7 @@ def lint_bytes(path: str, data: bytes, job: Job) -> FileResult:
             return _lint_bytes(path, data, job)
     except limits.AnalysisTimeout as exc:
         return _failed(path, job, GL_UNREADABLE, f"{exc}: skipped (timeout-per-file)")
-    except Exception as exc:  # the last-resort guard; RecursionError and MemoryError included
+    except Exception as exc:  # noqa: BLE001 -- the last-resort guard; RecursionError and MemoryError included
         return _failed(path, job, GL_INTERNAL, f"internal error while analysing the file: {describe(exc)}")
 
 
