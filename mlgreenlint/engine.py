@@ -85,7 +85,7 @@ def _failed(path: str, job: Job, rule_id: str, message: str) -> FileResult:
     finding = _gl(job, rule_id, path, Span.point(1), message)
     if finding is not None and not any(finding.rule.startswith(c) or c == "ALL"
                                        for c in ignored_for_path(path, job.per_file_ignores)):
-        result.findings.append(finding)
+        result.findings = _fingerprinted([finding], "")
     else:
         result.notes.append(f"{path}: {message}")
     return result
