@@ -116,6 +116,7 @@ valid = [ {{ code = "from corp.train import launch\\nlaunch(j, precision=p)\\n" 
     (RULE.format(extra="").replace('where = [', 'where = [ { file-text = "([unclosed" },'),
      "at match/python/0/where/0/file-text", "invalid regular expression '([unclosed'"),
     ("id = [\n", "", "invalid TOML"),
+    ("id = " + "[" * 5000 + "]" * 5000 + "\n", "", "invalid TOML: nesting too deep"),
     ("\xff", "", "not UTF-8"),
 ])
 def test_invalid_rule_file_via_rule_paths_is_exit_2_naming_file_and_place(tmp_path, monkeypatch, text, where, problem):
