@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from mlgreenlint import rulebook
 from mlgreenlint.discovery import Target, iter_targets
 from mlgreenlint.engine import GL_UNREADABLE, Job, lint_bytes
+from mlgreenlint.limits import read_source
 from mlgreenlint.model import FileResult, Finding, Rule, Span
 from mlgreenlint.selection import ActiveRule, activate
 from mlgreenlint.settings import Settings
@@ -65,21 +64,9 @@ def lint_paths(paths: list[Path], settings: Settings, *, cwd: Path | None = None
 
 def lint_target(target: Target, job: Job, settings: Settings) -> FileResult:
     """Read one file (bounded by max-file-size) and lint it; never raises for a bad file."""
-    limit = settings.max_file_size
-    try:
-        # O_NONBLOCK: opening a FIFO named like a source file must not wait for a writer.
-        fd = os.open(target.path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-        with os.fdopen(fd, "rb") as handle:
-            info = os.fstat(handle.fileno())
-            if not stat.S_ISREG(info.st_mode):
-                return _unreadable(target, job, "not a regular file: not analysed")
-            if info.st_size > limit:
-                return _unreadable(target, job, f"file is {info.st_size} bytes, over max-file-size {limit}: not analysed")
-            data = handle.read(limit + 1)  # the file may grow between fstat and read
-        if len(data) > limit:
-            return _unreadable(target, job, f"file is over max-file-size {limit} bytes: not analysed")
-    except OSError as exc:
-        return _unreadable(target, job, f"cannot read file: {exc.strerror or exc}")
+    data = read_source(target.path, settings.max_file_size)
+    if isinstance(data, str):
+        return _unreadable(target, job, data)
     return lint_bytes(target.display, data, job)
 
 

@@ -5,7 +5,8 @@ is flushed and fsynced, takes the old file's permission bits, and is renamed ove
 target (then the folder is fsynced). Line endings are written exactly as given. A process
 killed mid-write (SIGKILL, power loss) leaves the target untouched and at most one such
 temporary file; the next write to the same target removes temporary files whose process
-is gone or that are older than a day.
+is gone or that are older than a day. That sweep lists the folder, so a writer of many
+small files in one folder (a cache with its own cleaning) passes `sweep=False`.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ def _fsync_directory(directory: Path) -> None:
         os.close(fd)
 
 
-def write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
+def write_bytes(path: str | os.PathLike[str], data: bytes, *, sweep: bool = True) -> None:
     """Replace `path` with `data` atomically, keeping an existing file's permission bits.
 
     A symlink is written through (its target is replaced), so the link stays a link.
@@ -53,7 +54,8 @@ def write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
         mode = stat.S_IMODE(target.stat().st_mode)
     except FileNotFoundError:
         mode = _default_mode()
-    _remove_stale_temporaries(target)
+    if sweep:
+        _remove_stale_temporaries(target)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -103,6 +105,6 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def write_text(path: str | os.PathLike[str], text: str) -> None:
+def write_text(path: str | os.PathLike[str], text: str, *, sweep: bool = True) -> None:
     """Write `text` as UTF-8 atomically; newlines are written exactly as given."""
-    write_bytes(path, text.encode("utf-8"))
+    write_bytes(path, text.encode("utf-8"), sweep=sweep)

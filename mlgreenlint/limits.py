@@ -20,8 +20,10 @@ small file pays nothing (a larger one pays CPython's parse, about a tenth of lib
 from __future__ import annotations
 
 import ast
+import os
 import re
 import signal
+import stat
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -41,6 +43,29 @@ _STEPS = bytes(range(256)).translate(
     bytes.maketrans(_OPEN + _CLOSE, b"\x02\x02\x02\x00\x00\x00")
 )
 _KEEP = bytes(set(range(256)) - set(_OPEN + _CLOSE))
+
+
+def read_source(path: str | os.PathLike[str], limit: int) -> bytes | str:
+    """The file's bytes, or why they were not read (the text of a GL003 finding).
+
+    Opens without blocking (a FIFO named like a source file must not wait for a writer),
+    refuses anything but a regular file, and reads at most `limit + 1` bytes, so a file
+    that grows after fstat cannot exceed max-file-size in memory.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                return "not a regular file: not analysed"
+            if info.st_size > limit:
+                return f"file is {info.st_size} bytes, over max-file-size {limit}: not analysed"
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        return f"cannot read file: {exc.strerror or exc}"
+    if len(data) > limit:
+        return f"file is over max-file-size {limit} bytes: not analysed"
+    return data
 
 
 class AnalysisTimeout(Exception):

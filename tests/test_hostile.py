@@ -181,7 +181,7 @@ def test_file_that_vanishes_or_becomes_unreadable_is_gl003(tree, monkeypatch, er
             raise error
         return real_open(path, *args, **kwargs)
 
-    monkeypatch.setattr(api.os, "open", flaky)
+    monkeypatch.setattr(limits.os, "open", flaky)
     result = run("--format", "json", ".")
     assert found(result) == [("a.py", "GL003", 1, 1), ("b.py", "MP003", 3, 19)]
     assert messages(result)["a.py:GL003"] == f"cannot read file: {reason}"
@@ -213,7 +213,7 @@ def test_file_that_grows_past_the_limit_after_stat(tree, monkeypatch):
         return os.stat_result((info.st_mode, *info[1:6], 10, *info[7:]))
 
     (tree / "a.py").write_text(TRAIN + "#" * 500 + "\n", encoding="utf-8")
-    monkeypatch.setattr(api.os, "fstat", small)
+    monkeypatch.setattr(limits.os, "fstat", small)
     result = CliRunner().invoke(main, ["check", "--format", "json", "a.py"], catch_exceptions=False)
     assert messages(result)["a.py:GL003"] == "file is over max-file-size 200 bytes: not analysed"
 

@@ -244,6 +244,13 @@ def test_live_writers_temporary_files_are_kept(tmp_path):
     assert not dead.exists() and not old.exists()
 
 
+def test_no_sweep_leaves_other_temporaries_alone(tmp_path):
+    dead = tmp_path / ".entry.json.999999999.abc.tmp"
+    dead.write_text("partial")
+    atomic.write_text(tmp_path / "entry.json", "new", sweep=False)
+    assert dead.exists()
+
+
 def test_crlf_and_mode_preserved_on_replace(tmp_path):
     target = tmp_path / "baseline.json"
     target.write_bytes(b"old\r\n")
