@@ -191,14 +191,15 @@ def test_file_that_vanishes_or_becomes_unreadable_is_gl003(tree, monkeypatch, er
 def test_file_deleted_between_discovery_and_read(tree, monkeypatch):
     (tree / "a.py").write_text(TRAIN, encoding="utf-8")
     (tree / "b.py").write_text(TRAIN, encoding="utf-8")
-    real = api.lint_target
+    real = limits.read_source
 
-    def delete_first(target, job, settings):
-        if target.display == "a.py":
-            target.path.unlink()
-        return real(target, job, settings)
+    def delete_first(path, limit):
+        if str(path).endswith("a.py"):
+            Path(path).unlink()
+        return real(path, limit)
 
-    monkeypatch.setattr(api, "lint_target", delete_first)
+    monkeypatch.setattr(limits, "read_source", delete_first)
+    monkeypatch.setattr(api, "read_source", delete_first)
     result = run("--format", "json", ".")
     assert found(result) == [("a.py", "GL003", 1, 1), ("b.py", "MP003", 3, 19)]
 
