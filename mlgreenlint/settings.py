@@ -145,12 +145,14 @@ def show(settings: Settings) -> dict:
     """A JSON-ready view of the settings for --show-settings."""
     out = {}
     for f in fields(settings):
+        if f.name == "from_cli":  # bookkeeping for messages, not a setting
+            continue
         value = getattr(settings, f.name)
         if isinstance(value, Severity):
             value = value.label
         elif isinstance(value, Path):
             value = str(value)
-        elif isinstance(value, (tuple, frozenset)):
-            value = sorted(str(v) for v in value) if isinstance(value, frozenset) else [str(v) for v in value]
+        elif isinstance(value, tuple):
+            value = [str(v) for v in value]
         out[f.name.replace("_", "-")] = value
     return out
