@@ -8,7 +8,7 @@ from functools import cached_property
 
 import libcst as cst
 
-from mlgreenlint import pyfacts
+from mlgreenlint import pyenv, pyfacts
 from mlgreenlint.pyfacts import CallRecord, FileFacts, Frame, dotted_name
 from mlgreenlint.values import CallSite, call_site
 from mlgreenlint.versions import Versions
@@ -58,6 +58,11 @@ class FileContext:
         if isinstance(resolved.local, pyfacts.ClassBinding):
             names += tuple(pyfacts.class_bases(resolved.local))
         return names, method
+
+    @cached_property
+    def env_sites(self) -> list[CallSite]:
+        """Environment variables the file sets, as call sites (see `pyenv`)."""
+        return pyenv.env_sites(self.facts.stores, self.sites)
 
     @cached_property
     def referenced(self) -> set[str]:
