@@ -25,6 +25,7 @@ import re
 import signal
 import stat
 import threading
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from itertools import accumulate
@@ -123,7 +124,7 @@ def too_complex(text: str) -> tuple[str, int] | None:
     if not _suspicious(text):
         return None
     try:
-        compile(text, "<mlgreenlint>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+        _parse_quietly(text)
     except SyntaxError as exc:
         if "too many nested" in str(exc.msg) or "too complex" in str(exc.msg):
             return str(exc.msg), exc.lineno or 1
@@ -146,7 +147,7 @@ def syntax_error(text: str) -> tuple[int, int, str] | None:
     A file CPython accepts but libcst does not (newer syntax) keeps libcst's position.
     """
     try:
-        compile(text, "<mlgreenlint>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+        _parse_quietly(text)
     except SyntaxError as exc:
         line = exc.lineno or 1
         column = exc.offset or 1
@@ -154,3 +155,10 @@ def syntax_error(text: str) -> tuple[int, int, str] | None:
     except (RecursionError, MemoryError, ValueError, OverflowError):
         return None
     return None
+
+
+def _parse_quietly(text: str) -> None:
+    """CPython's parse, without the SyntaxWarnings it prints for odd code (`"\\d"`, `"a"()`)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        compile(text, "<mlgreenlint>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)

@@ -332,3 +332,18 @@ def test_an_internal_error_outside_any_file_is_exit_2_without_traceback(tree, mo
     result = run(".")
     assert result.exit_code == 2
     assert result.stderr.startswith("mlgreenlint: error: internal error: RuntimeError: discovery bug; please report it")
+
+
+def test_cpython_parse_prints_no_warnings(tree):
+    """The nesting guard and syntax-error positions use compile(); its warnings must not leak."""
+    import warnings
+
+    odd = 'import re\nx = re.compile("\\d+")\ny = "a"()\nz = 1 is 1\n' * 1000 + "def f(:\n"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert limits.too_complex(odd) is None
+        assert limits.syntax_error(odd) is not None
+    assert caught == []
+    (tree / "odd.py").write_text(HEAD.decode() + odd, encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", "--isolated", "odd.py"], catch_exceptions=False)
+    assert "Warning" not in result.stderr
