@@ -15,6 +15,7 @@ import argparse
 import platform
 import sys
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -64,6 +65,8 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=None, help="derandomize with this seed")
     parser.add_argument("--record", type=Path, help="append a results table to this Markdown file")
     args = parser.parse_args()
+    # hypothesmith compiles the programs it generates; their SyntaxWarnings are noise here.
+    warnings.filterwarnings("ignore", category=SyntaxWarning)
     rows, failed = [], False
     started = time.monotonic()
     for name, (share, prop) in properties().items():
