@@ -98,7 +98,8 @@ def main() -> int:
     table = ["| property | inputs | time (s) | outcome |", "|---|---:|---:|---|"]
     table += [f"| {n} | {c} | {t:.1f} | {o} |" for n, c, t, o in rows]
     table.append(f"| **total** | **{sum(r[1] for r in rows)}** | **{total:.1f}** | |")
-    summary = (f"Run of {time.strftime('%Y-%m-%d %H:%M %Z')}: `python benchmarks/fuzz_long.py --examples {args.examples}`, "
+    summary = (f"Run of {time.strftime('%Y-%m-%d %H:%M %Z')}: `python benchmarks/fuzz_long.py --examples {args.examples}"
+               f"{f' --seed {args.seed}' if args.seed is not None else ''}`, "
                f"Python {platform.python_version()} on {platform.system()} {platform.machine()}.\n\n" + "\n".join(table) + "\n")
     print(summary)
     if args.record:
