@@ -10,13 +10,15 @@ import libcst as cst
 
 from mlgreenlint import pyfacts
 from mlgreenlint.pyfacts import CallRecord, FileFacts, Frame, dotted_name
-from mlgreenlint.values import CallSite, call_site
+from mlgreenlint.values import Arg, CallSite, call_site
 from mlgreenlint.versions import Versions
 
 _OPTIMIZER_NAME = re.compile(r"(^|[._])(optim|optimi[sz]er|opt|scaler)s?$", re.I)
 _TRAINER_NAME = re.compile(r"trainer$", re.I)
 _GUARD_NAME = re.compile(r"best|metric|score|loss|acc|improv|time|elapsed|interval|last|final|should_save", re.I)
 _RANK_NAME = re.compile(r"rank|main_process|is_main|master|local_process|world_process_zero", re.I)
+#: Framework hooks called once per training step (Lightning, HF Trainer subclasses).
+_STEP_HOOKS = frozenset({"training_step"})
 _TIME_CALLS = ("time.time", "time.monotonic", "time.perf_counter", "datetime.datetime.now")
 
 
@@ -31,11 +33,18 @@ class FileContext:
 
     @cached_property
     def sites(self) -> list[CallSite]:
+        """Every call with a resolvable callee or a method name, then item assignments as `__setitem__` calls."""
         out = []
         for record in self.facts.calls:
             names, method = self._callee(record)
             if names or method:
                 out.append(call_site(record, names, method))
+        for store in self.facts.stores:
+            resolved = pyfacts.resolve(store.target.value, store.scope)
+            if resolved is not None:
+                args = [Arg(store.key, store.scope), Arg(store.value, store.scope)]
+                out.append(CallSite((f"{resolved.qualname}.__setitem__",), "__setitem__", {}, args,
+                                    False, False, store.node, store))
         return out
 
     def _callee(self, record: CallRecord) -> tuple[tuple[str, ...], str | None]:
@@ -113,7 +122,9 @@ class FileContext:
         loops = set()
         for site in self.sites:
             steps = self.is_step(site) or (
-                isinstance(site.node.func, cst.Name) and site.node.func.value in self._step_functions
+                isinstance(site.node, cst.Call)
+                and isinstance(site.node.func, cst.Name)
+                and site.node.func.value in self._step_functions
             )
             if steps:
                 loop = innermost_loop(site.record.frame)
@@ -129,11 +140,59 @@ class FileContext:
                 return f
         return None
 
+    def in_step(self, frame: Frame | None) -> Frame | None:
+        """The batch loop, or the function run once per step, that the frame is in."""
+        loop = self.in_batch_loop(frame)
+        if loop is not None:
+            return loop
+        for f in _frames(frame):
+            if f.kind == "loop":
+                return None
+            if f.kind == "def":
+                name = f.node.name.value
+                return f if name in self._per_step_functions or name in _STEP_HOOKS else None
+        return None
+
+    @cached_property
+    def _per_step_functions(self) -> set[str]:
+        """Local functions that run one step per call: a backward or optimizer step outside any loop of theirs."""
+        names = set()
+        for site in self.sites:
+            if self.is_step(site):
+                for f in _frames(site.record.frame):
+                    if f.kind == "loop":
+                        break
+                    if f.kind == "def":
+                        names.add(f.node.name.value)
+                        break
+        return names
+
+    def conditional(self, frame: Frame | None, stop: Frame | None) -> bool:
+        """An `if`/`else` branch, `match` case or `except` handler lies between the frame and `stop`."""
+        for f in _frames(frame):
+            if f is stop:
+                break
+            if f.kind in ("if", "else", "except"):
+                return True
+        return False
+
+    def comment_matches(self, site: CallSite, pattern: re.Pattern) -> bool:
+        """The call's statement carries a comment, trailing or on the lines just above, that the pattern finds."""
+        line = getattr(site.record, "line", None)
+        if line is None:
+            return False
+        comments = [el.comment for el in line.leading_lines if el.comment is not None]
+        if line.trailing_whitespace.comment is not None:
+            comments.append(line.trailing_whitespace.comment)
+        return any(pattern.search(c.value) for c in comments)
+
     def guarded(self, frame: Frame | None, stop: Frame | None) -> bool:
         """An `if` between the call and `stop` limits how often the call runs."""
         for f in _frames(frame):
             if f is stop:
                 break
+            if f.kind == "except":  # runs only when something failed
+                return True
             if f.kind == "if" and isinstance(f.node, cst.If) and self.is_frequency_guard(f.node.test):
                 return True
         return stop is not None and self._continue_guard(stop.node)
@@ -160,6 +219,71 @@ class FileContext:
                         return True
         return False
 
+    def inside_if_matching(self, frame: Frame | None, pattern: re.Pattern) -> bool:
+        """An enclosing `if` (either branch) or `match` tests a name or string the pattern finds: `if args.debug:`."""
+        for f in _frames(frame):
+            if f.kind in ("if", "else"):
+                test = f.node.test if isinstance(f.node, cst.If) else getattr(f.node, "subject", None)
+                if test is not None and any(pattern.search(w) for w in _words(test)):
+                    return True
+        return False
+
+    def inside_def_matching(self, frame: Frame | None, pattern: re.Pattern) -> bool:
+        """An enclosing function's name matches: `def enable_debugging():`."""
+        return any(f.kind == "def" and pattern.search(f.node.name.value) for f in _frames(frame))
+
+    def wraps_training(self, site: CallSite) -> bool:
+        """The call opens a `with` block whose body trains (directly or through a local function)."""
+        frame = self._with_items.get(id(site.node))
+        return frame is not None and id(frame) in self._training_withs
+
+    @cached_property
+    def _with_items(self) -> dict[int, Frame]:
+        return {id(item.item): frame for frame in self.facts.withs for item in frame.node.items}
+
+    @cached_property
+    def _training_withs(self) -> set[int]:
+        """`with` frames (by id) whose body runs a training call, not counting nested function bodies."""
+        out: set[int] = set()
+        for site in self.sites:
+            if self.is_training_call(site):
+                for f in _frames(site.record.frame):
+                    if f.kind == "def":
+                        break
+                    if f.kind == "with":
+                        out.add(id(f))
+        return out
+
+    def is_training_call(self, site: CallSite) -> bool:
+        """A backward pass, optimizer step, fit/train, or a call of a local function that does one."""
+        if self.is_step(site) or self.is_fit(site):
+            return True
+        name = _local_callee(site.node)
+        return name is not None and name in self._training_functions
+
+    @cached_property
+    def _training_functions(self) -> set[str]:
+        """Names of local functions that train, directly or by calling one another."""
+        direct: dict[str, set[str]] = {}
+        trains: set[str] = set()
+        for site in self.sites:
+            owner = next((f.node.name.value for f in _frames(site.record.frame) if f.kind == "def"), None)
+            if owner is None:
+                continue
+            if self.is_step(site) or self.is_fit(site):
+                trains.add(owner)
+            callee = _local_callee(site.node)
+            if callee is not None:
+                direct.setdefault(owner, set()).add(callee)
+        changed = True
+        while changed:
+            changed = False
+            for owner, callees in direct.items():
+                if owner not in trains and callees & trains:
+                    trains.add(owner)
+                    changed = True
+        return trains
+
     def inside_with(self, frame: Frame | None, names: set[str]) -> bool:
         for f in _frames(frame):
             if f.kind == "with":
@@ -182,6 +306,31 @@ def innermost_loop(frame: Frame | None) -> Frame | None:
         if f.kind == "loop":
             return f
     return None
+
+
+def _local_callee(node) -> str | None:
+    """`f(...)` or `self.f(...)`: the name of a function that may be defined in this file."""
+    if not isinstance(node, cst.Call):
+        return None
+    func = node.func
+    if isinstance(func, cst.Name):
+        return func.value
+    if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in ("self", "cls"):
+        return func.attr.value
+    return None
+
+
+def _words(node):
+    """Identifiers and string contents of an expression: what a condition is about."""
+    for current in _walk(node):
+        if isinstance(current, cst.Name):
+            yield current.value
+        elif isinstance(current, cst.Attribute):
+            yield current.attr.value
+        elif isinstance(current, cst.SimpleString):
+            value = current.evaluated_value
+            if isinstance(value, str):
+                yield value
 
 
 def _only_continue(suite) -> bool:

@@ -82,7 +82,7 @@ class AssignBinding:
 
 @dataclass(eq=False)
 class Frame:
-    """An enclosing statement: for, while, with, if (body), else, def, class, try."""
+    """An enclosing statement: for, while, with, if (body), else, def, class, try, except (a handler)."""
 
     kind: str
     node: cst.CSTNode
@@ -100,6 +100,21 @@ class CallRecord:
     node: cst.Call
     scope: Scope
     frame: Frame | None
+    #: The simple statement line the call is on (for its comments); None in compound headers.
+    line: cst.SimpleStatementLine | None = None
+
+
+@dataclass(eq=False)
+class StoreRecord:
+    """`container[key] = value`: an item assignment, seen by rules as `container.__setitem__(key, value)`."""
+
+    node: cst.Assign
+    target: cst.Subscript
+    key: cst.BaseExpression
+    value: cst.BaseExpression
+    scope: Scope
+    frame: Frame | None
+    line: cst.SimpleStatementLine | None = None
 
 
 @dataclass(eq=False)
@@ -113,6 +128,10 @@ class FileFacts:
     functions: list[FunctionBinding] = field(default_factory=list)
     classes: list[ClassBinding] = field(default_factory=list)
     loops: list[Frame] = field(default_factory=list)
+    #: Frames of `with` blocks, in source order.
+    withs: list[Frame] = field(default_factory=list)
+    #: Item assignments to a named container (`os.environ["K"] = "1"`).
+    stores: list[StoreRecord] = field(default_factory=list)
     has_main_guard: bool = False
 
 
@@ -149,6 +168,7 @@ def collect(module: cst.Module, module_name: str = "") -> FileFacts:
 class _Walker:
     def __init__(self, facts: FileFacts):
         self.facts = facts
+        self.line: cst.SimpleStatementLine | None = None
 
     # statements ---------------------------------------------------------------
     def block(self, body, scope: Scope, frame: Frame | None) -> None:
@@ -157,8 +177,10 @@ class _Walker:
 
     def stmt(self, node, scope: Scope, frame: Frame | None) -> None:
         if isinstance(node, cst.SimpleStatementLine):
+            self.line = node
             for small in node.body:
                 self.small(small, scope, frame)
+            self.line = None
         elif isinstance(node, cst.FunctionDef):
             self.function(node, scope, frame)
         elif isinstance(node, cst.ClassDef):
@@ -169,6 +191,7 @@ class _Walker:
             self.loop(node, scope, frame)
         elif isinstance(node, cst.With):
             inner = Frame("with", node, frame)
+            self.facts.withs.append(inner)
             for item in node.items:
                 self.expr(item.item, scope, frame)
                 if not isinstance(item.item, cst.Call):
@@ -180,7 +203,9 @@ class _Walker:
             inner = Frame("try", node, frame)
             self.body(node.body, scope, inner)
             for handler in node.handlers:
-                self.body(handler.body, scope, inner)
+                if handler.type is not None:
+                    self.expr(handler.type, scope, frame)
+                self.body(handler.body, scope, Frame("except", handler, inner))
             for extra in (node.orelse, node.finalbody):
                 if extra is not None:
                     self.body(extra.body, scope, inner)
@@ -215,6 +240,7 @@ class _Walker:
             self.expr(node.value, scope, frame)
             for target in node.targets:
                 self.target(target.target, node.value, scope, unpacked=False)
+                self.store(node, target.target, scope, frame)
         elif isinstance(node, cst.AnnAssign):
             if node.value is not None:
                 self.expr(node.value, scope, frame)
@@ -251,6 +277,14 @@ class _Walker:
                 self.target(inner, value, scope, unpacked=True)
         else:
             self.expr(target, scope, None)
+
+    def store(self, node: cst.Assign, target, scope: Scope, frame: Frame | None) -> None:
+        """Record `name[key] = value` (one plain key) on a Name/Attribute container."""
+        if not isinstance(target, cst.Subscript) or len(target.slice) != 1:
+            return
+        index = target.slice[0].slice
+        if isinstance(index, cst.Index) and dotted_name(target.value) is not None:
+            self.facts.stores.append(StoreRecord(node, target, index.value, node.value, scope, frame, self.line))
 
     def function(self, node: cst.FunctionDef, scope: Scope, frame: Frame | None) -> None:
         for decorator in node.decorators:
@@ -311,7 +345,7 @@ class _Walker:
         while stack:
             current = stack.pop()
             if isinstance(current, cst.Call):
-                self.facts.calls.append(CallRecord(current, scope, frame))
+                self.facts.calls.append(CallRecord(current, scope, frame, self.line))
             elif isinstance(current, cst.NamedExpr) and isinstance(current.target, cst.Name):
                 scope.bind(current.target.value, AssignBinding(current.value, scope))
             for name in _child_fields(type(current)):

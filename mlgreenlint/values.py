@@ -75,7 +75,8 @@ class CallSite:
     open_kwargs: bool
     open_args: bool
     node: object
-    record: pyfacts.CallRecord | None = None
+    #: The call (or item assignment, seen as `__setitem__`) the site stands for; None in config files.
+    record: pyfacts.CallRecord | pyfacts.StoreRecord | None = None
 
     @property
     def name(self) -> str:

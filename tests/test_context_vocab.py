@@ -1,0 +1,187 @@
+"""Context keys of the rule vocabulary: item assignments as calls, condition and comment guards, `wraps`, `inside = "step"`."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from mlgreenlint import rulebook
+from mlgreenlint.engine import Job, lint_text
+from mlgreenlint.errors import RuleFileError
+from mlgreenlint.selection import ActiveRule
+
+_RULE = '''
+id = "XX001"
+name = "thing"
+family = "XX"
+severity = "info"
+message = "m"
+[match]
+[[match.python]]
+{pattern}
+[docs]
+what = "w"
+why = "y"
+bad = "x"
+good = "x"
+references = []
+[examples]
+invalid = [ {{ code = "x" }} ]
+valid = [ {{ code = "x" }} ]
+'''
+
+
+def lines(pattern: str, code: str, tmp_path, path: str = "train.py") -> list[int]:
+    rule_file = tmp_path / "XX001-thing.toml"
+    rule_file.write_text(_RULE.format(pattern=textwrap.dedent(pattern)))
+    (rule,) = rulebook.load_paths([rule_file])
+    job = Job(rules=[ActiveRule(rule, rule.severity, {})], known_ids={"XX001"})
+    result = lint_text(path, textwrap.dedent(code).lstrip("\n"), job)
+    return [f.span.line for f in result.findings]
+
+
+ENV = '''
+call = ["os.environ.__setitem__"]
+where = [ { keyword = "key", position = 0, equals = "AWS_DEFAULT_REGION" }, { keyword = "value", position = 1, regex = "^us-" } ]
+'''
+
+
+def test_item_assignment_to_the_environment_is_a_setitem_call(tmp_path):
+    code = """
+    import os
+    from os import environ as env
+    REGION = "us-east-1"
+    os.environ["AWS_DEFAULT_REGION"] = REGION
+    env["AWS_DEFAULT_REGION"] = "us-west-2"
+    os.environ["AWS_DEFAULT_REGION"] = "eu-north-1"
+    os.environ["AWS_REGION"] = "us-east-1"
+    other = {}
+    other["AWS_DEFAULT_REGION"] = "us-east-1"
+    print(os.environ["AWS_DEFAULT_REGION"])
+    """
+    assert lines(ENV, code, tmp_path) == [4, 5]
+
+
+def test_item_assignment_with_an_unknown_value_is_silent(tmp_path):
+    code = 'import os\nos.environ["AWS_DEFAULT_REGION"] = args.region\n'
+    assert lines(ENV, code, tmp_path) == []
+
+
+DEBUG_IF = '''
+call = ["torch.autograd.set_detect_anomaly"]
+not-inside-if = "(?i)debug"
+not-inside-def = "(?i)debug"
+'''
+
+
+@pytest.mark.parametrize(
+    "code, expected",
+    [
+        ("import torch\ntorch.autograd.set_detect_anomaly(True)\n", [2]),
+        ("import torch\nif args.debug:\n    torch.autograd.set_detect_anomaly(True)\n", []),
+        ("import torch\nif DEBUG: torch.autograd.set_detect_anomaly(True)\n", []),
+        ("import torch\nif x:\n    pass\nelif cfg.debug_mode:\n    torch.autograd.set_detect_anomaly(True)\n", []),
+        ("import torch\nif not args.debug:\n    pass\nelse:\n    torch.autograd.set_detect_anomaly(True)\n", []),
+        ("import os, torch\nif os.getenv('DEBUG'):\n    torch.autograd.set_detect_anomaly(True)\n", []),
+        ("import torch\nmatch args.debug:\n    case True:\n        torch.autograd.set_detect_anomaly(True)\n", []),
+        ("import torch\nif args.fast:\n    torch.autograd.set_detect_anomaly(True)\n", [3]),
+        ("import torch\ndef setup_debugging():\n    torch.autograd.set_detect_anomaly(True)\n", []),
+        ("import torch\ndef setup():\n    torch.autograd.set_detect_anomaly(True)\n", [3]),
+    ],
+)
+def test_condition_and_function_name_guards(tmp_path, code, expected):
+    assert lines(DEBUG_IF, code, tmp_path) == expected
+
+
+WRAPS = '''
+call = ["torch.profiler.profile"]
+wraps = "training"
+'''
+
+
+@pytest.mark.parametrize(
+    "body, expected",
+    [
+        ("    for b in loader:\n        loss(b).backward()\n        opt.step()\n", [2]),
+        ("    trainer.fit(model)\n", [2]),
+        ("    run_epoch()\n", [2]),
+        ("    self_check()\n", []),
+        ("    model(x)\n", []),
+        ("    def inner():\n        loss.backward()\n", []),
+    ],
+)
+def test_wraps_training(tmp_path, body, expected):
+    code = (
+        "import torch\n"
+        "with torch.profiler.profile() as prof:\n" + body
+        + "def step():\n    loss.backward()\n"
+        + "def run_epoch():\n    for b in loader:\n        step()\n"
+        + "def self_check():\n    model(x)\n"
+    )
+    assert lines(WRAPS, code, tmp_path) == expected
+
+
+def test_wraps_needs_the_call_to_open_the_block(tmp_path):
+    code = "import torch\nprof = torch.profiler.profile()\nwith prof:\n    loss.backward()\n"
+    assert lines(WRAPS, code, tmp_path) == []
+
+
+STEP = '''
+call = ["torch.cuda.empty_cache"]
+inside = "step"
+unconditional = true
+not-commented = "(?i)oom"
+'''
+
+
+@pytest.mark.parametrize(
+    "code, expected",
+    [
+        # in the batch loop
+        ("for b in loader:\n    loss.backward()\n    opt.step()\n    torch.cuda.empty_cache()\n", [4]),
+        # once per epoch, in the epoch loop
+        ("for e in range(3):\n    for b in loader:\n        loss.backward()\n    torch.cuda.empty_cache()\n", []),
+        # under any condition inside the loop
+        ("for b in loader:\n    loss.backward()\n    if mem_high():\n        torch.cuda.empty_cache()\n", []),
+        # in an exception handler
+        ("for b in loader:\n    try:\n        loss.backward()\n    except RuntimeError:\n        torch.cuda.empty_cache()\n", []),
+        # a condition outside the loop does not make it conditional per step
+        ("if train:\n    for b in loader:\n        loss.backward()\n        torch.cuda.empty_cache()\n", [4]),
+        # in a function that runs one step per call
+        ("def train_step(b):\n    loss(b).backward()\n    torch.cuda.empty_cache()\n", [3]),
+        # a function that holds the whole loop is not a step
+        ("def train():\n    torch.cuda.empty_cache()\n    for b in loader:\n        loss(b).backward()\n", []),
+        # Lightning hook
+        ("class M(L.LightningModule):\n    def training_step(self, batch, i):\n        torch.cuda.empty_cache()\n        return self(batch)\n", [3]),
+        # explained on the line or above it
+        ("for b in loader:\n    loss.backward()\n    torch.cuda.empty_cache()  # avoid OOM\n", []),
+        ("for b in loader:\n    loss.backward()\n    # OOM on long batches otherwise\n    torch.cuda.empty_cache()\n", []),
+        ("for b in loader:\n    loss.backward()\n    torch.cuda.empty_cache()  # tidy\n", [3]),
+    ],
+)
+def test_inside_step_unconditional_and_commented(tmp_path, code, expected):
+    assert lines(STEP, "import torch\n" + code, tmp_path) == [n + 1 for n in expected]
+
+
+def test_an_exception_handler_is_a_frequency_guard(tmp_path):
+    pattern = '''
+    method = ["save_pretrained"]
+    inside = "batch-loop"
+    unguarded = true
+    '''
+    code = """
+    for b in loader:
+        try:
+            loss.backward()
+            opt.step()
+        except KeyboardInterrupt:
+            model.save_pretrained("out")
+        model.save_pretrained("out")
+    """
+    assert lines(pattern, code, tmp_path) == [7]
+
+
+def test_context_regexes_are_validated(tmp_path):
+    with pytest.raises(RuleFileError, match="not-inside-if"):
+        lines('call = ["a.b"]\nnot-inside-if = "("\n', "", tmp_path)
