@@ -70,7 +70,7 @@ def run(rules: list[ActiveRule], cfg: ConfigFile) -> Iterator[tuple[ActiveRule, 
 
 def _needs_code(pattern: dict) -> bool:
     """Patterns about loops, guards or `with` blocks have no meaning in a config file."""
-    return any(k in pattern for k in ("inside", "unguarded", "not-inside-with", "wraps", "method"))
+    return any(k in pattern for k in ("inside", "unguarded", "not-inside-with", "wraps", "feeds", "method"))
 
 
 def _init_args(node: Node) -> Node:

@@ -7,11 +7,14 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from functools import lru_cache
 
+import libcst as cst
+
 from mlgreenlint.aliases import canonical
 from mlgreenlint.model import Rule
 from mlgreenlint.values import UNKNOWN, Arg, CallSite, CallValue
 
 ABSENT = object()
+_EMPTY_MODULE = cst.Module(body=[])
 
 
 @dataclass(frozen=True)
@@ -112,11 +115,20 @@ class Evaluator:
             results.append(bool(self.file.methods & set(pred["file-methods"])))
         if "file-text" in pred:
             results.append(_regex(pred["file-text"]).search(self.file.text) is not None)
-        if "keyword" in pred or "path" in pred:
+        if "mentions" in pred:
+            results.append(self._mentions(pred, site))
+        if ("keyword" in pred or "path" in pred) and not _only_mentions(pred):
             results.append(self._value_tests(pred, self.lookup(pred, site)))
         if False in results:
             return False
         return None if None in results else True
+
+    def _mentions(self, pred: dict, site: CallSite | None) -> bool:
+        """The argument's source text (not its value) matches the regex: `MNIST(root, train=False)`."""
+        arg = site.argument(pred.get("keyword", ""), pred.get("position")) if site else None
+        if arg is None or not isinstance(arg.node, cst.CSTNode):
+            return False
+        return _regex(pred["mentions"]).search(_EMPTY_MODULE.code_for_node(arg.node)) is not None
 
     def _version(self, spec: dict) -> bool:
         versions = self.file.versions
@@ -167,6 +179,11 @@ class Evaluator:
         if isinstance(spec, dict):
             return self.options.get(spec["option"])
         return spec
+
+
+def _only_mentions(pred: dict) -> bool:
+    """A keyword predicate whose only test is `mentions` does not look at the value."""
+    return "present" not in pred and not any(k in pred for k in _VALUE_TESTS)
 
 
 def _norm(value):

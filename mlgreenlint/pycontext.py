@@ -9,7 +9,7 @@ from functools import cached_property
 import libcst as cst
 
 from mlgreenlint import pyfacts
-from mlgreenlint.pyfacts import CallRecord, FileFacts, Frame, dotted_name
+from mlgreenlint.pyfacts import CallRecord, FileFacts, Frame, dotted_name, expression_words
 from mlgreenlint.values import Arg, CallSite, call_site
 from mlgreenlint.versions import Versions
 
@@ -168,12 +168,20 @@ class FileContext:
         return names
 
     def conditional(self, frame: Frame | None, stop: Frame | None) -> bool:
-        """An `if`/`else` branch, `match` case or `except` handler lies between the frame and `stop`."""
+        """An `if`/`else` branch, `match` case or `except` handler lies between the frame and `stop`.
+
+        A check that only asks which device runs (`if torch.cuda.is_available():`) holds on
+        every step of a GPU run, so it is not a condition here.
+        """
         for f in _frames(frame):
             if f is stop:
                 break
-            if f.kind in ("if", "else", "except"):
+            if f.kind == "except":
                 return True
+            if f.kind in ("if", "else"):
+                test = f.node.test if isinstance(f.node, cst.If) else None
+                if not (f.kind == "if" and test is not None and _device_check(test)):
+                    return True
         return False
 
     def comment_matches(self, site: CallSite, pattern: re.Pattern) -> bool:
@@ -224,7 +232,7 @@ class FileContext:
         for f in _frames(frame):
             if f.kind in ("if", "else"):
                 test = f.node.test if isinstance(f.node, cst.If) else getattr(f.node, "subject", None)
-                if test is not None and any(pattern.search(w) for w in _words(test)):
+                if test is not None and any(pattern.search(w) for w in expression_words(test)):
                     return True
         return False
 
@@ -284,6 +292,90 @@ class FileContext:
                     changed = True
         return trains
 
+    def feeds(self, site: CallSite) -> str:
+        """Where the call's result is used in its own scope, directly or through a name it is assigned to.
+
+        "training" when a loop over it, or a function of this file it is passed to, trains;
+        "other" when such loops or functions exist and none trains; "unseen" otherwise
+        (returned, or passed to code elsewhere).
+        """
+        uses = [id(f) in self._training_loops for f in self._loops_over_node.get(id(site.node), ())]
+        for name, scope in self._assigned_names.get(id(site.node), ()):
+            uses.extend(id(f) in self._training_loops
+                        for f in self._loops_over_name.get(name, ()) if self._scope_of(f) is scope)
+            # Passed to a function of this file: it trains or it does not.
+            uses.extend(callee in self._training_functions
+                        for callee, arg_scope in self._local_calls_with.get(name, ()) if arg_scope is scope)
+        if not uses:
+            return "unseen"
+        return "training" if any(uses) else "other"
+
+    @cached_property
+    def _local_calls_with(self) -> dict[str, list[tuple[str, pyfacts.Scope]]]:
+        """Name -> (local function, calling scope) for every `f(..., name, ...)` of a function defined here."""
+        local = {f.node.name.value for f in self.facts.functions}
+        out: dict[str, list[tuple[str, pyfacts.Scope]]] = {}
+        for record in self.facts.calls:
+            callee = _local_callee(record.node)
+            if callee in local:
+                for arg in record.node.args:
+                    if isinstance(arg.value, cst.Name):
+                        out.setdefault(arg.value.value, []).append((callee, record.scope))
+        return out
+
+    @cached_property
+    def _assigned_names(self) -> dict[int, list[tuple[str, pyfacts.Scope]]]:
+        """Value node id -> the names (and their scope) it is assigned to with a plain `name = value`."""
+        out: dict[int, list[tuple[str, pyfacts.Scope]]] = {}
+        for scope in (self.facts.scope, *(f.scope for f in self.facts.functions)):
+            for name, bindings in scope.bindings.items():
+                for b in bindings:
+                    if isinstance(b, pyfacts.AssignBinding) and not b.unpacked:
+                        out.setdefault(id(b.value), []).append((name, scope))
+        return out
+
+    @cached_property
+    def _loops_over_name(self) -> dict[str, list[Frame]]:
+        out: dict[str, list[Frame]] = {}
+        for frame in self.facts.loops:
+            if isinstance(frame.node, cst.For):
+                for word in set(expression_words(frame.node.iter)):
+                    out.setdefault(word, []).append(frame)
+        return out
+
+    @cached_property
+    def _loops_over_node(self) -> dict[int, list[Frame]]:
+        out: dict[int, list[Frame]] = {}
+        for frame in self.facts.loops:
+            if isinstance(frame.node, cst.For):
+                for node in _walk(frame.node.iter):
+                    if isinstance(node, cst.Call):
+                        out.setdefault(id(node), []).append(frame)
+        return out
+
+    def _scope_of(self, frame: Frame) -> pyfacts.Scope:
+        for f in _frames(frame.parent):
+            if f.kind == "def":
+                return self._function_scopes.get(id(f.node), self.facts.scope)
+        return self.facts.scope
+
+    @cached_property
+    def _function_scopes(self) -> dict[int, pyfacts.Scope]:
+        return {id(f.node): f.scope for f in self.facts.functions}
+
+    @cached_property
+    def _training_loops(self) -> set[int]:
+        """Loops (frame ids) whose body runs a training call, not counting nested function bodies."""
+        out: set[int] = set()
+        for site in self.sites:
+            if self.is_training_call(site):
+                for f in _frames(site.record.frame):
+                    if f.kind == "def":
+                        break
+                    if f.kind == "loop":
+                        out.add(id(f))
+        return out
+
     def inside_with(self, frame: Frame | None, names: set[str]) -> bool:
         for f in _frames(frame):
             if f.kind == "with":
@@ -320,17 +412,18 @@ def _local_callee(node) -> str | None:
     return None
 
 
-def _words(node):
-    """Identifiers and string contents of an expression: what a condition is about."""
-    for current in _walk(node):
-        if isinstance(current, cst.Name):
-            yield current.value
-        elif isinstance(current, cst.Attribute):
-            yield current.attr.value
-        elif isinstance(current, cst.SimpleString):
-            value = current.evaluated_value
-            if isinstance(value, str):
-                yield value
+_DEVICE_WORD = re.compile(
+    r"(?i)torch|self|args|cfg|config|opts?|hparams|type|is_available|device(_type|_count)?|"
+    r"(use_|on_|has_)?(cuda|gpu)|cuda:\d+|xpu|mps|npu|n_?gpus?|num_gpus|accelerator"
+)
+
+
+def _device_check(test) -> bool:
+    """`torch.cuda.is_available()`, `device.type == "cuda"`, `args.use_gpu`: only asks which device runs."""
+    words = list(expression_words(test))
+    return bool(words) and all(_DEVICE_WORD.fullmatch(w) for w in words) and any(
+        re.search(r"(?i)cuda|gpu|xpu|mps|npu|is_available", w) for w in words
+    )
 
 
 def _only_continue(suite) -> bool:

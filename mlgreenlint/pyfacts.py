@@ -375,6 +375,25 @@ def _is_main_guard(test) -> bool:
     return "__name__" in names and "__main__" in strings
 
 
+def expression_words(node):
+    """Identifiers and string contents of an expression, as written: what a condition or argument is about."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Name):  # attribute names are Name nodes too
+            yield current.value
+        elif isinstance(current, cst.SimpleString):
+            value = current.evaluated_value
+            if isinstance(value, str):
+                yield value
+        for name in _child_fields(type(current)):
+            value = getattr(current, name)
+            if isinstance(value, cst.CSTNode):
+                stack.append(value)
+            elif isinstance(value, (list, tuple)):
+                stack.extend(v for v in value if isinstance(v, cst.CSTNode))
+
+
 # name resolution ----------------------------------------------------------------
 
 @dataclass(frozen=True)

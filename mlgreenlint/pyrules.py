@@ -61,6 +61,9 @@ def _context_holds(pattern: dict, site, ctx: FileContext) -> bool:
         return False
     if pattern.get("wraps") == "training" and not ctx.wraps_training(site):
         return False
+    feeds = pattern.get("feeds")
+    if feeds and ctx.feeds(site) not in feeds:
+        return False
     comment = pattern.get("not-commented")
     if comment and ctx.comment_matches(site, re.compile(comment)):
         return False

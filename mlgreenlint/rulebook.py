@@ -206,7 +206,7 @@ def _option_references(node, where: str):
 
 def _regexes(node, where: str):
     for path, key, value in _walk(node, where):
-        if key in ("regex", "file-text", "not-inside-if", "not-inside-def", "not-commented") and isinstance(value, str):
+        if key in ("regex", "mentions", "file-text", "not-inside-if", "not-inside-def", "not-commented") and isinstance(value, str):
             yield path, value
 
 

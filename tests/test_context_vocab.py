@@ -185,3 +185,70 @@ def test_an_exception_handler_is_a_frequency_guard(tmp_path):
 def test_context_regexes_are_validated(tmp_path):
     with pytest.raises(RuleFileError, match="not-inside-if"):
         lines('call = ["a.b"]\nnot-inside-if = "("\n', "", tmp_path)
+
+
+@pytest.mark.parametrize(
+    "condition, expected",
+    [
+        ("torch.cuda.is_available()", [5]),
+        ('device.type == "cuda"', [5]),
+        ("args.use_gpu", [5]),
+        ("step % 100 == 0", []),
+        ("torch.cuda.memory_reserved() > limit", []),
+    ],
+)
+def test_device_checks_are_not_conditions(tmp_path, condition, expected):
+    code = f"import torch\nfor b in loader:\n    loss.backward()\n    if {condition}:\n        torch.cuda.empty_cache()\n"
+    assert lines(STEP, code, tmp_path) == expected
+
+
+FEEDS = '''
+call = ["torch.utils.data.DataLoader"]
+feeds = ["{outcome}"]
+'''
+
+
+@pytest.mark.parametrize(
+    "code, outcome",
+    [
+        ("dl = DataLoader(ds)\nfor b in enumerate(dl):\n    loss(b).backward()\n", "training"),
+        ("dl = DataLoader(ds)\nm, dl = acc.prepare(m, dl)\nfor b in tqdm(dl):\n    acc.backward(loss(b))\n", "training"),
+        ("for b in DataLoader(ds):\n    loss(b).backward()\n", "training"),
+        ("dl = DataLoader(ds)\nfor b in dl:\n    preds.append(model(b))\n", "other"),
+        ("dl = DataLoader(ds)\ntrainer.fit(model, dl)\n", "unseen"),
+        ("def make():\n    return DataLoader(ds)\n", "unseen"),
+        # passed to a function of this file that trains, or one that does not
+        ("def fit_epoch(m, loader):\n    for b in loader:\n        loss(b).backward()\ndl = DataLoader(ds)\nfit_epoch(m, dl)\n", "training"),
+        ("def evaluate(m, loader):\n    return [m(b) for b in loader]\ndl = DataLoader(ds)\nevaluate(m, dl)\n", "other"),
+        # a loop over the same name in another function is not this loader's
+        ("dl = DataLoader(ds)\ndef f(dl):\n    for b in dl:\n        loss(b).backward()\n", "unseen"),
+    ],
+)
+def test_feeds(tmp_path, code, outcome):
+    code = "from torch.utils.data import DataLoader\n" + code
+    for candidate in ("training", "other", "unseen"):
+        found = lines(FEEDS.replace("{outcome}", candidate), code, tmp_path)
+        assert bool(found) == (candidate == outcome), candidate
+
+
+MENTIONS = '''
+call = ["torch.utils.data.DataLoader"]
+where = [ { keyword = "dataset", position = 0, mentions = "(?i)val|train=False" } ]
+'''
+
+
+@pytest.mark.parametrize(
+    "call, expected",
+    [
+        ("DataLoader(val_set)", [3]),
+        ('DataLoader(splits["validation"], batch_size=8)', [3]),
+        ("DataLoader(dataset=MNIST(root, train=False))", [3]),
+        ("DataLoader(train_set)", []),
+        ("DataLoader(batch_size=8)", []),
+        # only what is written counts, not the value: ds is val_set
+        ("DataLoader(ds)", []),
+    ],
+)
+def test_mentions_reads_the_argument_as_written(tmp_path, call, expected):
+    code = f"from torch.utils.data import DataLoader\nds = val_set\n{call}\n"
+    assert lines(MENTIONS, code, tmp_path) == expected
