@@ -30,15 +30,16 @@ class ConfigFile:
 def site_of(node: Node, names: tuple[str, ...] = (), *, overridable: bool = False) -> CallSite:
     """A mapping node seen as a call: its keys are keyword arguments.
 
-    `overridable` marks nodes whose absent keys may be supplied at launch (Hydra and
-    torchtune overrides), so an absent key is unknown rather than its default.
+    `overridable` marks nodes whose absent keys may be supplied by other config files or
+    at launch (Hydra, torchtune), so an absent key's default is unknown; keys that are
+    written are the config's decision and are judged.
     """
     keywords = {}
     if node.kind == "map":
         for key, child in node.value.items():
             if isinstance(key, str) and not key.startswith("_"):
                 keywords[key] = Arg.known(child, child.plain())
-    return CallSite(names, None, keywords, [], overridable, False, node)
+    return CallSite(names, None, keywords, [], False, False, node, partial=overridable)
 
 
 def run(rules: list[ActiveRule], cfg: ConfigFile) -> Iterator[tuple[ActiveRule, Hit]]:

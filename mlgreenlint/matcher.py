@@ -11,7 +11,7 @@ import libcst as cst
 
 from mlgreenlint.aliases import canonical
 from mlgreenlint.model import Rule
-from mlgreenlint.values import UNKNOWN, Arg, CallSite, CallValue
+from mlgreenlint.values import UNKNOWN, Arg, CallSite, CallValue, Symbol
 
 ABSENT = object()
 _EMPTY_MODULE = cst.Module(body=[])
@@ -53,6 +53,14 @@ def show(value) -> str:
     if isinstance(value, CallValue):
         return f"{value.name}(...)"
     return str(value)
+
+
+def display_name(qualname: str) -> Symbol:
+    """How a message names a callee: a class by its name, a function with its module."""
+    parts = qualname.split(".")
+    if len(parts) > 1 and not parts[-1][:1].isupper():
+        return Symbol(".".join(parts[-2:]))
+    return Symbol(parts[-1])
 
 
 @lru_cache(maxsize=1024)
@@ -111,6 +119,9 @@ class Evaluator:
             results.append(self._version(pred["version"]))
         if "file-calls" in pred:
             results.append(names_match(tuple(self.file.referenced), tuple(pred["file-calls"])))
+        if "file-calls-option" in pred:
+            names = tuple(self.options.get(pred["file-calls-option"]) or ())
+            results.append(bool(names) and names_match(tuple(self.file.referenced), names))
         if "file-methods" in pred:
             results.append(bool(self.file.methods & set(pred["file-methods"])))
         if "file-text" in pred:
@@ -118,7 +129,7 @@ class Evaluator:
         if "mentions" in pred:
             results.append(self._mentions(pred, site))
         if ("keyword" in pred or "path" in pred) and not _only_mentions(pred):
-            results.append(self._value_tests(pred, self.lookup(pred, site)))
+            results.append(self._value_tests(pred, self.lookup(pred, site), site))
         if False in results:
             return False
         return None if None in results else True
@@ -146,6 +157,8 @@ class Evaluator:
         if arg is None:
             if site is None or site.may_hide(pred.get("position")):
                 return UNKNOWN
+            if site.partial and "default" in pred:
+                return UNKNOWN
             return pred.get("default", ABSENT)
         value = arg.value
         for part in parts[1:]:
@@ -160,7 +173,7 @@ class Evaluator:
                 return UNKNOWN
         return value
 
-    def _value_tests(self, pred: dict, value) -> bool | None:
+    def _value_tests(self, pred: dict, value, site: CallSite | None = None) -> bool | None:
         tests = []
         if "present" in pred:
             tests.append((value is not ABSENT) == pred["present"])
@@ -168,17 +181,22 @@ class Evaluator:
         if checks and value is UNKNOWN:
             return None
         for key in checks:
-            tests.append(_VALUE_TESTS[key](self, value, pred[key]))
+            tests.append(_VALUE_TESTS[key](self, value, pred[key], site))
         if not tests:
             return None if value is UNKNOWN else value is not ABSENT
         if None in tests:
             return None
         return all(tests)
 
-    def number(self, spec) -> float | None:
-        if isinstance(spec, dict):
+    def number(self, spec, site: CallSite | None = None):
+        """A comparison's limit: a number, an option's value, or another keyword's value."""
+        if not isinstance(spec, dict):
+            return spec
+        if "option" in spec:
             return self.options.get(spec["option"])
-        return spec
+        ref = {"keyword": spec["keyword"], "position": spec.get("position"), "default": spec.get("default", ABSENT)}
+        value = self.lookup(ref, site)
+        return None if value is ABSENT else value
 
 
 def _only_mentions(pred: dict) -> bool:
@@ -206,9 +224,13 @@ def _in(value, items) -> bool:
 
 
 def _compare(op):
-    def test(ev: Evaluator, value, spec):
-        limit = ev.number(spec)
-        if value is ABSENT or limit is None:
+    def test(ev: Evaluator, value, spec, site=None):
+        limit = ev.number(spec, site)
+        if limit is UNKNOWN or isinstance(limit, CallValue):
+            return None
+        if isinstance(limit, bool) or not isinstance(limit, (int, float)):
+            return False
+        if value is ABSENT:
             return False
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return None if isinstance(value, CallValue) else False
@@ -217,7 +239,7 @@ def _compare(op):
     return test
 
 
-def _truthy(ev, value, expected) -> bool | None:
+def _truthy(ev, value, expected, site=None) -> bool | None:
     if value is ABSENT:
         return not expected
     if isinstance(value, (CallValue, Arg)):
@@ -227,7 +249,7 @@ def _truthy(ev, value, expected) -> bool | None:
     return bool(value) == expected
 
 
-def _regex_test(ev, value, pattern) -> bool:
+def _regex_test(ev, value, pattern, site=None) -> bool:
     return isinstance(value, str) and _regex(pattern).search(value) is not None
 
 
@@ -237,11 +259,11 @@ def _regex(pattern: str) -> re.Pattern:
 
 
 _VALUE_TESTS = {
-    "equals": lambda ev, v, x: _equal(v, x),
-    "in": lambda ev, v, x: _in(v, x),
-    "not-in": lambda ev, v, x: not _in(v, x),
-    "in-option": lambda ev, v, x: _in(v, ev.options.get(x) or []),
-    "not-in-option": lambda ev, v, x: not _in(v, ev.options.get(x) or []),
+    "equals": lambda ev, v, x, s=None: _equal(v, x),
+    "in": lambda ev, v, x, s=None: _in(v, x),
+    "not-in": lambda ev, v, x, s=None: not _in(v, x),
+    "in-option": lambda ev, v, x, s=None: _in(v, ev.options.get(x) or []),
+    "not-in-option": lambda ev, v, x, s=None: not _in(v, ev.options.get(x) or []),
     "truthy": _truthy,
     "lt": _compare(lambda a, b: a < b),
     "le": _compare(lambda a, b: a <= b),

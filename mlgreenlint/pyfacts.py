@@ -403,6 +403,9 @@ class Resolved:
     qualname: str
     instance: bool = False
     local: object | None = None  # FunctionBinding / ClassBinding for code in this module
+    #: Reached through an instance (`args.lr` of `args = parser.parse_args()`): a runtime
+    #: attribute, named for matching method calls but never a constant.
+    member: bool = False
 
 
 def resolve(node, scope: Scope, depth: int = 0) -> Resolved | None:
@@ -424,7 +427,7 @@ def resolve(node, scope: Scope, depth: int = 0) -> Resolved | None:
         base = resolve(node.value, scope, depth + 1)
         if base is None:
             return None
-        return Resolved(canonical(f"{base.qualname}.{node.attr.value}"))
+        return Resolved(canonical(f"{base.qualname}.{node.attr.value}"), member=base.instance or base.member)
     if isinstance(node, cst.Call):
         callee = resolve(node.func, scope, depth + 1)
         if callee is None or callee.instance:

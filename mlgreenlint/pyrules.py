@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from mlgreenlint.matcher import ABSENT, Evaluator, FixSpec, Hit, format_message, site_matches_target
+from mlgreenlint.matcher import ABSENT, Evaluator, FixSpec, Hit, display_name, format_message, site_matches_target
 from mlgreenlint.model import Rule
 from mlgreenlint.pycontext import FileContext, innermost_loop
-from mlgreenlint.values import Symbol
 
 
 def run_patterns(rule: Rule, ctx: FileContext, options: dict) -> Iterator[Hit]:
@@ -72,14 +71,16 @@ def _context_holds(pattern: dict, site, ctx: FileContext) -> bool:
 
 def _hit(rule: Rule, pattern: dict, site, evaluator: Evaluator, options: dict) -> Hit:
     values = dict(options)
-    values["call"] = Symbol(site.name.rsplit(".", 1)[-1])
+    values["call"] = display_name(site.name)
     node = site.node
     report = pattern.get("report")
     fix = None
     if report:
+        # The position a `where` predicate gives for the reported keyword also locates it.
+        position = next((p["position"] for p in pattern.get("where", ()) if p.get("keyword") == report and "position" in p), None)
         values["keyword"] = report
-        values["value"] = evaluator.lookup({"keyword": report}, site)
-        arg = site.keywords.get(report)
+        values["value"] = evaluator.lookup({"keyword": report, "position": position}, site)
+        arg = site.argument(report, position)
         if arg is not None:
             node = arg.node
         spec = pattern.get("fix")

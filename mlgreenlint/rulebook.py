@@ -200,7 +200,7 @@ def _option_references(node, where: str):
     for path, key, value in _walk(node, where):
         if key == "option" and isinstance(value, str):
             yield path, value
-        elif key in ("in-option", "not-in-option") and isinstance(value, str):
+        elif key in ("in-option", "not-in-option", "file-calls-option") and isinstance(value, str):
             yield path, value
 
 

@@ -77,6 +77,8 @@ class CallSite:
     node: object
     #: The call (or item assignment, seen as `__setitem__`) the site stands for; None in config files.
     record: pyfacts.CallRecord | pyfacts.StoreRecord | None = None
+    #: Absent arguments may be supplied elsewhere (Hydra overrides): their defaults are unknown.
+    partial: bool = False
 
     @property
     def name(self) -> str:
@@ -94,14 +96,15 @@ class CallSite:
         return self.open_kwargs or (position is not None and self.open_args)
 
 
-def call_site(record: pyfacts.CallRecord, names: tuple[str, ...], method: str | None) -> CallSite:
+def call_site(record: pyfacts.CallRecord, names: tuple[str, ...], method: str | None, depth: int = 0) -> CallSite:
+    """`depth` carries the folding depth of an enclosing evaluation (`x = f(**x)` must end)."""
     node = record.node
     keywords: dict[str, Arg] = {}
     positional: list[Arg] = []
     open_kwargs = open_args = False
     for arg in node.args:
         if arg.star == "**":
-            mapping = evaluate(arg.value, record.scope)
+            mapping = evaluate(arg.value, record.scope, depth + 1)
             if isinstance(mapping, dict):
                 for key, value in mapping.items():
                     keywords[key] = Arg.known(arg.value, value)
@@ -157,7 +160,7 @@ def evaluate(node, scope: Scope | None, depth: int = 0):
         return _from_name(node, scope, depth)
     if isinstance(node, cst.Attribute):
         resolved = pyfacts.resolve(node, scope)
-        if resolved is not None and not resolved.instance and resolved.local is None:
+        if resolved is not None and not resolved.instance and not resolved.member and resolved.local is None:
             return Symbol(resolved.qualname)
         return UNKNOWN
     if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
@@ -256,7 +259,7 @@ def _call_value(node: cst.Call, scope: Scope, depth: int):
     if isinstance(resolved.local, pyfacts.ClassBinding):
         names = names + tuple(pyfacts.class_bases(resolved.local))
     record = pyfacts.CallRecord(node, scope, None)
-    return CallValue(call_site(record, names, None))
+    return CallValue(call_site(record, names, None, depth))
 
 
 def _dict_call(node: cst.Call, scope: Scope, depth: int):

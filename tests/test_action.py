@@ -22,8 +22,8 @@ ROOT = Path(__file__).resolve().parents[1]
 ACTION = yaml.safe_load((ROOT / "action.yml").read_text("utf-8"))
 STEPS = ACTION["runs"]["steps"]
 SARIF_SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text("utf-8"))
-FINDING = 'from transformers import TrainingArguments\nargs = TrainingArguments(output_dir="o")\n'
-CLEAN = 'from transformers import TrainingArguments\nargs = TrainingArguments(output_dir="o", bf16=True)\n'
+FINDING = 'from transformers import TrainingArguments\nargs = TrainingArguments(output_dir="o", save_total_limit=2)\n'
+CLEAN = 'from transformers import TrainingArguments\nargs = TrainingArguments(output_dir="o", bf16=True, save_total_limit=2)\n'
 
 _CONTEXT = r"(inputs\.[a-z-]+|steps\.[a-z-]+\.outputs\.[a-z-]+|github\.action_path)"
 _EXPRESSION = re.compile(r"\$\{\{\s*" + _CONTEXT + r"\s*\}\}")

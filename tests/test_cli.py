@@ -8,11 +8,11 @@ from mlgreenlint import __version__
 
 FP32_ARGS = """
 from transformers import TrainingArguments
-args = TrainingArguments(output_dir="o")
+args = TrainingArguments(output_dir="o", save_total_limit=2)
 """
 CLEAN = """
 from transformers import TrainingArguments
-args = TrainingArguments(output_dir="o", bf16=True)
+args = TrainingArguments(output_dir="o", bf16=True, save_total_limit=2)
 """
 
 

@@ -20,8 +20,8 @@ from mlgreenlint.cli import main
 from mlgreenlint.engine import GL_PARSE, GL_UNREADABLE
 from mlgreenlint.settings import Settings
 
-FINDING = 'from transformers import TrainingArguments\nargs = TrainingArguments(output_dir="o")\n'
-CLEAN = 'from transformers import TrainingArguments\nargs = TrainingArguments(output_dir="o", bf16=True)\n'
+FINDING = 'from transformers import TrainingArguments\nargs = TrainingArguments(output_dir="o", save_total_limit=2)\n'
+CLEAN = 'from transformers import TrainingArguments\nargs = TrainingArguments(output_dir="o", bf16=True, save_total_limit=2)\n'
 SARIF_SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text("utf-8"))
 
 
@@ -188,7 +188,7 @@ def test_baseline_workflow(repo):
     assert check("--baseline", "baseline.json", "--format", "json").stdout.strip() == "[]"
 
     # A new finding is reported, and only it.
-    (repo / "train.py").write_text("import os\n" + FINDING + 'more = TrainingArguments(output_dir="p")\n', encoding="utf-8")
+    (repo / "train.py").write_text("import os\n" + FINDING + 'more = TrainingArguments(output_dir="p", save_total_limit=1)\n', encoding="utf-8")
     result = check("--baseline", "baseline.json", "--format", "json")
     assert result.exit_code == 1
     assert reported(result) == [("train.py", 4, "MP002")]

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-FINDING = 'from transformers import TrainingArguments\nargs = TrainingArguments(output_dir="o")\n'
-CLEAN = 'from transformers import TrainingArguments\nargs = TrainingArguments(output_dir="o", bf16=True)\n'
+FINDING = 'from transformers import TrainingArguments\nargs = TrainingArguments(output_dir="o", save_total_limit=2)\n'
+CLEAN = 'from transformers import TrainingArguments\nargs = TrainingArguments(output_dir="o", bf16=True, save_total_limit=2)\n'
 SKIPPED_PARTS = {"__pycache__", ".pytest_cache", ".hypothesis", ".mlgreenlint_cache"}
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from mlgreenlint.checks import training_loop
+from mlgreenlint.checks import emissions, training_loop
 from mlgreenlint.matcher import Hit
 from mlgreenlint.model import Rule
 from mlgreenlint.pycontext import FileContext
@@ -18,4 +18,6 @@ Check = Callable[[FileContext, Rule, dict], Iterator[Hit]]
 CHECKS: dict[str, Check] = {
     "fp32-training-loop": training_loop.fp32_training_loop,
     "keras-fit-without-mixed-policy": training_loop.keras_fit_without_policy,
+    "training-without-emissions-tracking": emissions.training_without_tracking,
+    "tracker-never-stopped": emissions.tracker_never_stopped,
 }
