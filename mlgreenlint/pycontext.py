@@ -258,16 +258,34 @@ class FileContext:
 
     @cached_property
     def _training_withs(self) -> set[int]:
-        """`with` frames (by id) whose body runs a training call, not counting nested function bodies."""
+        """`with` frames (by id) whose body trains, not counting nested function bodies.
+
+        Training inside a loop that stops after a step count written in the code
+        (`if step >= 10: break`, `for _ in range(5): train_step()`) is a short probe, not
+        a training run, so the blocks around that loop do not count.
+        """
         out: set[int] = set()
         for site in self.sites:
             if self.is_training_call(site):
                 for f in _frames(site.record.frame):
-                    if f.kind == "def":
+                    if f.kind == "def" or (f.kind == "loop" and self._fixed_count(f)):
                         break
                     if f.kind == "with":
                         out.add(id(f))
         return out
+
+    def _fixed_count(self, loop: Frame) -> bool:
+        """A loop that stops after a number of iterations written as a literal."""
+        node = loop.node
+        if isinstance(node, cst.For) and id(node) in self.batch_loops and _literal_range(node.iter):
+            return True
+        for stmt in getattr(node.body, "body", ()):
+            if isinstance(stmt, cst.If) and _only_break(stmt.body) and any(
+                isinstance(n, cst.Comparison) and any(_is_int_expr(c.comparator) for c in n.comparisons)
+                for n in _walk(stmt.test)
+            ):
+                return True
+        return False
 
     def is_training_call(self, site: CallSite) -> bool:
         """A backward pass, optimizer step, fit/train, or a call of a local function that does one."""
@@ -447,6 +465,27 @@ def _once_comparison(node: cst.Comparison) -> bool:
     if any(isinstance(s, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)) for s in sides):
         return False
     return not any(_RANK_NAME.search(n) for n in _names(node))
+
+
+def _literal_range(node) -> bool:
+    """`range(5)`, `range(0, 10)`: a count written in the code."""
+    return (isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "range"
+            and bool(node.args) and all(_is_int_expr(a.value) for a in node.args))
+
+
+def _is_int_expr(node) -> bool:
+    """An integer literal, or arithmetic on integer literals: `10`, `(1 + 1 + 3) * 2`."""
+    if isinstance(node, cst.Integer):
+        return True
+    if isinstance(node, cst.BinaryOperation):
+        return _is_int_expr(node.left) and _is_int_expr(node.right)
+    return False
+
+
+def _only_break(suite) -> bool:
+    body = suite.body if isinstance(suite, cst.IndentedBlock) else [suite]
+    smalls = [s for stmt in body for s in getattr(stmt, "body", [stmt])]
+    return bool(smalls) and all(isinstance(s, cst.Break) for s in smalls)
 
 
 def _only_continue(suite) -> bool:

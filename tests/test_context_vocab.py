@@ -252,3 +252,19 @@ where = [ { keyword = "dataset", position = 0, mentions = "(?i)val|train=False" 
 def test_mentions_reads_the_argument_as_written(tmp_path, call, expected):
     code = f"from torch.utils.data import DataLoader\nds = val_set\n{call}\n"
     assert lines(MENTIONS, code, tmp_path) == expected
+
+
+@pytest.mark.parametrize(
+    "loop, expected",
+    [
+        # a probe of a few steps written in the code
+        ("    for step, b in enumerate(loader):\n        if step >= (1 + 1 + 3) * 2:\n            break\n        loss(b).backward()\n", []),
+        ("    for _ in range(5):\n        loss(next(it)).backward()\n        opt.step()\n", []),
+        # a run bounded by a setting, or epochs counted in the code, is a training run
+        ("    for step, b in enumerate(loader):\n        if step >= args.max_steps:\n            break\n        loss(b).backward()\n", [2]),
+        ("    for epoch in range(10):\n        for b in loader:\n            loss(b).backward()\n", [2]),
+    ],
+)
+def test_wraps_ignores_fixed_step_probes(tmp_path, loop, expected):
+    code = "import torch\nwith torch.profiler.profile():\n" + loop
+    assert lines(WRAPS, code, tmp_path) == expected
