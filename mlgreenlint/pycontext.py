@@ -43,12 +43,18 @@ class FileContext:
 
     @cached_property
     def sites(self) -> list[CallSite]:
-        """Every call with a resolvable callee or a method name, then item assignments as `__setitem__` calls."""
+        """Every call with a resolvable callee or a method name."""
         out = []
         for record in self.facts.calls:
             names, method = self._callee(record)
             if names or method:
                 out.append(call_site(record, names, method))
+        return out
+
+    @cached_property
+    def pattern_sites(self) -> list[CallSite]:
+        """What declared patterns match: the calls, and item assignments seen as `__setitem__` calls."""
+        out = list(self.sites)
         for store in self.facts.stores:
             resolved = pyfacts.resolve(store.target.value, store.scope)
             if resolved is not None:
@@ -138,9 +144,7 @@ class FileContext:
         loops = set()
         for site in self.sites:
             steps = self.is_step(site) or (
-                isinstance(site.node, cst.Call)
-                and isinstance(site.node.func, cst.Name)
-                and site.node.func.value in self._step_functions
+                isinstance(site.node.func, cst.Name) and site.node.func.value in self._step_functions
             )
             if steps:
                 loop = innermost_loop(site.record.frame)

@@ -13,7 +13,7 @@ from mlgreenlint.pycontext import FileContext, innermost_loop
 def run_patterns(rule: Rule, ctx: FileContext, options: dict) -> Iterator[Hit]:
     evaluator = Evaluator(rule, options, ctx)
     for pattern in rule.match.get("python", ()):
-        for site in ctx.sites:
+        for site in ctx.pattern_sites:
             if not site_matches_target(site, pattern):
                 continue
             if not _context_holds(pattern, site, ctx):

@@ -268,3 +268,16 @@ def test_mentions_reads_the_argument_as_written(tmp_path, call, expected):
 def test_wraps_ignores_fixed_step_probes(tmp_path, loop, expected):
     code = "import torch\nwith torch.profiler.profile():\n" + loop
     assert lines(WRAPS, code, tmp_path) == expected
+
+
+def test_item_assignments_reach_declared_patterns_only():
+    """Checks written in code see calls only; `__setitem__` sites exist for declared patterns."""
+    import libcst as cst
+
+    from mlgreenlint import pyfacts
+    from mlgreenlint.pycontext import FileContext
+
+    code = 'import os\nos.environ["K"] = "1"\nos.getenv("K")\n'
+    ctx = FileContext("t.py", code, pyfacts.collect(cst.parse_module(code), "t"))
+    assert [s.names[0] for s in ctx.sites] == ["os.getenv"]
+    assert [s.names[0] for s in ctx.pattern_sites] == ["os.getenv", "os.environ.__setitem__"]
