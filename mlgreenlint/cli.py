@@ -217,3 +217,16 @@ def test_rules(paths) -> None:
                 click.echo(f"FAIL {outcome.case.name}: {outcome.detail}")
     click.echo(f"{total - failed} passed, {failed} failed")
     sys.exit(EXIT_FINDINGS if failed else EXIT_CLEAN)
+
+
+@main.command("regions")
+@click.option("--provider", metavar="P", help="Only this provider's regions (aws, azure, gcp, oracle, ibm, alibaba).")
+@click.option("--near", metavar="REGION", help="Show REGION and the lower-carbon regions of its provider and continent.")
+def regions_cmd(provider, near) -> None:
+    """Print the shipped region carbon-intensity table, lowest intensity first."""
+    from mlgreenlint import regions
+
+    try:
+        click.echo(regions.render_table(provider, near))
+    except ValueError as exc:
+        _fail(str(exc))

@@ -34,13 +34,36 @@ class Hit:
     fix: FixSpec | None = None
 
 
+@dataclass(frozen=True)
+class PatternMatch:
+    """A site a declared pattern matched, as the pattern's site check (`check`) receives it."""
+
+    rule: Rule
+    options: dict
+    pattern: dict
+    site: CallSite
+    #: Where the finding points: the `report` argument when present, else the call.
+    node: object
+    #: The argument at the pattern's `report` keyword, if the call passes it.
+    arg: Arg | None
+    #: Message placeholders: the rule's options, `call`, `keyword`, `value`.
+    values: dict
+    fix: FixSpec | None = None
+
+    def hit(self, fix: FixSpec | None = None, **text: str) -> Hit:
+        """The finding, its message filled with the match's placeholders and the check's `text`."""
+        template = self.pattern.get("message", self.rule.message)
+        return Hit(self.node, format_message(template, self.values, text), fix or self.fix)
+
+
 class _Format(dict):
     def __missing__(self, key):
         return "{" + key + "}"
 
 
-def format_message(template: str, values: dict) -> str:
-    return template.format_map(_Format({k: show(v) for k, v in values.items()}))
+def format_message(template: str, values: dict, text: dict[str, str] | None = None) -> str:
+    """Fill `{placeholders}` with `values` as `show` prints them, and with `text` verbatim."""
+    return template.format_map(_Format({k: show(v) for k, v in values.items()} | (text or {})))
 
 
 def show(value) -> str:
@@ -87,6 +110,21 @@ def site_matches_target(site: CallSite, pattern: dict) -> bool:
     return bool(methods and site.method in methods)
 
 
+def candidates(pattern: dict, file_ctx) -> list[CallSite]:
+    """The sites a pattern's target selects: matching calls, or the file's environment settings."""
+    if "env" in pattern:
+        return file_ctx.env_sites
+    return [site for site in file_ctx.sites if site_matches_target(site, pattern)]
+
+
+def where(pattern: dict) -> list[dict]:
+    """A pattern's predicates; an `env` target adds one on the variable's name (unknown names stay unknown)."""
+    env = pattern.get("env")
+    if env:
+        return [{"keyword": "name", "in": env}, *pattern.get("where", ())]
+    return pattern.get("where", [])
+
+
 class Evaluator:
     """Evaluates predicates for one rule on one file."""
 
@@ -126,6 +164,8 @@ class Evaluator:
             results.append(bool(self.file.methods & set(pred["file-methods"])))
         if "file-text" in pred:
             results.append(_regex(pred["file-text"]).search(self.file.text) is not None)
+        if "file-has" in pred:
+            results.append(self._file_has(pred["file-has"]))
         if "mentions" in pred:
             results.append(self._mentions(pred, site))
         if ("keyword" in pred or "path" in pred) and not _only_mentions(pred):
@@ -133,6 +173,17 @@ class Evaluator:
         if False in results:
             return False
         return None if None in results else True
+
+    def _file_has(self, pattern: dict) -> bool | None:
+        """Some site of the file matches `pattern`: true if one definitely does, unknown if one may."""
+        result: bool | None = False
+        for site in candidates(pattern, self.file):
+            found = self.all(where(pattern), site)
+            if found:
+                return True
+            if found is None:
+                result = None
+        return result
 
     def _mentions(self, pred: dict, site: CallSite | None) -> bool:
         """The argument's source text (not its value) matches the regex: `MNIST(root, train=False)`."""
@@ -249,6 +300,10 @@ def _truthy(ev, value, expected, site=None) -> bool | None:
     return bool(value) == expected
 
 
+def _calls(ev, value, names, site=None) -> bool:
+    return isinstance(value, CallValue) and names_match(value.site.names, tuple(names))
+
+
 def _regex_test(ev, value, pattern, site=None) -> bool:
     return isinstance(value, str) and _regex(pattern).search(value) is not None
 
@@ -270,4 +325,5 @@ _VALUE_TESTS = {
     "gt": _compare(lambda a, b: a > b),
     "ge": _compare(lambda a, b: a >= b),
     "regex": _regex_test,
+    "calls": _calls,
 }

@@ -8,9 +8,9 @@ from functools import cached_property
 
 import libcst as cst
 
-from mlgreenlint import pyfacts
+from mlgreenlint import pyenv, pyfacts
 from mlgreenlint.pyfacts import CallRecord, FileFacts, Frame, dotted_name, expression_words
-from mlgreenlint.values import Arg, CallSite, call_site
+from mlgreenlint.values import CallSite, call_site
 from mlgreenlint.versions import Versions
 
 _OPTIMIZER_NAME = re.compile(r"(^|[._])(optim|optimi[sz]er|opt|scaler)s?$", re.I)
@@ -51,18 +51,6 @@ class FileContext:
                 out.append(call_site(record, names, method))
         return out
 
-    @cached_property
-    def pattern_sites(self) -> list[CallSite]:
-        """What declared patterns match: the calls, and item assignments seen as `__setitem__` calls."""
-        out = list(self.sites)
-        for store in self.facts.stores:
-            resolved = pyfacts.resolve(store.target.value, store.scope)
-            if resolved is not None:
-                args = [Arg(store.key, store.scope), Arg(store.value, store.scope)]
-                out.append(CallSite((f"{resolved.qualname}.__setitem__",), "__setitem__", {}, args,
-                                    False, False, store.node, store))
-        return out
-
     def _callee(self, record: CallRecord) -> tuple[tuple[str, ...], str | None]:
         func = record.node.func
         method = func.attr.value if isinstance(func, cst.Attribute) else None
@@ -73,6 +61,11 @@ class FileContext:
         if isinstance(resolved.local, pyfacts.ClassBinding):
             names += tuple(pyfacts.class_bases(resolved.local))
         return names, method
+
+    @cached_property
+    def env_sites(self) -> list[CallSite]:
+        """Environment variables the file sets, as call sites (see `pyenv`)."""
+        return pyenv.env_sites(self.facts.stores, self.sites)
 
     @cached_property
     def referenced(self) -> set[str]:

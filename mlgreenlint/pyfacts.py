@@ -27,6 +27,9 @@ class Scope:
     bindings: dict[str, list] = field(default_factory=dict)
     params: set[str] = field(default_factory=set)
     globals_: set[str] = field(default_factory=set)
+    #: Module scope only: names whose container is changed in place anywhere in the file
+    #: (`d[k] = v`, `del d[k]`, `d.update(...)`, `xs.append(...)`), so their literal is not their value.
+    mutated: set[str] = field(default_factory=set)
 
     def bind(self, name: str, value) -> None:
         self.bindings.setdefault(name, []).append(value)
@@ -105,16 +108,13 @@ class CallRecord:
 
 
 @dataclass(eq=False)
-class StoreRecord:
-    """`container[key] = value`: an item assignment, seen by rules as `container.__setitem__(key, value)`."""
+class Store:
+    """An assignment to a subscript, `target[key] = value` (such as `os.environ["X"] = "y"`)."""
 
-    node: cst.Assign
     target: cst.Subscript
-    key: cst.BaseExpression
     value: cst.BaseExpression
     scope: Scope
     frame: Frame | None
-    line: cst.SimpleStatementLine | None = None
 
 
 @dataclass(eq=False)
@@ -123,6 +123,7 @@ class FileFacts:
     module_name: str
     scope: Scope
     calls: list[CallRecord] = field(default_factory=list)
+    stores: list[Store] = field(default_factory=list)
     #: Names used as decorators or `with` targets without a call (`@track_emissions`).
     references: list[tuple[cst.BaseExpression, Scope]] = field(default_factory=list)
     functions: list[FunctionBinding] = field(default_factory=list)
@@ -130,8 +131,6 @@ class FileFacts:
     loops: list[Frame] = field(default_factory=list)
     #: Frames of `with` blocks, in source order.
     withs: list[Frame] = field(default_factory=list)
-    #: Item assignments to a named container (`os.environ["K"] = "1"`).
-    stores: list[StoreRecord] = field(default_factory=list)
     has_main_guard: bool = False
 
 
@@ -239,15 +238,18 @@ class _Walker:
         elif isinstance(node, cst.Assign):
             self.expr(node.value, scope, frame)
             for target in node.targets:
-                self.target(target.target, node.value, scope, unpacked=False)
-                self.store(node, target.target, scope, frame)
+                self.target(target.target, node.value, scope, unpacked=False, frame=frame)
         elif isinstance(node, cst.AnnAssign):
             if node.value is not None:
                 self.expr(node.value, scope, frame)
-                self.target(node.target, node.value, scope, unpacked=False)
+                self.target(node.target, node.value, scope, unpacked=False, frame=frame)
         elif isinstance(node, cst.AugAssign):
             self.expr(node.value, scope, frame)
             self.target(node.target, node.value, scope, unpacked=True)
+        elif isinstance(node, cst.Del):
+            for target in _del_targets(node.target):
+                self.mutates(target)
+            self.generic(node, scope, frame)
         elif isinstance(node, cst.Global):
             scope.globals_.update(n.name.value for n in node.names)
         else:
@@ -266,7 +268,7 @@ class _Walker:
         base = package[: len(package) - up] if up else package
         return ".".join([*base, module] if module else base)
 
-    def target(self, target, value, scope: Scope, *, unpacked: bool) -> None:
+    def target(self, target, value, scope: Scope, *, unpacked: bool, frame: Frame | None = None) -> None:
         if isinstance(target, cst.Name):
             scope.bind(target.value, AssignBinding(value, scope, unpacked))
         elif isinstance(target, (cst.Tuple, cst.List)):
@@ -276,15 +278,18 @@ class _Walker:
                     inner = inner.value
                 self.target(inner, value, scope, unpacked=True)
         else:
+            if isinstance(target, cst.Subscript):
+                self.mutates(target)
+                if not unpacked:
+                    self.facts.stores.append(Store(target, value, scope, frame))
             self.expr(target, scope, None)
 
-    def store(self, node: cst.Assign, target, scope: Scope, frame: Frame | None) -> None:
-        """Record `name[key] = value` (one plain key) on a Name/Attribute container."""
-        if not isinstance(target, cst.Subscript) or len(target.slice) != 1:
-            return
-        index = target.slice[0].slice
-        if isinstance(index, cst.Index) and dotted_name(target.value) is not None:
-            self.facts.stores.append(StoreRecord(node, target, index.value, node.value, scope, frame, self.line))
+    def mutates(self, node) -> None:
+        """The container named at the base of `node` (`d`, `d["a"]`, `cfg.x`) is changed in place."""
+        while isinstance(node, (cst.Subscript, cst.Attribute)):
+            node = node.value
+        if isinstance(node, cst.Name):
+            self.facts.scope.mutated.add(node.value)
 
     def function(self, node: cst.FunctionDef, scope: Scope, frame: Frame | None) -> None:
         for decorator in node.decorators:
@@ -346,6 +351,9 @@ class _Walker:
             current = stack.pop()
             if isinstance(current, cst.Call):
                 self.facts.calls.append(CallRecord(current, scope, frame, self.line))
+                func = current.func
+                if isinstance(func, cst.Attribute) and func.attr.value in _MUTATORS:
+                    self.mutates(func.value)
             elif isinstance(current, cst.NamedExpr) and isinstance(current.target, cst.Name):
                 scope.bind(current.target.value, AssignBinding(current.value, scope))
             for name in _child_fields(type(current)):
@@ -364,6 +372,17 @@ class _Walker:
                 self.body(case.body, scope, Frame("if", node, frame))
             return
         self.expr(node, scope, frame)
+
+
+_MUTATORS = frozenset({
+    "update", "setdefault", "pop", "popitem", "clear", "append", "extend", "insert", "remove", "__setitem__",
+})
+
+
+def _del_targets(target):
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return [e.value for e in target.elements]
+    return [target] if isinstance(target, cst.Subscript) else []
 
 
 def _is_main_guard(test) -> bool:
@@ -408,28 +427,36 @@ class Resolved:
     member: bool = False
 
 
-def resolve(node, scope: Scope, depth: int = 0) -> Resolved | None:
-    """Resolve a Name/Attribute/Call-chain to the canonical qualified name it refers to."""
+def resolve(node, scope: Scope, depth: int = 0, active: frozenset = frozenset()) -> Resolved | None:
+    """Resolve a Name/Attribute/Call-chain to the canonical qualified name it refers to.
+
+    `active` holds the names being resolved further up: a name met again inside its own
+    resolution (`df = df.withColumn(...)` rebinding) adds nothing and resolves to None, which
+    keeps chains of rebindings linear instead of exponential.
+    """
     if depth > 20:
         return None
     if isinstance(node, cst.Name):
         found = scope.lookup(node.value)
         if found is None:
             return None
-        _, bindings = found
-        if len(bindings) != 1:
-            resolved = {_resolve_binding(b, depth) for b in bindings}
-            if len(resolved) == 1:
-                return resolved.pop()
+        owner, bindings = found
+        key = (id(owner), node.value)
+        if key in active:
             return None
-        return _resolve_binding(bindings[0], depth)
+        active = active | {key}
+        first = _resolve_binding(bindings[0], depth, active)
+        for binding in bindings[1:]:
+            if _resolve_binding(binding, depth, active) != first:
+                return None
+        return first
     if isinstance(node, cst.Attribute):
-        base = resolve(node.value, scope, depth + 1)
+        base = resolve(node.value, scope, depth + 1, active)
         if base is None:
             return None
         return Resolved(canonical(f"{base.qualname}.{node.attr.value}"), member=base.instance or base.member)
     if isinstance(node, cst.Call):
-        callee = resolve(node.func, scope, depth + 1)
+        callee = resolve(node.func, scope, depth + 1, active)
         if callee is None or callee.instance:
             return None
         if isinstance(callee.local, FunctionBinding):
@@ -438,7 +465,7 @@ def resolve(node, scope: Scope, depth: int = 0) -> Resolved | None:
     return None
 
 
-def _resolve_binding(binding, depth: int) -> Resolved | None:
+def _resolve_binding(binding, depth: int, active: frozenset = frozenset()) -> Resolved | None:
     if isinstance(binding, ImportBinding):
         return Resolved(canonical(binding.qualname))
     if isinstance(binding, FunctionBinding):
@@ -450,7 +477,7 @@ def _resolve_binding(binding, depth: int) -> Resolved | None:
             return None
         value = binding.value
         if isinstance(value, (cst.Name, cst.Attribute, cst.Call)):
-            return resolve(value, binding.scope, depth + 1)
+            return resolve(value, binding.scope, depth + 1, active)
     return None
 
 

@@ -165,6 +165,9 @@ def _check_semantics(path: Path, doc: dict) -> None:
     for where, name in _option_references(doc.get("match", {}), "match"):
         if name not in options:
             raise RuleFileError(str(path), where, f"refers to option {name!r}, which the rule does not declare")
+    for where, name, known in _check_names(doc.get("match", {})):
+        if name not in known:
+            raise RuleFileError(str(path), where, f"names check {name!r}, which is not registered (known: {', '.join(sorted(known))})")
     for where, pattern in _regexes(doc.get("match", {}), "match"):
         try:
             re.compile(pattern)
@@ -202,6 +205,17 @@ def _option_references(node, where: str):
             yield path, value
         elif key in ("in-option", "not-in-option", "file-calls-option") and isinstance(value, str):
             yield path, value
+
+
+def _check_names(match: dict):
+    """(where, name, registered names) for the file check and every pattern's site check."""
+    from mlgreenlint.checks import CHECKS, SITE_CHECKS
+
+    if "check" in match:
+        yield "match/check", match["check"], CHECKS
+    for i, pattern in enumerate(match.get("python", ())):
+        if "check" in pattern:
+            yield f"match/python/{i}/check", pattern["check"], SITE_CHECKS
 
 
 def _regexes(node, where: str):

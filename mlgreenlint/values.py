@@ -63,6 +63,15 @@ class Arg:
             self._done = True
         return self._value
 
+    @property
+    def expression(self):
+        """The argument's expression, without its keyword or star."""
+        return self.node.value if isinstance(self.node, cst.Arg) else self.node
+
+    def literal(self) -> cst.SimpleString | None:
+        """The string literal this argument's value is written as (see `string_literal`)."""
+        return string_literal(self.expression, self.scope)
+
 
 @dataclass(eq=False)
 class CallSite:
@@ -75,8 +84,7 @@ class CallSite:
     open_kwargs: bool
     open_args: bool
     node: object
-    #: The call (or item assignment, seen as `__setitem__`) the site stands for; None in config files.
-    record: pyfacts.CallRecord | pyfacts.StoreRecord | None = None
+    record: pyfacts.CallRecord | None = None
     #: Absent arguments may be supplied elsewhere (Hydra overrides): their defaults are unknown.
     partial: bool = False
 
@@ -97,7 +105,7 @@ class CallSite:
 
 
 def call_site(record: pyfacts.CallRecord, names: tuple[str, ...], method: str | None, depth: int = 0) -> CallSite:
-    """`depth` carries the folding depth of an enclosing evaluation (`x = f(**x)` must end)."""
+    """The call's arguments; `**mapping` is folded at `depth` so `x = f(**x)` cannot recurse forever."""
     node = record.node
     keywords: dict[str, Arg] = {}
     positional: list[Arg] = []
@@ -184,6 +192,25 @@ def evaluate(node, scope: Scope | None, depth: int = 0):
 _LITERALS = (cst.SimpleString, cst.Integer, cst.Float, cst.ConcatenatedString)
 
 
+def string_literal(node, scope: Scope | None, depth: int = 0) -> cst.SimpleString | None:
+    """The one string literal an expression's value comes from, following names as `evaluate` does.
+
+    A fix that changes the value edits this node: the argument itself, or the module constant
+    it names. None for anything computed, reassigned or unpacked.
+    """
+    if isinstance(node, cst.SimpleString):
+        return node
+    if not isinstance(node, cst.Name) or scope is None or depth > _MAX_DEPTH:
+        return None
+    found = scope.lookup(node.value)
+    if found is None or len(found[1]) != 1:
+        return None
+    binding = found[1][0]
+    if isinstance(binding, AssignBinding) and not binding.unpacked:
+        return string_literal(binding.value, binding.scope, depth + 1)
+    return None
+
+
 def _is_number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
@@ -203,8 +230,18 @@ def _from_name(node: cst.Name, scope: Scope, depth: int):
         if any(v is UNKNOWN for v in values):
             return UNKNOWN
         first = values[0]
-        return first if all(_same(first, v) for v in values[1:]) else UNKNOWN
-    return _binding_value(bindings[0], node, depth)
+        value = first if all(_same(first, v) for v in values[1:]) else UNKNOWN
+    else:
+        value = _binding_value(bindings[0], node, depth)
+    if isinstance(value, (dict, list)) and node.value in _module(scope).mutated:
+        return UNKNOWN  # `kw = {}` then `kw["x"] = ...`: the literal is not what the name holds
+    return value
+
+
+def _module(scope: Scope) -> Scope:
+    while scope.parent is not None:
+        scope = scope.parent
+    return scope
 
 
 def _same(a, b) -> bool:

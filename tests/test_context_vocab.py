@@ -1,4 +1,4 @@
-"""Context keys of the rule vocabulary: item assignments as calls, condition and comment guards, `wraps`, `inside = "step"`."""
+"""Context keys of the rule vocabulary: condition and comment guards, `wraps`, `feeds`, `inside = "step"`, `mentions`."""
 
 from __future__ import annotations
 
@@ -39,33 +39,6 @@ def lines(pattern: str, code: str, tmp_path, path: str = "train.py") -> list[int
     job = Job(rules=[ActiveRule(rule, rule.severity, {})], known_ids={"XX001"})
     result = lint_text(path, textwrap.dedent(code).lstrip("\n"), job)
     return [f.span.line for f in result.findings]
-
-
-ENV = '''
-call = ["os.environ.__setitem__"]
-where = [ { keyword = "key", position = 0, equals = "AWS_DEFAULT_REGION" }, { keyword = "value", position = 1, regex = "^us-" } ]
-'''
-
-
-def test_item_assignment_to_the_environment_is_a_setitem_call(tmp_path):
-    code = """
-    import os
-    from os import environ as env
-    REGION = "us-east-1"
-    os.environ["AWS_DEFAULT_REGION"] = REGION
-    env["AWS_DEFAULT_REGION"] = "us-west-2"
-    os.environ["AWS_DEFAULT_REGION"] = "eu-north-1"
-    os.environ["AWS_REGION"] = "us-east-1"
-    other = {}
-    other["AWS_DEFAULT_REGION"] = "us-east-1"
-    print(os.environ["AWS_DEFAULT_REGION"])
-    """
-    assert lines(ENV, code, tmp_path) == [4, 5]
-
-
-def test_item_assignment_with_an_unknown_value_is_silent(tmp_path):
-    code = 'import os\nos.environ["AWS_DEFAULT_REGION"] = args.region\n'
-    assert lines(ENV, code, tmp_path) == []
 
 
 DEBUG_IF = '''
@@ -269,15 +242,3 @@ def test_wraps_ignores_fixed_step_probes(tmp_path, loop, expected):
     code = "import torch\nwith torch.profiler.profile():\n" + loop
     assert lines(WRAPS, code, tmp_path) == expected
 
-
-def test_item_assignments_reach_declared_patterns_only():
-    """Checks written in code see calls only; `__setitem__` sites exist for declared patterns."""
-    import libcst as cst
-
-    from mlgreenlint import pyfacts
-    from mlgreenlint.pycontext import FileContext
-
-    code = 'import os\nos.environ["K"] = "1"\nos.getenv("K")\n'
-    ctx = FileContext("t.py", code, pyfacts.collect(cst.parse_module(code), "t"))
-    assert [s.names[0] for s in ctx.sites] == ["os.getenv"]
-    assert [s.names[0] for s in ctx.pattern_sites] == ["os.getenv", "os.environ.__setitem__"]
