@@ -251,7 +251,7 @@ class FileContext:
 
     @cached_property
     def _with_items(self) -> dict[int, Frame]:
-        return {id(item.item): frame for frame in self.facts.withs for item in frame.node.items}
+        return {id(item.item): frame for frame in self.facts.withs for item in getattr(frame.node, "items", ())}
 
     @cached_property
     def _training_withs(self) -> set[int]:
@@ -276,7 +276,7 @@ class FileContext:
         node = loop.node
         if isinstance(node, cst.For) and id(node) in self.batch_loops and _literal_range(node.iter):
             return True
-        for stmt in getattr(node.body, "body", ()):
+        for stmt in getattr(getattr(node, "body", None), "body", ()):
             if isinstance(stmt, cst.If) and _only_break(stmt.body) and any(
                 isinstance(n, cst.Comparison) and any(_is_int_expr(c.comparator) for c in n.comparisons)
                 for n in _walk(stmt.test)
