@@ -182,3 +182,18 @@ def test_unknown_config_check_is_rejected(tmp_path: Path):
     bad.write_text(text, encoding="utf-8")
     with pytest.raises(RuleFileError, match="no-such-check"):
         rulebook.load_paths([bad])
+
+
+def test_ray_zone_list_names_each_region_once(project):
+    project.write("cluster.yaml", """
+        cluster_name: c
+        provider:
+          type: aws
+          availability_zone: ap-south-1a,ap-south-1b
+        head_node_type: head
+        available_node_types: {}
+        """)
+    (finding,) = json.loads(project.run("check", "cluster.yaml", "--select", "RG002", "--format", "json").output)
+    assert (finding["line"], finding["column"]) == (4, 3)
+    assert finding["message"].count("ap-south-1 (Mumbai)") == 1
+    assert finding["fix"] is None

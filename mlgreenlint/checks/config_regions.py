@@ -122,8 +122,9 @@ def _judge_scalar(match: PatternMatch, value: Node, provider: str | None, policy
         return
     if "," in text:  # Ray availability_zone: "us-west-2a,us-west-2b"
         verdicts = regionpolicy.judge_all([t for t in text.split(",") if t.strip()], provider, policy)
-        if verdicts:
-            yield match.hit(verdict=regionpolicy.combined_message(verdicts))
+        unique = list({v.region.region: v for v in verdicts}.values())  # zones of one region
+        if unique:
+            yield match.hit(verdict=regionpolicy.combined_message(unique))
         return
     verdict = regionpolicy.judge(text, provider, policy)
     if verdict is not None:
