@@ -38,8 +38,22 @@ def high_carbon_region(match: PatternMatch) -> Iterator[Hit]:
     provider = _provider(match)
     if value.kind == "scalar":
         yield from _judge_scalar(match, value, provider, policy)
+    elif value.kind == "seq" and any("=" in (_text(e) or "") for e in value.value):
+        yield from _judge_env_list(match, value.value, policy)
     elif value.kind == "seq" and value.value:
         yield from _judge_list(match, value.value, provider, policy)
+
+
+def _judge_env_list(match: PatternMatch, entries: list[Node], policy) -> Iterator[Hit]:
+    """dstack `env: [AWS_REGION=ap-south-1, ...]`: each region variable, reported at its entry (no fix)."""
+    for entry in entries:
+        name, _, text = (_text(entry) or "").partition("=")
+        provider = regionpolicy.ENV_PROVIDERS.get(name.strip())
+        if provider is None or not text.strip() or _templated(text):
+            continue
+        verdict = regionpolicy.judge(text.strip(), provider, policy)
+        if verdict is not None:
+            yield replace(match, node=entry.span).hit(verdict=verdict.message)
 
 
 def unpinned_region(match: PatternMatch) -> Iterator[Hit]:
