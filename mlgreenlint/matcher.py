@@ -49,6 +49,9 @@ class PatternMatch:
     #: Message placeholders: the rule's options, `call`, `keyword`, `value`.
     values: dict
     fix: FixSpec | None = None
+    #: For config patterns: the document root the matched node belongs to, and the file's text.
+    root: object = None
+    text: str = ""
 
     def hit(self, fix: FixSpec | None = None, **text: str) -> Hit:
         """The finding, its message filled with the match's placeholders and the check's `text`."""
