@@ -221,18 +221,21 @@ def _option_references(node, where: str):
 
 def _check_names(match: dict):
     """(where, name, registered names) for the file check and every pattern's site check."""
-    from mlgreenlint.checks import CHECKS, SITE_CHECKS
+    from mlgreenlint.checks import CHECKS, CONFIG_CHECKS, SITE_CHECKS
 
     if "check" in match:
         yield "match/check", match["check"], CHECKS
     for i, pattern in enumerate(match.get("python", ())):
         if "check" in pattern:
             yield f"match/python/{i}/check", pattern["check"], SITE_CHECKS
+    for i, pattern in enumerate(match.get("config", ())):
+        if "check" in pattern:
+            yield f"match/config/{i}/check", pattern["check"], CONFIG_CHECKS
 
 
 def _regexes(node, where: str):
     for path, key, value in _walk(node, where):
-        if key in ("regex", "file-text") and isinstance(value, str):
+        if key in ("regex", "mentions", "file-text", "not-inside-if", "not-inside-def", "not-commented") and isinstance(value, str):
             yield path, value
 
 
