@@ -10,6 +10,7 @@ from mlgreenlint.pins import read_pins
 from mlgreenlint.repo import DirectoryStore, RepoIndex, find_root
 from mlgreenlint.discovery import Target, iter_targets
 from mlgreenlint.engine import GL_UNREADABLE, Job, lint_bytes
+from mlgreenlint.limits import read_source
 from mlgreenlint.model import FileResult, Finding, Rule, Span
 from mlgreenlint.selection import ActiveRule, activate
 from mlgreenlint.settings import Settings
@@ -43,7 +44,8 @@ def load_rules(settings: Settings) -> list[Rule]:
 
 def make_job(settings: Settings, rules: list[Rule]) -> Job:
     active = activate(rules, settings)
-    return Job(rules=active, known_ids={r.id for r in rules}, per_file_ignores=settings.per_file_ignores)
+    return Job(rules=active, known_ids={r.id for r in rules}, per_file_ignores=settings.per_file_ignores,
+               timeout=settings.timeout_per_file)
 
 
 def repository_root(paths: list[Path], settings: Settings, cwd: Path) -> Path:
@@ -84,13 +86,10 @@ def lint_paths(paths: list[Path], settings: Settings, *, cwd: Path | None = None
 
 
 def lint_target(target: Target, job: Job, settings: Settings) -> FileResult:
-    try:
-        size = target.path.stat().st_size
-        if size > settings.max_file_size:
-            return _unreadable(target, job, f"file is {size} bytes, over max-file-size {settings.max_file_size}: not analysed")
-        data = target.path.read_bytes()
-    except OSError as exc:
-        return _unreadable(target, job, f"cannot read file: {exc.strerror or exc}")
+    """Read one file (bounded by max-file-size) and lint it; never raises for a bad file."""
+    data = read_source(target.path, settings.max_file_size)
+    if isinstance(data, str):
+        return _unreadable(target, job, data)
     return lint_bytes(target.display, data, job)
 
 

@@ -101,6 +101,12 @@ def check(paths, select, ignore, extend_select, fmt, output, fail_on, exit_zero,
     except MlgreenlintError as exc:
         _fail(str(exc))
         return
+    except Exception as exc:  # noqa: BLE001 -- a bug outside any one file (each file has its own guard, GL004)
+        from mlgreenlint.engine import describe
+
+        _fail(f"internal error: {describe(exc)}; please report it at "
+              "https://github.com/mlgreenlint/mlgreenlint/issues")
+        return
     colour = fmt == "text" and output is None and sys.stdout.isatty()
     report = gate.render(fmt, outcome, run, tool_version=__version__, colour=colour, quiet=quiet,
                          statistics=statistics, changed_ref=changed_since)

@@ -181,7 +181,14 @@ def _lightning(root: Node) -> bool:
     keys = _keys(trainer)
     if "_target_" in keys:  # a Hydra node: treated as a call, not as LightningCLI
         return False
-    return bool(keys & TRAINER_ONLY) or len(keys & TRAINER_KEYS) >= 2
+    return bool(keys & TRAINER_ONLY) or len(keys & TRAINER_KEYS) >= 2 or _cli_callbacks(trainer)
+
+
+def _cli_callbacks(trainer: Node | None) -> bool:
+    """`trainer.callbacks` written the LightningCLI way: entries with `class_path` (a config of callbacks only)."""
+    callbacks = trainer.get("callbacks") if trainer is not None else None
+    entries = callbacks.value if callbacks is not None and callbacks.kind == "seq" else []
+    return any(e.kind == "map" and isinstance(_scalar(e.get("class_path")), str) for e in entries)
 
 
 def _skypilot(root: Node, keys: set[Any], hinted: bool) -> bool:

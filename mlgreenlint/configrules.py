@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from mlgreenlint.aliases import canonical
 from mlgreenlint.configdoc import Node
 from mlgreenlint.configkind import iter_target_nodes
-from mlgreenlint.matcher import Evaluator, Hit, format_message, names_match
+from mlgreenlint.matcher import Evaluator, Hit, PatternMatch, format_message, names_match
 from mlgreenlint.selection import ActiveRule
 from mlgreenlint.values import Arg, CallSite, Symbol
 
@@ -50,10 +50,18 @@ def run(rules: list[ActiveRule], cfg: ConfigFile) -> Iterator[tuple[ActiveRule, 
         for pattern in rule.match.get("config", ()):
             if not cfg.kinds & set(pattern["kinds"]):
                 continue
+            check = _config_check(pattern)
             for doc in cfg.docs:
                 for node in select(doc, pattern.get("node", "")):
-                    hit = _evaluate(pattern, site_of(node), evaluator, options, rule.message)
-                    if hit is not None:
+                    site = site_of(node)
+                    if check is None:
+                        hit = _evaluate(pattern, site, evaluator, options, rule.message)
+                        if hit is not None:
+                            yield active, hit
+                        continue
+                    if evaluator.all(pattern.get("where", []), site) is not True:
+                        continue
+                    for hit in check(_match(active, pattern, site, evaluator, doc, cfg.text)):
                         yield active, hit
         calls = [p for p in rule.match.get("python", ()) if p.get("call") and not _needs_code(p)]
         if not calls:
@@ -69,9 +77,34 @@ def run(rules: list[ActiveRule], cfg: ConfigFile) -> Iterator[tuple[ActiveRule, 
                         yield active, hit
 
 
+def _config_check(pattern: dict):
+    """The pattern's config check (`checks.CONFIG_CHECKS`), or None for a declared-only pattern."""
+    if "check" not in pattern:
+        return None
+    from mlgreenlint.checks import CONFIG_CHECKS
+
+    return CONFIG_CHECKS[pattern["check"]]
+
+
+def _match(active: ActiveRule, pattern: dict, site: CallSite, evaluator: Evaluator, root: Node, text: str) -> PatternMatch:
+    """A matched config node as a config check receives it: `site.node` is the node, `node` the anchor."""
+    values = dict(active.options)
+    node: Node = site.node
+    anchor, arg = node, None
+    report = pattern.get("report")
+    if report:
+        values["keyword"] = report
+        values["value"] = evaluator.lookup({"keyword": report}, site)
+        found = descend(node, report)
+        if found is not None:
+            anchor = found
+            arg = Arg.known(found, found.plain())
+    return PatternMatch(active.rule, active.options, pattern, site, _anchor(anchor), arg, values, root=root, text=text)
+
+
 def _needs_code(pattern: dict) -> bool:
     """Patterns about loops, guards or `with` blocks have no meaning in a config file."""
-    return any(k in pattern for k in ("inside", "unguarded", "not-inside-with", "method"))
+    return any(k in pattern for k in ("inside", "unguarded", "not-inside-with", "wraps", "feeds", "method"))
 
 
 def _init_args(node: Node) -> Node:

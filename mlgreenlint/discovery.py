@@ -41,7 +41,8 @@ def iter_targets(paths: list[Path], *, excludes: tuple[str, ...], cwd: Path, not
                 found.setdefault(shown, Target(shown, given, explicit=True))
             continue
         if not given.is_dir():
-            notes.append(f"{given}: no such file or folder")
+            notes.append(f"{given}: not a regular file or folder, skipped" if given.exists()
+                         else f"{given}: no such file or folder")
             continue
         for path in _walk(given, excludes, cwd, notes):
             shown = display_path(path, cwd)

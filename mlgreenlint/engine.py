@@ -8,7 +8,7 @@ import io
 import tokenize
 from dataclasses import dataclass, field, replace
 
-from mlgreenlint import suppression
+from mlgreenlint import limits, suppression
 from mlgreenlint.checks import CHECKS
 from mlgreenlint.matcher import Evaluator, Hit
 from mlgreenlint.model import Edit, FileResult, Finding, Fix, Span
@@ -21,6 +21,9 @@ CONFIG_SUFFIXES = (".yaml", ".yml", ".json", ".toml")
 GL_PARSE = "GL001"
 GL_DIRECTIVE = "GL002"
 GL_UNREADABLE = "GL003"
+GL_INTERNAL = "GL004"
+#: Longest exception message quoted in a GL004 finding.
+_MAX_REASON = 300
 
 
 @dataclass
@@ -35,6 +38,8 @@ class Job:
     repo: object | None = None
     #: Run rules on every file, ignoring token prefilters (used to prove the prefilter exact).
     prefilter: bool = True
+    #: Wall-clock seconds one file may take (`timeout-per-file`); None or 0: unbounded.
+    timeout: float | None = None
 
     def active(self, rule_id: str) -> ActiveRule | None:
         for active in self.rules:
@@ -53,14 +58,52 @@ def decode(data: bytes) -> str:
 
 
 def lint_bytes(path: str, data: bytes, job: Job) -> FileResult:
-    """Lint a file given as bytes; `path` is the relative `/` path used in findings."""
+    """Lint a file given as bytes; `path` is the relative `/` path used in findings.
+
+    Never raises (short of KeyboardInterrupt / SystemExit): a file that takes longer than
+    `job.timeout` becomes a GL003 finding, and any exception while analysing it (a rule
+    bug, a parser's internal error, RecursionError, MemoryError) a GL004 finding, so one
+    file cannot stop the run.
+    """
+    try:
+        with limits.deadline(job.timeout):
+            return _lint_bytes(path, data, job)
+    except limits.AnalysisTimeout as exc:
+        return _failed(path, job, GL_UNREADABLE, f"{exc}: skipped (timeout-per-file)")
+    except Exception as exc:  # noqa: BLE001 -- the last-resort guard; RecursionError and MemoryError included
+        return _failed(path, job, GL_INTERNAL, f"internal error while analysing the file: {describe(exc)}")
+
+
+def describe(exc: BaseException) -> str:
+    """`ValueError: message` on one line, cut to a readable length."""
+    message = " ".join(str(exc).split())
+    if len(message) > _MAX_REASON:
+        message = message[:_MAX_REASON] + "..."
+    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+
+
+def _failed(path: str, job: Job, rule_id: str, message: str) -> FileResult:
     result = FileResult(path)
+    finding = _gl(job, rule_id, path, Span.point(1), message)
+    if finding is not None and not any(finding.rule.startswith(c) or c == "ALL"
+                                       for c in ignored_for_path(path, job.per_file_ignores)):
+        result.findings = _fingerprinted([finding], "")
+    else:
+        result.notes.append(f"{path}: {message}")
+    return result
+
+
+def _lint_bytes(path: str, data: bytes, job: Job) -> FileResult:
+    result = FileResult(path)
+    if b"\0" in data:  # before decoding: a binary file would otherwise get a confusing codec message
+        _tool_finding(result, job, GL_UNREADABLE, Span.point(1), "binary content in a source file: not analysed")
+        return result
     try:
         text = decode(data)
     except (SyntaxError, UnicodeDecodeError, LookupError) as exc:
         _tool_finding(result, job, GL_UNREADABLE, Span.point(1), f"cannot decode file: {_reason(exc)}")
         return result
-    if "\0" in text:
+    if "\0" in text:  # a NUL written in another encoding (UTF-16 under a cookie)
         _tool_finding(result, job, GL_UNREADABLE, Span.point(1), "binary content in a source file: not analysed")
         return result
     return lint_text(path, text, job, result)
@@ -96,16 +139,27 @@ def _python(path: str, text: str, job: Job, result: FileResult):
     from mlgreenlint import pyfacts
     from mlgreenlint.pycontext import FileContext
 
+    too_complex = limits.too_complex(text)
+    if too_complex is not None:
+        reason, line = too_complex
+        _tool_finding(result, job, GL_PARSE, Span.point(line), f"cannot parse: {reason}")
+        return [], None
     try:
         module = job.repo.take_parse(path, text) if job.repo is not None else None
         module = module or cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
-        line, column = exc.raw_line, exc.raw_column + 1
-        message = " ".join(exc.message.split())
+        line, column, message = limits.syntax_error(text) or (exc.raw_line, exc.raw_column + 1, exc.message)
+        message = " ".join(message.split())
         _tool_finding(result, job, GL_PARSE, Span(line, column, line, column), f"cannot parse: {message}")
         return [], None
     except RecursionError:
         _tool_finding(result, job, GL_PARSE, Span.point(1), "cannot parse: nesting too deep")
+        return [], None
+    except (cst.CSTValidationError, ValueError, TypeError) as exc:
+        # The parser built a tree libcst then rejects (an identifier with an unassigned
+        # code point, ...): the file does not parse, whatever the exception is called.
+        line, column, message = limits.syntax_error(text) or (1, 1, describe(exc))
+        _tool_finding(result, job, GL_PARSE, Span(line, column, line, column), f"cannot parse: {' '.join(message.split())}")
         return [], None
     repo = job.repo
     name = (repo.module_name(path) if repo is not None else None) or module_name(path)

@@ -5,7 +5,8 @@ then `--changed-since` narrows what is reported, then the report is rendered and
 exit code is decided from what was reported.
 
 File-level findings under `--changed-since`: GL001 (the file does not parse) and
-GL003 (the file could not be read, or is over max-file-size) describe the whole file,
+GL003 (the file could not be read, is over max-file-size or took longer than
+timeout-per-file) and GL004 (an internal error while analysing it) describe the whole file,
 and the line they point at need not be the line that broke it. They are reported when
 their file is new or has any changed or deleted line since the ref; other findings
 only when a changed line falls inside their span.
@@ -30,9 +31,9 @@ if TYPE_CHECKING:  # the engine (and libcst) load only when a check runs
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 #: `text` and `json` come from reporters; the others from mlgreenlint.formats.
 FORMATS = ("text", "json", "sarif", "github", "markdown", "junit", "gitlab")
-#: Findings about a whole file (engine.GL_PARSE, engine.GL_UNREADABLE): kept by
+#: Findings about a whole file (engine.GL_PARSE, GL_UNREADABLE, GL_INTERNAL): kept by
 #: --changed-since when the file changed at all.
-FILE_LEVEL_RULES = frozenset({"GL001", "GL003"})
+FILE_LEVEL_RULES = frozenset({"GL001", "GL003", "GL004"})
 
 
 class GateError(MlgreenlintError):

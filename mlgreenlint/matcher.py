@@ -7,12 +7,15 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from functools import lru_cache
 
+import libcst as cst
+
 from mlgreenlint.aliases import canonical
 from mlgreenlint.model import Rule
 from mlgreenlint.values import UNKNOWN, Arg, CallSite, CallValue, Symbol
 from mlgreenlint.versions import Versions
 
 ABSENT = object()
+_EMPTY_MODULE = cst.Module(body=[])
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,9 @@ class PatternMatch:
     #: Message placeholders: the rule's options, `call`, `keyword`, `value`.
     values: dict
     fix: FixSpec | None = None
+    #: For config patterns: the document root the matched node belongs to, and the file's text.
+    root: object = None
+    text: str = ""
 
     def hit(self, fix: FixSpec | None = None, **text: str) -> Hit:
         """The finding, its message filled with the match's placeholders and the check's `text`."""
@@ -168,7 +174,9 @@ class Evaluator:
             results.append(_launched_with(self.file, pred["launched-with"]))
         if "file-has" in pred:
             results.append(self._file_has(pred["file-has"]))
-        if "keyword" in pred or "path" in pred:
+        if "mentions" in pred:
+            results.append(self._mentions(pred, site))
+        if ("keyword" in pred or "path" in pred) and not _only_mentions(pred):
             results.append(self._value_tests(pred, self.lookup(pred, site), site))
         if False in results:
             return False
@@ -184,6 +192,13 @@ class Evaluator:
             if found is None:
                 result = None
         return result
+
+    def _mentions(self, pred: dict, site: CallSite | None) -> bool:
+        """The argument's source text (not its value) matches the regex: `MNIST(root, train=False)`."""
+        arg = site.argument(pred.get("keyword", ""), pred.get("position")) if site else None
+        if arg is None or not isinstance(arg.node, cst.CSTNode):
+            return False
+        return _regex(pred["mentions"]).search(_EMPTY_MODULE.code_for_node(arg.node)) is not None
 
     def _version(self, spec: dict) -> bool:
         versions = self.file.versions
@@ -268,6 +283,9 @@ def _launched_with(file_ctx, spec: dict) -> bool:
             if "regex" not in spec or _regex(spec["regex"]).search(text):
                 return True
     return False
+def _only_mentions(pred: dict) -> bool:
+    """A keyword predicate whose only test is `mentions` does not look at the value."""
+    return "present" not in pred and not any(k in pred for k in _VALUE_TESTS)
 
 
 def _norm(value):

@@ -87,7 +87,7 @@ class AssignBinding:
 
 @dataclass(eq=False)
 class Frame:
-    """An enclosing statement: for, while, with, if (body), else, def, class, try."""
+    """An enclosing statement: for, while, with, if (body), else, def, class, try, except (a handler)."""
 
     kind: str
     node: cst.CSTNode
@@ -105,6 +105,8 @@ class CallRecord:
     node: cst.Call
     scope: Scope
     frame: Frame | None
+    #: The simple statement line the call is on (for its comments); None in compound headers.
+    line: cst.SimpleStatementLine | None = None
 
 
 @dataclass(eq=False)
@@ -129,6 +131,8 @@ class FileFacts:
     functions: list[FunctionBinding] = field(default_factory=list)
     classes: list[ClassBinding] = field(default_factory=list)
     loops: list[Frame] = field(default_factory=list)
+    #: Frames of `with` blocks, in source order.
+    withs: list[Frame] = field(default_factory=list)
     has_main_guard: bool = False
 
 
@@ -165,6 +169,7 @@ def collect(module: cst.Module, module_name: str = "") -> FileFacts:
 class _Walker:
     def __init__(self, facts: FileFacts):
         self.facts = facts
+        self.line: cst.SimpleStatementLine | None = None
 
     # statements ---------------------------------------------------------------
     def block(self, body, scope: Scope, frame: Frame | None) -> None:
@@ -173,8 +178,10 @@ class _Walker:
 
     def stmt(self, node, scope: Scope, frame: Frame | None) -> None:
         if isinstance(node, cst.SimpleStatementLine):
+            self.line = node
             for small in node.body:
                 self.small(small, scope, frame)
+            self.line = None
         elif isinstance(node, cst.FunctionDef):
             self.function(node, scope, frame)
         elif isinstance(node, cst.ClassDef):
@@ -185,6 +192,7 @@ class _Walker:
             self.loop(node, scope, frame)
         elif isinstance(node, cst.With):
             inner = Frame("with", node, frame)
+            self.facts.withs.append(inner)
             for item in node.items:
                 self.expr(item.item, scope, frame)
                 if not isinstance(item.item, cst.Call):
@@ -196,7 +204,9 @@ class _Walker:
             inner = Frame("try", node, frame)
             self.body(node.body, scope, inner)
             for handler in node.handlers:
-                self.body(handler.body, scope, inner)
+                if handler.type is not None:
+                    self.expr(handler.type, scope, frame)
+                self.body(handler.body, scope, Frame("except", handler, inner))
             for extra in (node.orelse, node.finalbody):
                 if extra is not None:
                     self.body(extra.body, scope, inner)
@@ -344,7 +354,7 @@ class _Walker:
         while stack:
             current = stack.pop()
             if isinstance(current, cst.Call):
-                self.facts.calls.append(CallRecord(current, scope, frame))
+                self.facts.calls.append(CallRecord(current, scope, frame, self.line))
                 func = current.func
                 if isinstance(func, cst.Attribute) and func.attr.value in _MUTATORS:
                     self.mutates(func.value)
@@ -386,6 +396,25 @@ def _is_main_guard(test) -> bool:
     names = {dotted_name(left), dotted_name(right)}
     strings = {getattr(x, "value", "").strip("'\"") for x in (left, right) if isinstance(x, cst.SimpleString)}
     return "__name__" in names and "__main__" in strings
+
+
+def expression_words(node):
+    """Identifiers and string contents of an expression, as written: what a condition or argument is about."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Name):  # attribute names are Name nodes too
+            yield current.value
+        elif isinstance(current, cst.SimpleString):
+            value = current.evaluated_value
+            if isinstance(value, str):
+                yield value
+        for name in _child_fields(type(current)):
+            value = getattr(current, name)
+            if isinstance(value, cst.CSTNode):
+                stack.append(value)
+            elif isinstance(value, (list, tuple)):
+                stack.extend(v for v in value if isinstance(v, cst.CSTNode))
 
 
 # name resolution ----------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from mlgreenlint.checks import SITE_CHECKS
@@ -63,6 +64,10 @@ def _context_holds(pattern: dict, site, ctx: FileContext) -> bool:
         loop = ctx.in_batch_loop(frame)
         if loop is None:
             return False
+    elif inside == "step":
+        loop = ctx.in_step(frame)
+        if loop is None:
+            return False
     elif inside == "loop":
         loop = innermost_loop(frame)
         if loop is None:
@@ -75,8 +80,24 @@ def _context_holds(pattern: dict, site, ctx: FileContext) -> bool:
             return False
     if pattern.get("unguarded") and ctx.guarded(frame, loop):
         return False
+    if pattern.get("unconditional") and ctx.conditional(frame, loop):
+        return False
     avoid = pattern.get("not-inside-with")
     if avoid and ctx.inside_with(frame, set(avoid)):
+        return False
+    condition = pattern.get("not-inside-if")
+    if condition and ctx.inside_if_matching(frame, re.compile(condition)):
+        return False
+    function = pattern.get("not-inside-def")
+    if function and ctx.inside_def_matching(frame, re.compile(function)):
+        return False
+    if pattern.get("wraps") == "training" and not ctx.wraps_training(site):
+        return False
+    feeds = pattern.get("feeds")
+    if feeds and ctx.feeds(site) not in feeds:
+        return False
+    comment = pattern.get("not-commented")
+    if comment and ctx.comment_matches(site, re.compile(comment)):
         return False
     return True
 

@@ -130,15 +130,20 @@ class RepoIndex:
     def launches(self) -> list[Launch]:
         """Every launch command of the repository, scanned on first use."""
         if self._launches is None:
-            self._launches = []
+            from mlgreenlint.limits import AnalysisTimeout
+
+            found: list[Launch] = []
             for rel in self.launch_files:
                 text = self._text(rel)
                 if not text:
                     continue
                 try:
-                    self._launches.extend(launch_mod.scan(rel, text, self.resolve_path))
+                    found.extend(launch_mod.scan(rel, text, self.resolve_path))
+                except AnalysisTimeout:
+                    raise  # the linted file's deadline: scan again for the next file
                 except Exception as exc:  # a launch file we cannot read is no evidence, never an error
                     self.notes.append(f"{rel}: launch commands not read ({type(exc).__name__})")
+            self._launches = found
         return self._launches
 
     def resolve_path(self, written: str, folder: str) -> str | None:
@@ -231,8 +236,12 @@ class RepoIndex:
             # The run will lint this file later: keep the parse so it is not parsed twice.
             def keep(text: str, tree: object) -> None:
                 self._parses[rel] = (text, tree)
+        from mlgreenlint.limits import AnalysisTimeout
+
         try:
             summary = summarise_source(data, module, keep)
+        except AnalysisTimeout:
+            raise  # the linted file's deadline: summarise again for the next file
         except Exception as exc:  # a helper we cannot summarise is unknown, never an error
             self.notes.append(f"{rel}: not summarised ({type(exc).__name__})")
             return None

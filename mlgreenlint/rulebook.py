@@ -126,12 +126,14 @@ def _parse(path: Path, data: bytes, validator, *, builtin: bool) -> Rule:
         raise RuleFileError(str(path), "", f"not UTF-8: {exc.reason} at byte {exc.start}") from None
     except tomllib.TOMLDecodeError as exc:
         raise RuleFileError(str(path), "", f"invalid TOML: {exc}") from None
+    except RecursionError:
+        raise RuleFileError(str(path), "", "invalid TOML: nesting too deep") from None
     if validator is not None:
         problems = sorted(validator.iter_errors(doc), key=lambda e: (list(e.absolute_path), e.message))
         if problems:
             best = problems[0]
             where = "/".join(str(p) for p in best.absolute_path)
-            raise RuleFileError(str(path), where, best.message)
+            raise RuleFileError(str(path), where, _problem(best))
         _check_semantics(path, doc)
     return Rule(
         id=doc["id"],
@@ -148,6 +150,16 @@ def _parse(path: Path, data: bytes, validator, *, builtin: bool) -> Rule:
         source=str(path),
         builtin=builtin,
     )
+
+
+def _problem(error) -> str:
+    """The schema's message, with the regex engine's reason for an invalid regular expression."""
+    if error.validator == "format" and error.validator_value == "regex" and isinstance(error.instance, str):
+        try:
+            re.compile(error.instance)
+        except re.error as exc:
+            return f"invalid regular expression {error.instance!r}: {exc}"
+    return error.message
 
 
 def _check_semantics(path: Path, doc: dict) -> None:
@@ -209,18 +221,21 @@ def _option_references(node, where: str):
 
 def _check_names(match: dict):
     """(where, name, registered names) for the file check and every pattern's site check."""
-    from mlgreenlint.checks import CHECKS, SITE_CHECKS
+    from mlgreenlint.checks import CHECKS, CONFIG_CHECKS, SITE_CHECKS
 
     if "check" in match:
         yield "match/check", match["check"], CHECKS
     for i, pattern in enumerate(match.get("python", ())):
         if "check" in pattern:
             yield f"match/python/{i}/check", pattern["check"], SITE_CHECKS
+    for i, pattern in enumerate(match.get("config", ())):
+        if "check" in pattern:
+            yield f"match/config/{i}/check", pattern["check"], CONFIG_CHECKS
 
 
 def _regexes(node, where: str):
     for path, key, value in _walk(node, where):
-        if key in ("regex", "file-text") and isinstance(value, str):
+        if key in ("regex", "mentions", "file-text", "not-inside-if", "not-inside-def", "not-commented") and isinstance(value, str):
             yield path, value
 
 

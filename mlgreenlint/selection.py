@@ -44,25 +44,25 @@ def is_selected(rule_id: str, select, ignore, extend_select=()) -> bool:
     return best_ignore is None or best_select > best_ignore
 
 
-def check_codes(codes, known: set[str], where: str) -> None:
+def check_codes(codes, known: set[str], where: str, source: str = "") -> None:
     """Every code must be ALL, a known family or a known rule id."""
     families = {k[:2] for k in known}
     for code in codes:
         if not _CODE.match(code):
-            raise SettingsError("", where, f"{code!r} is not a rule id or prefix (like MP, CK001 or ALL)")
+            raise SettingsError(source, where, f"{code!r} is not a rule id or prefix (like MP, CK001 or ALL)")
         if code == "ALL":
             continue
         if not any(k.startswith(code) for k in known) and code not in families:
-            raise SettingsError("", where, f"unknown rule id or prefix {code!r}")
+            raise SettingsError(source, where, f"unknown rule id or prefix {code!r}")
 
 
 def activate(rules: list[Rule], settings: Settings) -> list[ActiveRule]:
     """Select rules and apply per-rule severity and option overrides (validated)."""
     known = {r.id for r in rules}
     for name, codes in (("select", settings.select), ("ignore", settings.ignore), ("extend-select", settings.extend_select)):
-        check_codes(codes, known, name)
+        check_codes(codes, known, *reversed(settings.origin(name)))
     for glob, codes in settings.per_file_ignores.items():
-        check_codes(codes, known, f"per-file-ignores.{glob}")
+        check_codes(codes, known, *reversed(settings.origin(f"per-file-ignores.{glob}")))
     by_id = {r.id: r for r in rules}
     for rule_id, table in settings.rules.items():
         if rule_id not in by_id:

@@ -17,6 +17,8 @@ DEFAULT_EXCLUDE = (
     "wandb", "mlruns", "lightning_logs", "outputs", "multirun",
 )
 DEFAULT_MAX_FILE_SIZE = 2 * 1024 * 1024
+#: Seconds one file may take before it is skipped with a GL003 finding (0: no limit).
+DEFAULT_TIMEOUT_PER_FILE = 20.0
 CONFIG_NAMES = (".mlgreenlint.toml", "pyproject.toml")
 
 
@@ -36,15 +38,25 @@ class Settings:
     #: Exit 1 when the baseline has entries no finding matches any more.
     fail_on_stale_baseline: bool = False
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    timeout_per_file: float = DEFAULT_TIMEOUT_PER_FILE
     cache_dir: Path | None = None
     #: Per-rule overrides: {"CK001": {"severity": "info", "min-save-steps": 50}}
     rules: dict[str, dict] = field(default_factory=dict)
     #: Where the settings came from, for --show-settings and messages.
     source: str = "defaults"
+    #: Keys (as spelled in the configuration) given on the command line instead.
+    from_cli: frozenset[str] = frozenset()
     root: Path = field(default_factory=Path.cwd)
 
     def with_overrides(self, **overrides) -> Settings:
-        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+        given = {k: v for k, v in overrides.items() if v is not None}
+        return replace(self, **given, from_cli=self.from_cli | {k.replace("_", "-") for k in given})
+
+    def origin(self, key: str) -> tuple[str, str]:
+        """(source, key) for messages about `key`: the command-line flag or the configuration key."""
+        if key.split(".")[0] in self.from_cli:
+            return "", f"--{key}"
+        return (self.source if self.source != "defaults" else ""), f"tool.mlgreenlint.{key}"
 
 
 def find_config(start: Path) -> Path | None:
@@ -86,6 +98,8 @@ def _read_table(path: Path) -> dict:
         raise SettingsError(str(path), "", f"not UTF-8: {exc.reason}") from None
     except tomllib.TOMLDecodeError as exc:
         raise SettingsError(str(path), "", f"invalid TOML: {exc}") from None
+    except RecursionError:
+        raise SettingsError(str(path), "", "invalid TOML: nesting too deep") from None
     if path.name == "pyproject.toml":
         return data.get("tool", {}).get("mlgreenlint", {})
     # .mlgreenlint.toml: top-level keys, or a [tool.mlgreenlint] table for copy-paste symmetry.
@@ -131,6 +145,8 @@ def show(settings: Settings) -> dict:
     """A JSON-ready view of the settings for --show-settings."""
     out = {}
     for f in fields(settings):
+        if f.name == "from_cli":  # bookkeeping for messages, not a setting
+            continue
         value = getattr(settings, f.name)
         if isinstance(value, Severity):
             value = value.label

@@ -75,9 +75,15 @@ def summarise_source(data: bytes, module: str, keep=None) -> dict | None:
     from mlgreenlint.engine import decode
     from mlgreenlint.pycontext import FileContext
 
+    from mlgreenlint import limits
+
     try:
         text = decode(data)
+        if limits.too_complex(text) is not None:
+            return None  # the native parser must not see it (it can crash the process)
         tree = cst.parse_module(text)
+    except limits.AnalysisTimeout:
+        raise  # the linted file's deadline, not this helper's problem
     except Exception:  # unparsable helpers are simply unknown
         return None
     if keep is not None:

@@ -1,10 +1,18 @@
 from __future__ import annotations
 
+import os
 import textwrap
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import settings
+
+# Fuzz tests (tests/test_fuzz.py): bounded and derandomized in CI, so a run is repeatable;
+# HYPOTHESIS_PROFILE=long for more examples (benchmarks/fuzz_long.py runs longer still).
+settings.register_profile("ci", max_examples=60, deadline=None, derandomize=True, print_blob=True)
+settings.register_profile("long", max_examples=2000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 from mlgreenlint.cli import main
 

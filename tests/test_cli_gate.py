@@ -17,7 +17,7 @@ from click.testing import CliRunner, Result
 from mlgreenlint import gate
 from mlgreenlint.api import load_rules
 from mlgreenlint.cli import main
-from mlgreenlint.engine import GL_PARSE, GL_UNREADABLE
+from mlgreenlint.engine import GL_INTERNAL, GL_PARSE, GL_UNREADABLE
 from mlgreenlint.settings import Settings
 
 FINDING = 'from transformers import TrainingArguments\nargs = TrainingArguments(output_dir="o", save_total_limit=2)\n'
@@ -335,7 +335,7 @@ def test_file_level_findings_count_when_their_file_changed(repo):
 
 
 def test_file_level_rules_are_the_engines_whole_file_diagnostics():
-    assert gate.FILE_LEVEL_RULES == {GL_PARSE, GL_UNREADABLE}
+    assert gate.FILE_LEVEL_RULES == {GL_PARSE, GL_UNREADABLE, GL_INTERNAL}
 
 
 def test_baseline_applies_before_changed_since(repo):

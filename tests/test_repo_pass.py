@@ -585,3 +585,25 @@ def test_et001_hf_argparser_scripts_judged_by_their_launches(tmp_path, launch, r
         files["requirements.txt"] = requirements
     root = write_repo(tmp_path, files)
     assert found(lint(root, [builtin("ET001")])) == expected
+
+
+def test_a_helper_too_deep_for_the_parser_is_unknown(tmp_path):
+    deep = "import torch\n\ndef save_ckpt(model, path):\n    torch.save(model, path)\n\nX = " + "(" * 3000 + "1" + ")" * 3000 + "\n"
+    root = write_repo(tmp_path, {"utils/io.py": deep, "train.py": script("from utils.io import save_ckpt", 'save_ckpt(model, "a.pt")')})
+    run = lint(root, [builtin("CK001")], [root / "train.py"])
+    assert found(run) == []
+
+
+def test_the_linted_files_deadline_is_not_swallowed_by_the_repository_pass(tmp_path, monkeypatch):
+    import libcst
+
+    from mlgreenlint import limits
+
+    def slow(*args, **kwargs):
+        raise limits.AnalysisTimeout(1)
+
+    index = RepoIndex.build(write_repo(tmp_path, {"a.py": "x = 1\n"}), tmp_path)
+    monkeypatch.setattr(libcst, "parse_module", slow)
+    with pytest.raises(limits.AnalysisTimeout):
+        index.summary("a.py")
+    assert "a.py" not in index._summaries

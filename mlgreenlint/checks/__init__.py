@@ -2,7 +2,10 @@
 
 A rule file names a file check with `match.check = "<name>"`, and a site check with a
 pattern's `check = "<name>"`: the pattern selects the calls, the site check judges each one
-and writes the message and fix. Everything else about the rule (docs, severity, options,
+and writes the message and fix. A `[[match.config]]` pattern's `check` names a config check
+(`CONFIG_CHECKS`): it receives the selected config node the same way (`PatternMatch` whose
+`site.node` is the node, `root` the document and `text` the file) and may attach a fix whose
+node is a `Span`. Everything else about the rule (docs, severity, options,
 examples) stays in the file. The registries are explicit dicts.
 """
 
@@ -10,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from mlgreenlint.checks import emissions, launched, regions, training_loop
+from mlgreenlint.checks import config_regions, emissions, launched, regions, training_loop
 from mlgreenlint.matcher import Hit, PatternMatch
 from mlgreenlint.model import Rule
 from mlgreenlint.pycontext import FileContext
@@ -36,4 +39,9 @@ LINK_CHECKS: dict[str, Callable[[launched.LinkedConfig, Rule, dict], Iterator[Hi
 SITE_CHECKS: dict[str, SiteCheck] = {
     "high-carbon-region": regions.high_carbon_region,
     "unpinned-region": regions.unpinned_region,
+}
+
+CONFIG_CHECKS: dict[str, SiteCheck] = {
+    "high-carbon-region": config_regions.high_carbon_region,
+    "unpinned-region": config_regions.unpinned_region,
 }
