@@ -35,7 +35,9 @@ class Job:
     per_file_ignores: dict[str, tuple[str, ...]] = field(default_factory=dict)
     versions: Versions = field(default_factory=Versions)
     #: The repository pass (repo.RepoIndex): helpers in other files and launch commands.
-    repo: object | None = None
+    #: Not part of what identifies a run's configuration (a cache key): a result that used
+    #: it records its dependencies instead (`RepoIndex.dependencies` / `still_valid`).
+    repo: object | None = field(default=None, repr=False, compare=False)
     #: Run rules on every file, ignoring token prefilters (used to prove the prefilter exact).
     prefilter: bool = True
     #: Wall-clock seconds one file may take (`timeout-per-file`); None or 0: unbounded.
