@@ -27,6 +27,8 @@ class Scope:
     bindings: dict[str, list] = field(default_factory=dict)
     params: set[str] = field(default_factory=set)
     globals_: set[str] = field(default_factory=set)
+    #: `resolve` results in this scope by (node, depth); facts do not change after `collect`.
+    resolved: dict = field(default_factory=dict, repr=False)
 
     def bind(self, name: str, value) -> None:
         self.bindings.setdefault(name, []).append(value)
@@ -353,7 +355,20 @@ class Resolved:
 
 
 def resolve(node, scope: Scope, depth: int = 0) -> Resolved | None:
-    """Resolve a Name/Attribute/Call-chain to the canonical qualified name it refers to."""
+    """Resolve a Name/Attribute/Call-chain to the canonical qualified name it refers to.
+
+    Memoised per scope by (node, depth): names rebound from themselves (`x = x.view(...)`)
+    otherwise branch at every binding down to the depth limit.
+    """
+    key = (node, depth)
+    memo = scope.resolved
+    if key in memo:
+        return memo[key]
+    result = memo[key] = _resolve(node, scope, depth)
+    return result
+
+
+def _resolve(node, scope: Scope, depth: int) -> Resolved | None:
     if depth > 20:
         return None
     if isinstance(node, cst.Name):
