@@ -45,9 +45,10 @@ def load_builtin() -> list[Rule]:
 def _load_builtin_cached() -> tuple[Rule, ...]:
     files = rule_files(builtin_rules_dir())
     raw = [(f, f.read_bytes()) for f in files]
-    # Built-in rules are validated by the test suite; a digest written alongside them
-    # lets a run skip importing jsonschema unless somebody edited the installed files.
-    if _digest(raw) != _recorded_digest():
+    # Built-in rules are validated by the test suite and `python -m mlgreenlint._stamp`;
+    # the digest it writes beside them lets a run skip importing jsonschema unless
+    # somebody edited the installed files or the schema.
+    if _stamped_digest(raw) != _recorded_digest():
         validator = _validator()
         return tuple(_parse(f, data, validator, builtin=True) for f, data in raw)
     return tuple(_parse(f, data, None, builtin=True) for f, data in raw)
@@ -86,8 +87,19 @@ def check_files(paths: list[Path]) -> list[RuleFileError]:
     return errors
 
 
-def digest_of_builtin() -> str:
-    return _digest([(f, f.read_bytes()) for f in rule_files(builtin_rules_dir())])
+def digest_of_builtin(folder: Path | None = None) -> str:
+    """What rules/VALIDATED records: the digest of the rule files and the schema."""
+    folder = folder or builtin_rules_dir()
+    return _stamped_digest([(f, f.read_bytes()) for f in rule_files(folder)], folder)
+
+
+def _stamped_digest(raw: list[tuple[Path, bytes]], folder: Path | None = None) -> str:
+    schema_file = (folder or builtin_rules_dir()) / "schema.json"
+    try:
+        schema_bytes = schema_file.read_bytes()
+    except OSError:
+        schema_bytes = b""
+    return _digest([*raw, (schema_file, schema_bytes)])
 
 
 def _digest(raw: list[tuple[Path, bytes]]) -> str:

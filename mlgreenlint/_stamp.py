@@ -1,0 +1,46 @@
+"""Validate the built-in rules and record their digest in rules/VALIDATED.
+
+A run loads built-in rules without jsonschema when the stamp matches the files, so run
+`python -m mlgreenlint._stamp` after editing a built-in rule or the rule schema.
+`--check` only compares (exit 1 when stale); the test suite runs it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from mlgreenlint import atomic, rulebook
+
+STAMP = "VALIDATED"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m mlgreenlint._stamp", description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="compare only; exit 1 when the stamp is stale")
+    parser.add_argument("--rules-dir", type=Path, default=None, help="rules folder (default: the built-in one)")
+    args = parser.parse_args(argv)
+    folder = args.rules_dir or rulebook.builtin_rules_dir()
+    stamp = folder / STAMP
+    errors = rulebook.check_files([folder])
+    for error in errors:
+        print(error, file=sys.stderr)
+    if errors:
+        return 2
+    digest = rulebook.digest_of_builtin(folder)
+    recorded = stamp.read_text(encoding="utf-8").strip() if stamp.is_file() else ""
+    if args.check:
+        if recorded != digest:
+            print(f"{stamp} is stale: run `python -m mlgreenlint._stamp` and commit it", file=sys.stderr)
+            return 1
+        print(f"{stamp} is current.")
+        return 0
+    if recorded != digest:
+        atomic.write_text(stamp, digest + "\n")
+    print(f"{len(rulebook.rule_files(folder))} built-in rule files valid; {stamp} records {digest[:16]}.")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
