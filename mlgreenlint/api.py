@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mlgreenlint import rulebook
+from mlgreenlint import batch, rulebook
 from mlgreenlint.discovery import Target, iter_targets
-from mlgreenlint.engine import GL_UNREADABLE, Job, lint_bytes
-from mlgreenlint.model import FileResult, Finding, Rule, Span
+from mlgreenlint.engine import Job
+from mlgreenlint.model import FileResult, Finding, Rule
 from mlgreenlint.selection import ActiveRule, activate
 from mlgreenlint.settings import Settings
 
@@ -37,20 +38,34 @@ def load_rules(settings: Settings) -> list[Rule]:
     return rules
 
 
+#: Debugging aid: set to 1 to run every rule on every file, ignoring the token prefilter.
+NO_PREFILTER_ENV = "MLGREENLINT_NO_PREFILTER"
+
+
 def make_job(settings: Settings, rules: list[Rule]) -> Job:
     active = activate(rules, settings)
-    return Job(rules=active, known_ids={r.id for r in rules}, per_file_ignores=settings.per_file_ignores)
+    prefilter = os.environ.get(NO_PREFILTER_ENV, "") in ("", "0")
+    return Job(rules=active, known_ids={r.id for r in rules}, per_file_ignores=settings.per_file_ignores,
+               prefilter=prefilter)
 
 
-def lint_paths(paths: list[Path], settings: Settings, *, cwd: Path | None = None) -> Run:
+def lint_paths(paths: list[Path], settings: Settings, *, cwd: Path | None = None,
+               jobs: int | None = None, cache: bool = False) -> Run:
+    """Lint files and folders. `jobs`: worker processes (default: available cores);
+    `cache`: reuse and store per-file results in the cache folder."""
     cwd = (cwd or Path.cwd()).resolve()
     rules = load_rules(settings)
     job = make_job(settings, rules)
     run = Run(rules=job.rules)
     targets = iter_targets(paths, excludes=settings.exclude + settings.extend_exclude, cwd=cwd, notes=run.notes)
     run.files = len(targets)
-    for target in targets:
-        result = lint_target(target, job, settings)
+    store = None
+    if cache:
+        from mlgreenlint.cache import open_cache
+
+        store = open_cache(settings, job)
+    ctx = batch.Context(job, settings.max_file_size, store)
+    for result in batch.lint_targets(targets, ctx, jobs=jobs or batch.default_jobs()):
         run.findings.extend(result.findings)
         run.notes.extend(result.notes)
     run.findings.sort(key=Finding.sort_key)
@@ -58,21 +73,5 @@ def lint_paths(paths: list[Path], settings: Settings, *, cwd: Path | None = None
 
 
 def lint_target(target: Target, job: Job, settings: Settings) -> FileResult:
-    try:
-        size = target.path.stat().st_size
-        if size > settings.max_file_size:
-            return _unreadable(target, job, f"file is {size} bytes, over max-file-size {settings.max_file_size}: not analysed")
-        data = target.path.read_bytes()
-    except OSError as exc:
-        return _unreadable(target, job, f"cannot read file: {exc.strerror or exc}")
-    return lint_bytes(target.display, data, job)
-
-
-def _unreadable(target: Target, job: Job, message: str) -> FileResult:
-    result = FileResult(target.display)
-    active = job.active(GL_UNREADABLE)
-    if active is not None:
-        result.findings.append(Finding(GL_UNREADABLE, target.display, Span.point(1), message, active.severity))
-    else:
-        result.notes.append(f"{target.display}: {message}")
-    return result
+    """Lint one file, uncached, in this process."""
+    return batch.Context(job, settings.max_file_size).fresh(target)

@@ -50,8 +50,10 @@ def main() -> None:
 @click.option("--statistics", is_flag=True, help="Print counts per rule after the report.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only findings and errors.")
 @click.option("--verbose", "-v", is_flag=True, help="Also print notes about skipped files.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes for parsing [default: available cores].")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the cache (.mlgreenlint_cache/).")
 def check(paths, select, ignore, extend_select, fmt, output, fail_on, exit_zero, config, isolated,
-          show_settings, statistics, quiet, verbose) -> None:
+          show_settings, statistics, quiet, verbose, jobs, no_cache) -> None:
     """Lint files and folders (default: the current folder)."""
     from mlgreenlint import api
 
@@ -69,7 +71,7 @@ def check(paths, select, ignore, extend_select, fmt, output, fail_on, exit_zero,
             view["assumed-versions"] = "newest release of every framework unless the repository pins one"
             click.echo(json.dumps(view, indent=2, sort_keys=True))
             return
-        run = api.lint_paths(list(paths) or [Path(".")], settings)
+        run = api.lint_paths(list(paths) or [Path(".")], settings, jobs=jobs, cache=not no_cache)
     except MlgreenlintError as exc:
         _fail(str(exc))
         return
@@ -89,6 +91,26 @@ def check(paths, select, ignore, extend_select, fmt, output, fail_on, exit_zero,
             click.echo(f"note: {note}", err=True)
     failing = [f for f in run.findings if f.severity >= settings.fail_on]
     sys.exit(EXIT_FINDINGS if failing and not exit_zero else EXIT_CLEAN)
+
+
+@main.command()
+@click.option("--config", type=click.Path(path_type=Path, dir_okay=False, exists=True), help="Configuration file to use.")
+@click.option("--isolated", is_flag=True, help="Ignore configuration files.")
+def clean(config, isolated) -> None:
+    """Remove the cache folder (cache-dir, default .mlgreenlint_cache)."""
+    from mlgreenlint.cache import cache_dir
+    from mlgreenlint.cache import clean as remove
+
+    try:
+        folder = cache_dir(settings_mod.load(config, isolated=isolated))
+        removed = remove(folder)
+    except MlgreenlintError as exc:
+        _fail(str(exc))
+        return
+    except OSError as exc:
+        _fail(str(exc))
+        return
+    click.echo(f"Removed {folder}." if removed else f"No cache at {folder}.")
 
 
 @main.command("rules")
