@@ -251,11 +251,24 @@ def _call_value(node: cst.Call, scope: Scope, depth: int):
         return _dict_call(node, scope, depth)
     if resolved is None:
         return UNKNOWN
+    # call_site evaluates `**` arguments from depth 0, so `kwargs = f(**kwargs)` came back
+    # here with the same state and recursed until RecursionError: re-entry is a cycle.
+    key = (id(node), id(scope))
+    if key in _EVALUATING:
+        return UNKNOWN
     names = (resolved.qualname,)
     if isinstance(resolved.local, pyfacts.ClassBinding):
         names = names + tuple(pyfacts.class_bases(resolved.local))
     record = pyfacts.CallRecord(node, scope, None)
-    return CallValue(call_site(record, names, None))
+    _EVALUATING.add(key)
+    try:
+        return CallValue(call_site(record, names, None))
+    finally:
+        _EVALUATING.discard(key)
+
+
+#: Calls whose value is being computed, by (id(node), id(scope)).
+_EVALUATING: set[tuple[int, int]] = set()
 
 
 def _dict_call(node: cst.Call, scope: Scope, depth: int):
