@@ -1,8 +1,9 @@
-"""Validate the built-in rules and record their digest in rules/VALIDATED.
+"""Validate the built-in rules and record them in rules/VALIDATED.
 
-A run loads built-in rules without jsonschema when the stamp matches the files, so run
-`python -m mlgreenlint._stamp` after editing a built-in rule or the rule schema.
-`--check` only compares (exit 1 when stale); the test suite runs it.
+The stamp holds the digest of the rule files and the schema, then the parsed rule files
+as JSON. A run whose rule files match the digest loads the JSON: no jsonschema import
+and no TOML parsing. Run `python -m mlgreenlint._stamp` after editing a built-in rule or
+the rule schema; `--check` only compares (exit 1 when stale), and the test suite runs it.
 """
 
 from __future__ import annotations
@@ -28,17 +29,17 @@ def main(argv: list[str] | None = None) -> int:
         print(error, file=sys.stderr)
     if errors:
         return 2
-    digest = rulebook.digest_of_builtin(folder)
-    recorded = stamp.read_text(encoding="utf-8").strip() if stamp.is_file() else ""
+    text = rulebook.stamp_text(folder)
+    recorded = stamp.read_text(encoding="utf-8") if stamp.is_file() else ""
     if args.check:
-        if recorded != digest:
+        if recorded != text:
             print(f"{stamp} is stale: run `python -m mlgreenlint._stamp` and commit it", file=sys.stderr)
             return 1
         print(f"{stamp} is current.")
         return 0
-    if recorded != digest:
-        atomic.write_text(stamp, digest + "\n")
-    print(f"{len(rulebook.rule_files(folder))} built-in rule files valid; {stamp} records {digest[:16]}.")
+    if recorded != text:
+        atomic.write_text(stamp, text)
+    print(f"{len(rulebook.rule_files(folder))} built-in rule files valid; {stamp} records {text[:16]}.")
     return 0
 
 

@@ -71,3 +71,11 @@ def test_quick_settings_check_accepts_ordinary_configuration():
     assert not certainly_valid({**table, "max-file-size": 1.0}, SETTINGS_SCHEMA)  # jsonschema decides
     assert not certainly_valid({"fail-on": "loud"}, SETTINGS_SCHEMA)
     assert not certainly_valid({"select": "MP"}, SETTINGS_SCHEMA)
+
+
+def test_rules_loaded_from_the_stamp_equal_rules_parsed_from_toml():
+    rulebook._load_builtin_cached.cache_clear()
+    stamped = rulebook.load_builtin()
+    folder = rulebook.builtin_rules_dir()
+    parsed = [rulebook._parse(f, f.read_bytes(), None, builtin=True) for f in rulebook.rule_files(folder)]
+    assert stamped == parsed
