@@ -9,10 +9,8 @@ runs, goes through the same `engine.lint_bytes`, so routing never changes a find
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections.abc import Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 
 from mlgreenlint.cache import Cache
@@ -34,7 +32,16 @@ def default_jobs() -> int:
 
 
 def can_fork() -> bool:
+    import multiprocessing
+
     return "fork" in multiprocessing.get_all_start_methods()
+
+
+def ProcessPoolExecutor(workers: int, **kwargs):  # noqa: N802 - stands for the class, imported late
+    """concurrent.futures' pool, imported only when a run uses one (about 20 ms)."""
+    from concurrent.futures import ProcessPoolExecutor as Pool
+
+    return Pool(workers, **kwargs)
 
 
 @dataclass(frozen=True)
@@ -85,9 +92,11 @@ def lint_targets(targets: Sequence[Target], ctx: Context, *, jobs: int = 1) -> l
             heavy.append((i, len(data)))
         else:
             light.append(i)
-    futures: dict[int, Future] = {}
+    futures: dict = {}
     pool = None
     if jobs > 1 and len(heavy) > HANDFUL and can_fork():
+        import multiprocessing
+
         pool = ProcessPoolExecutor(min(jobs, len(heavy)), mp_context=multiprocessing.get_context("fork"),
                                    initializer=_init, initargs=(ctx,))
         for i, _ in sorted(heavy, key=lambda item: (-item[1], item[0])):

@@ -14,14 +14,13 @@ from __future__ import annotations
 import dataclasses
 import enum
 import hashlib
-import importlib.util
 import json
 import os
-import shutil
 import sys
+from importlib.machinery import PathFinder
 from pathlib import Path
 
-from mlgreenlint import __version__, atomic
+from mlgreenlint import __version__
 from mlgreenlint.model import Edit, FileResult, Finding, Fix, Severity, Span
 
 DIR_NAME = ".mlgreenlint_cache"
@@ -64,6 +63,8 @@ class Cache:
             return None  # missing, partial, corrupted or foreign: a miss
 
     def put_key(self, path: str, key: str, result: FileResult) -> None:
+        from mlgreenlint import atomic  # tempfile and random: only runs that write pay for them
+
         entry = {"format": FORMAT, "path": path, "notes": result.notes,
                  "findings": [f.to_dict() for f in result.findings]}
         shard = key[:2]
@@ -76,6 +77,8 @@ class Cache:
             pass  # a read-only or full disk costs speed, never a run
 
     def _prepare(self, shard: str) -> None:
+        from mlgreenlint import atomic
+
         if not self._made:
             self.root.mkdir(parents=True, exist_ok=True)
             for name, text in (("CACHEDIR.TAG", _TAG), (".gitignore", "# Created by mlgreenlint.\n*\n")):
@@ -104,6 +107,8 @@ def clean(root: Path) -> bool:
         ours = False
     if not ours:
         raise OSError(f"{root} has no mlgreenlint CACHEDIR.TAG; not removing it")
+    import shutil
+
     shutil.rmtree(root)
     return True
 
@@ -135,7 +140,7 @@ def _build_fingerprint() -> list:
 
 def _libcst_fingerprint() -> str:
     """libcst's version file, read without importing libcst (which costs about 140 ms)."""
-    spec = importlib.util.find_spec("libcst")
+    spec = PathFinder.find_spec("libcst")
     if spec is None or not spec.origin:
         return ""
     folder = Path(spec.origin).parent

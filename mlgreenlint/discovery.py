@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,6 +88,8 @@ def _inside(path: Path, root: Path, notes: list[str]) -> bool:
 
 def _git_files(root: Path) -> list[Path] | None:
     """Tracked and untracked, not ignored files under root, when root is in a git work tree."""
+    import subprocess  # only folders need git; pre-commit passes files
+
     try:
         proc = subprocess.run(
             ["git", "-c", "core.quotepath=off", "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "."],
