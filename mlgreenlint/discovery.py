@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from mlgreenlint.selection import path_matches
+from mlgreenlint.selection import glob_matcher
 
 LINTED_SUFFIXES = (".py", ".pyi", ".yaml", ".yml", ".json", ".toml")
 
@@ -49,7 +49,7 @@ def iter_targets(paths: list[Path], *, excludes: tuple[str, ...], cwd: Path, not
 
 
 def _excluded(shown: str, excludes: tuple[str, ...]) -> bool:
-    return any(path_matches(shown, glob) for glob in excludes)
+    return glob_matcher(tuple(excludes))(shown)
 
 
 def _walk(root: Path, excludes: tuple[str, ...], cwd: Path, notes: list[str]):
