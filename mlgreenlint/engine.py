@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from mlgreenlint import suppression
 from mlgreenlint.model import Edit, FileResult, Finding, Fix, Span
-from mlgreenlint.selection import ActiveRule, ignored_for_path, path_matches
+from mlgreenlint.selection import ActiveRule, glob_matcher, ignored_for_path
 from mlgreenlint.versions import Versions
 
 if TYPE_CHECKING:  # libcst is imported only when a file survives the prefilter
@@ -173,7 +173,7 @@ def _python_rule(active: ActiveRule) -> bool:
 
 
 def _applies(active: ActiveRule, path: str) -> bool:
-    return not any(path_matches(path, glob) for glob in active.rule.match.get("exclude", ()))
+    return not glob_matcher(tuple(active.rule.match.get("exclude", ())))(path)
 
 
 def module_name(path: str) -> str:
@@ -234,6 +234,8 @@ def _keep(findings, path: str, directives, job: Job) -> list[Finding]:
 
 def _fingerprinted(findings: list[Finding], text: str) -> list[Finding]:
     """Hash rule, path and the flagged line's text, numbered among identical lines."""
+    if not findings:
+        return findings  # most files: skip splitting the text into lines
     lines = text.splitlines()
     seen: dict[str, int] = {}
     out = []
