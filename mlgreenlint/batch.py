@@ -1,10 +1,10 @@
 """Lint many files: cache look-ups, prefilter routing, parallel parsing, merge in target order.
 
-A first pass reads each file, looks it up in the cache and asks the engine whether it may
-need parsing (`engine.may_parse`, a byte-level over-approximation). Files that need no parse
-are linted in this process; the others go, largest first, to forked workers that received
-the compiled Job once, while this process lints the light files. Every file, wherever it
-runs, goes through the same `engine.lint_bytes`, so routing never changes a finding.
+This process reads each file once, largest first, looks it up in the cache and asks the
+engine whether it may need parsing (`engine.may_parse`, a byte-level over-approximation).
+Files that need no parse are linted here; the others go with their bytes to forked
+workers that received the compiled Job once. Every file, wherever it runs, goes through
+the same `engine.lint_bytes`, so routing never changes a finding.
 """
 
 from __future__ import annotations
@@ -67,51 +67,72 @@ class Context:
         data = self.read(target)
         if isinstance(data, FileResult):
             return data
-        result = lint_bytes(target.display, data, self.job)
+        return self.lint(target.display, data)
+
+    def lint(self, path: str, data: bytes, key: str | None = None) -> FileResult:
+        """Lint bytes and store the result under `key` (computed when not given)."""
+        result = lint_bytes(path, data, self.job)
         if self.cache is not None:
-            self.cache.put(target.display, data, result)
+            self.cache.put_key(path, key or self.cache.key(path, data), result)
         return result
 
 
 def lint_targets(targets: Sequence[Target], ctx: Context, *, jobs: int = 1) -> list[FileResult]:
-    """One result per target, in the order of `targets`, whatever ran where."""
+    """One result per target, in the order of `targets`, whatever ran where.
+
+    Files are read largest first; one that may need parsing is sent to the pool as soon
+    as the pool exists (it starts once more than a handful of such files are found), so
+    workers parse while this process reads, looks up and lints the light files.
+    """
     results: list[FileResult | None] = [None] * len(targets)
-    light: list[int] = []
-    heavy: list[tuple[int, int]] = []  # (index, size)
-    for i, target in enumerate(targets):
-        data = ctx.read(target)
-        if isinstance(data, FileResult):
-            results[i] = data
-            continue
-        if ctx.cache is not None:
-            hit = ctx.cache.get(target.display, data)
-            if hit is not None:
-                results[i] = hit
-                continue
-        if may_parse(target.display, data, ctx.job):
-            heavy.append((i, len(data)))
-        else:
-            light.append(i)
+    order = sorted(range(len(targets)), key=lambda i: (-_size(targets[i]), i))
+    parallel = jobs > 1 and can_fork()
+    waiting: list[tuple[int, bytes]] = []
     futures: dict = {}
     pool = None
-    if jobs > 1 and len(heavy) > HANDFUL and can_fork():
-        import multiprocessing
-
-        pool = ProcessPoolExecutor(min(jobs, len(heavy)), mp_context=multiprocessing.get_context("fork"),
-                                   initializer=_init, initargs=(ctx,))
-        for i, _ in sorted(heavy, key=lambda item: (-item[1], item[0])):
-            futures[i] = pool.submit(_work, targets[i])
-    else:
-        light = sorted(light + [i for i, _ in heavy])
     try:
-        for i in light:
-            results[i] = ctx.fresh(targets[i])
-        for i, future in futures.items():
-            results[i] = future.result()
+        for i in order:
+            target = targets[i]
+            data = ctx.read(target)
+            if isinstance(data, FileResult):
+                results[i] = data
+                continue
+            key = None
+            if ctx.cache is not None:
+                key = ctx.cache.key(target.display, data)
+                results[i] = ctx.cache.get_key(target.display, key)
+                if results[i] is not None:
+                    continue
+            if parallel and may_parse(target.display, data, ctx.job):
+                waiting.append((i, data))
+                if pool is None and len(waiting) > HANDFUL:
+                    pool = _pool(jobs, ctx)
+                if pool is not None:
+                    futures.update((j, pool.submit(_work, targets[j].display, d)) for j, d in waiting)
+                    waiting.clear()
+                continue
+            results[i] = ctx.lint(target.display, data, key)
+        for j, d in waiting:  # a handful: not worth a pool
+            results[j] = ctx.lint(targets[j].display, d)
+        for j, future in futures.items():
+            results[j] = future.result()
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
     return [r for r in results if r is not None]
+
+
+def _size(target: Target) -> int:
+    try:
+        return target.path.stat().st_size
+    except OSError:
+        return -1
+
+
+def _pool(jobs: int, ctx: Context):
+    import multiprocessing
+
+    return ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"), initializer=_init, initargs=(ctx,))
 
 
 def unreadable(target: Target, job: Job, message: str) -> FileResult:
@@ -132,6 +153,6 @@ def _init(ctx: Context) -> None:
     _WORKER = ctx
 
 
-def _work(target: Target) -> FileResult:
+def _work(path: str, data: bytes) -> FileResult:
     assert _WORKER is not None
-    return _WORKER.fresh(target)
+    return _WORKER.lint(path, data)
