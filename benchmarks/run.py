@@ -241,6 +241,7 @@ def main() -> int:
     scenarios = [
         Scenario("ruff, cold", [str(ruff), "check", "--select", "ALL", "--no-cache", "--statistics", "."]),
         Scenario("mlgreenlint, cold", [*mg, "check", ".", "--no-cache"]),
+        Scenario("mlgreenlint, cold, --jobs 1", [*mg, "check", ".", "--no-cache", "--jobs", "1"]),
         Scenario("mlgreenlint, warm", [*mg, "check", "."]),
         Scenario("one file, cold", [*mg, "check", ONE_FILE, "--no-cache"]),
         Scenario("one file, warm", [*mg, "check", ONE_FILE]),
@@ -302,7 +303,7 @@ def render(scenarios, equal, mach, vers, size, load_before, load_after, rounds) 
         walls = [x.wall for x in s.samples]
         cpu = statistics.median(x.cpu for x in s.samples)
         rss = max(x.max_rss for x in s.samples)
-        limit, text = targets.get(s.name, (None, "reference"))
+        limit, text = targets.get(s.name, (None, "reference" if s.name.startswith("ruff") else "for comparison"))
         verdict = "" if limit is None else ("pass" if statistics.median(walls) <= limit else "**miss**")
         lines.append(f"| {s.name} | {statistics.median(walls):.3f} | {min(walls):.3f} | {max(walls):.3f} | {cpu:.2f}"
                      f" | {rss:.0f} MB | {s.tree_pss:.0f} MB | {text} | {verdict} |")
@@ -311,7 +312,8 @@ def render(scenarios, equal, mach, vers, size, load_before, load_after, rounds) 
     lines += [
         "",
         f"Ratios of medians: cold / ruff = {med('mlgreenlint, cold') / ruff:.2f}x,"
-        f" warm / ruff = {med('mlgreenlint, warm') / ruff:.2f}x.",
+        f" warm / ruff = {med('mlgreenlint, warm') / ruff:.2f}x,"
+        f" cold with one process / cold with the default workers = {med('mlgreenlint, cold, --jobs 1') / med('mlgreenlint, cold'):.2f}x.",
         f"Memory target (peak resident memory <= 150 MB on the tree, cold): largest process {rss:.0f} MB"
         f" ({'pass' if rss <= 150 else 'miss'}); all processes together (PSS) {cold.tree_pss:.0f} MB"
         f" ({'pass' if cold.tree_pss <= 150 else 'miss'}).",
