@@ -117,11 +117,11 @@ def _python(path: str, text: str, job: Job, result: FileResult):
         return [], None
     import libcst as cst
 
-    from mlgreenlint import pyfacts
+    from mlgreenlint import cstparse, pyfacts
     from mlgreenlint.pycontext import FileContext
 
     try:
-        module = cst.parse_module(text)
+        module = cstparse.parse_module(text)
     except cst.ParserSyntaxError as exc:
         line, column = exc.raw_line, exc.raw_column + 1
         message = " ".join(exc.message.split())
