@@ -87,7 +87,7 @@ def lint_targets(targets: Sequence[Target], ctx: Context, *, jobs: int = 1) -> l
     results: list[FileResult | None] = [None] * len(targets)
     order = sorted(range(len(targets)), key=lambda i: (-_size(targets[i]), i))
     parallel = jobs > 1 and can_fork()
-    waiting: list[tuple[int, bytes]] = []
+    waiting: list[tuple[int, bytes, str | None]] = []
     futures: dict = {}
     pool = None
     try:
@@ -104,16 +104,16 @@ def lint_targets(targets: Sequence[Target], ctx: Context, *, jobs: int = 1) -> l
                 if results[i] is not None:
                     continue
             if parallel and may_parse(target.display, data, ctx.job):
-                waiting.append((i, data))
+                waiting.append((i, data, key))
                 if pool is None and len(waiting) > HANDFUL:
                     pool = _pool(jobs, ctx)
                 if pool is not None:
-                    futures.update((j, pool.submit(_work, targets[j].display, d)) for j, d in waiting)
+                    futures.update((j, pool.submit(_work, targets[j].display, d, k)) for j, d, k in waiting)
                     waiting.clear()
                 continue
             results[i] = ctx.lint(target.display, data, key)
-        for j, d in waiting:  # a handful: not worth a pool
-            results[j] = ctx.lint(targets[j].display, d)
+        for j, d, k in waiting:  # a handful: not worth a pool
+            results[j] = ctx.lint(targets[j].display, d, k)
         for j, future in futures.items():
             results[j] = future.result()
     finally:
@@ -153,6 +153,6 @@ def _init(ctx: Context) -> None:
     _WORKER = ctx
 
 
-def _work(path: str, data: bytes) -> FileResult:
+def _work(path: str, data: bytes, key: str | None) -> FileResult:
     assert _WORKER is not None
-    return _WORKER.lint(path, data)
+    return _WORKER.lint(path, data, key)
