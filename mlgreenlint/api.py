@@ -22,6 +22,8 @@ class Run:
     notes: list[str] = field(default_factory=list)
     files: int = 0
     rules: list[ActiveRule] = field(default_factory=list)
+    #: Display paths of the files that were linted (relative to the CWD, `/`-separated).
+    checked: list[str] = field(default_factory=list)
 
 
 def load_rules(settings: Settings) -> list[Rule]:
@@ -59,6 +61,7 @@ def lint_paths(paths: list[Path], settings: Settings, *, cwd: Path | None = None
     run = Run(rules=job.rules)
     targets = iter_targets(paths, excludes=settings.exclude + settings.extend_exclude, cwd=cwd, notes=run.notes)
     run.files = len(targets)
+    run.checked = [target.display for target in targets]
     store = None
     if cache:
         from mlgreenlint.cache import open_cache

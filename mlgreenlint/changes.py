@@ -56,6 +56,13 @@ class ChangedLines:
             return None
         return relative.replace(os.sep, "/")
 
+    def touches(self, path: str) -> bool:
+        """Whether the file at `path` (relative to `cwd`) is new or has any changed or deleted line."""
+        repo = self.repo_path(path)
+        if repo is None:
+            return False
+        return repo in self.new_files or repo in self.hunks or (bool(self.new_dirs) and repo.startswith(self.new_dirs))
+
     def keep(self, finding: Finding) -> bool:
         """Whether `finding` is in a new file or touches a changed line."""
         path = self.repo_path(finding.path)

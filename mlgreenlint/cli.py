@@ -8,13 +8,12 @@ from pathlib import Path
 
 import click
 
-from mlgreenlint import __version__, reporters
+from mlgreenlint import __version__, atomic, gate, reporters
 from mlgreenlint import settings as settings_mod
 from mlgreenlint.errors import MlgreenlintError
 from mlgreenlint.model import Severity
 
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-FORMATS = ("text", "json")
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = gate.EXIT_CLEAN, gate.EXIT_FINDINGS, gate.EXIT_ERROR
 
 
 def _codes(values: tuple[str, ...]) -> tuple[str, ...] | None:
@@ -40,28 +39,47 @@ def main() -> None:
 @click.option("--select", multiple=True, help="Rule ids or prefixes to enable (replaces the configured set).")
 @click.option("--ignore", multiple=True, help="Rule ids or prefixes to disable.")
 @click.option("--extend-select", multiple=True, help="Rule ids or prefixes to enable in addition.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(gate.FORMATS), default="text", show_default=True,
+              help="Report format: sarif for code scanning, github for annotations, markdown for a summary, "
+                   "junit and gitlab for other CI systems.")
 @click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write the report to a file.")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), help="Lowest severity that fails the run [default: warning].")
-@click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings fail the run.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings or stale baseline entries fail the run.")
+@click.option("--baseline", type=click.Path(path_type=Path, dir_okay=False),
+              help="Report only findings not recorded in this baseline file (overrides `baseline` in the configuration).")
+@click.option("--no-baseline", is_flag=True, help="Ignore the baseline named in the configuration.")
+@click.option("--write-baseline", type=click.Path(path_type=Path, dir_okay=False),
+              help="Record every current finding in this file, then exit 0.")
+@click.option("--fail-on-stale-baseline", is_flag=True, default=None,
+              help="Exit 1 when the baseline has entries no finding matches any more.")
+@click.option("--changed-since", metavar="REF",
+              help="Report only findings on lines changed since the git ref (working tree included) and in new files.")
 @click.option("--config", type=click.Path(path_type=Path, dir_okay=False, exists=True), help="Configuration file to use.")
 @click.option("--isolated", is_flag=True, help="Ignore configuration files.")
 @click.option("--show-settings", is_flag=True, help="Print the settings and active rules, then exit.")
-@click.option("--statistics", is_flag=True, help="Print counts per rule after the report.")
+@click.option("--statistics", is_flag=True, help="Print counts per rule (to stderr unless the format is text).")
 @click.option("--quiet", "-q", is_flag=True, help="Print only findings and errors.")
 @click.option("--verbose", "-v", is_flag=True, help="Also print notes about skipped files.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes for parsing [default: available cores].")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the cache (.mlgreenlint_cache/).")
-def check(paths, select, ignore, extend_select, fmt, output, fail_on, exit_zero, config, isolated,
-          show_settings, statistics, quiet, verbose, jobs, no_cache) -> None:
+def check(paths, select, ignore, extend_select, fmt, output, fail_on, exit_zero, baseline, no_baseline,
+          write_baseline, fail_on_stale_baseline, changed_since, config, isolated, show_settings, statistics,
+          quiet, verbose, jobs, no_cache) -> None:
     """Lint files and folders (default: the current folder)."""
     from mlgreenlint import api
 
+    targets = list(paths) or [Path(".")]
+    if write_baseline is not None and changed_since is not None:
+        _fail("--write-baseline records every finding; it cannot be combined with --changed-since")
     try:
         base = settings_mod.load(config, isolated=isolated)
+        # A --select on the command line starts a fresh selection, as in ruff: the
+        # configuration's ignore list no longer applies unless --ignore repeats it.
+        cli_ignore = _codes(ignore) or (() if select else None)
         settings = base.with_overrides(
-            select=_codes(select), ignore=_codes(ignore), extend_select=_codes(extend_select),
+            select=_codes(select), ignore=cli_ignore, extend_select=_codes(extend_select),
             fail_on=Severity.parse(fail_on) if fail_on else None,
+            baseline=baseline, fail_on_stale_baseline=fail_on_stale_baseline,
         )
         if show_settings:
             rules = api.load_rules(settings)
@@ -71,26 +89,38 @@ def check(paths, select, ignore, extend_select, fmt, output, fail_on, exit_zero,
             view["assumed-versions"] = "newest release of every framework unless the repository pins one"
             click.echo(json.dumps(view, indent=2, sort_keys=True))
             return
-        run = api.lint_paths(list(paths) or [Path(".")], settings, jobs=jobs, cache=not no_cache)
+        run = api.lint_paths(targets, settings, jobs=jobs, cache=not no_cache)
+        if write_baseline is not None:
+            count = gate.write_baseline(write_baseline, run)
+            click.echo(f"Wrote {count} finding{'s' if count != 1 else ''} to baseline {write_baseline}.")
+            return
+        policy = gate.Gate(
+            baseline=None if no_baseline else settings.baseline, changed_since=changed_since,
+            fail_on=settings.fail_on, fail_on_stale=settings.fail_on_stale_baseline and not no_baseline,
+            exit_zero=exit_zero,
+        )
+        outcome = gate.apply(run, policy, targets)
     except MlgreenlintError as exc:
         _fail(str(exc))
         return
-    if fmt == "json":
-        report = reporters.json_findings(run.findings)
-    else:
-        colour = output is None and sys.stdout.isatty()
-        report = reporters.text(run.findings, files=run.files, colour=colour, quiet=quiet)
-    if statistics and run.findings:
-        report = f"{report}\n{reporters.statistics(run.findings)}" if fmt == "text" else report
+    colour = fmt == "text" and output is None and sys.stdout.isatty()
+    report = gate.render(fmt, outcome, run, tool_version=__version__, colour=colour, quiet=quiet,
+                         statistics=statistics, changed_ref=changed_since)
     if output is not None:
-        output.write_text(report + "\n", encoding="utf-8")
+        try:
+            atomic.write_text(output, report)
+        except OSError as exc:
+            _fail(f"cannot write {output}: {exc.strerror or exc}")
     elif report:
-        click.echo(report)
+        click.echo(report, nl=False)
+    if statistics and fmt != "text" and outcome.reported:
+        click.echo(reporters.statistics(outcome.reported), err=True)
+    for line in gate.stale_lines(outcome.stale):
+        click.echo(line, err=True)
     if verbose:
         for note in run.notes:
             click.echo(f"note: {note}", err=True)
-    failing = [f for f in run.findings if f.severity >= settings.fail_on]
-    sys.exit(EXIT_FINDINGS if failing and not exit_zero else EXIT_CLEAN)
+    sys.exit(outcome.exit_code(policy))
 
 
 @main.command()
@@ -209,3 +239,16 @@ def test_rules(paths) -> None:
                 click.echo(f"FAIL {outcome.case.name}: {outcome.detail}")
     click.echo(f"{total - failed} passed, {failed} failed")
     sys.exit(EXIT_FINDINGS if failed else EXIT_CLEAN)
+
+
+@main.command("regions")
+@click.option("--provider", metavar="P", help="Only this provider's regions (aws, azure, gcp, oracle, ibm, alibaba).")
+@click.option("--near", metavar="REGION", help="Show REGION and the lower-carbon regions of its provider and continent.")
+def regions_cmd(provider, near) -> None:
+    """Print the shipped region carbon-intensity table, lowest intensity first."""
+    from mlgreenlint import regions
+
+    try:
+        click.echo(regions.render_table(provider, near))
+    except ValueError as exc:
+        _fail(str(exc))

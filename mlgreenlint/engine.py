@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # libcst is imported only when a file survives the prefilter
     from mlgreenlint.matcher import Hit
 
 PYTHON_SUFFIXES = (".py", ".pyi")
+CONFIG_SUFFIXES = (".yaml", ".yml", ".json", ".toml")
 
 GL_PARSE = "GL001"
 GL_DIRECTIVE = "GL002"
@@ -72,6 +73,8 @@ def lint_text(path: str, text: str, job: Job, result: FileResult | None = None) 
     locate = None
     if path.endswith(PYTHON_SUFFIXES):
         hits, locate = _python(path, text, job, result)
+    elif path.endswith(CONFIG_SUFFIXES):
+        hits = _config(path, text, job, result)
     findings = [_finding(active, hit, path, locate, text) for active, hit in hits]
     for line, column, code in directives.unknown:
         findings.append(_gl(job, GL_DIRECTIVE, path, Span(line, column, line, column + len(code)),
@@ -136,6 +139,36 @@ def _python(path: str, text: str, job: Job, result: FileResult):
     for active in rules:
         hits.extend((active, hit) for hit in run_rule(active, ctx))
     return hits, _locator(module)
+
+
+def _config(path: str, text: str, job: Job, result: FileResult) -> list[tuple[ActiveRule, Hit]]:
+    """Classify before parsing: pre-commit hands the hook every YAML, JSON and TOML file."""
+    from mlgreenlint import configkind
+
+    rules = [a for a in job.rules if _applies(a, path) and _config_rule(a)]
+    by_name = configkind.kinds_by_name(path)
+    if not rules or not (by_name or configkind.could_be_ml_config(path, text.encode("utf-8", "replace"))):
+        return []
+    from mlgreenlint import configdoc, configrules
+
+    try:
+        docs = configdoc.parse(text, configdoc.format_of(path))
+    except configdoc.ConfigError as exc:
+        if by_name:
+            span = Span(exc.line, exc.column, exc.line, exc.column)
+            _tool_finding(result, job, GL_PARSE, span, f"cannot parse: {exc.message}")
+        else:
+            result.notes.append(f"{path}: not parsed ({exc}); not a recognised ML config")
+        return []
+    kinds = configkind.classify(path, docs)
+    if not kinds:
+        return []
+    return list(configrules.run(rules, configrules.ConfigFile(path, text, docs, kinds, job.versions)))
+
+
+def _config_rule(active: ActiveRule) -> bool:
+    match = active.rule.match
+    return "config" in match or any("call" in p for p in match.get("python", ()))
 
 
 def run_rule(active: ActiveRule, ctx) -> list[Hit]:

@@ -9,7 +9,7 @@ from functools import lru_cache
 
 from mlgreenlint.aliases import canonical
 from mlgreenlint.model import Rule
-from mlgreenlint.values import UNKNOWN, Arg, CallSite, CallValue
+from mlgreenlint.values import UNKNOWN, Arg, CallSite, CallValue, Symbol
 
 ABSENT = object()
 
@@ -31,13 +31,39 @@ class Hit:
     fix: FixSpec | None = None
 
 
+@dataclass(frozen=True)
+class PatternMatch:
+    """A site a declared pattern matched, as the pattern's site check (`check`) receives it."""
+
+    rule: Rule
+    options: dict
+    pattern: dict
+    site: CallSite
+    #: Where the finding points: the `report` argument when present, else the call.
+    node: object
+    #: The argument at the pattern's `report` keyword, if the call passes it.
+    arg: Arg | None
+    #: Message placeholders: the rule's options, `call`, `keyword`, `value`.
+    values: dict
+    fix: FixSpec | None = None
+    #: For config patterns: the document root the matched node belongs to, and the file's text.
+    root: object = None
+    text: str = ""
+
+    def hit(self, fix: FixSpec | None = None, **text: str) -> Hit:
+        """The finding, its message filled with the match's placeholders and the check's `text`."""
+        template = self.pattern.get("message", self.rule.message)
+        return Hit(self.node, format_message(template, self.values, text), fix or self.fix)
+
+
 class _Format(dict):
     def __missing__(self, key):
         return "{" + key + "}"
 
 
-def format_message(template: str, values: dict) -> str:
-    return template.format_map(_Format({k: show(v) for k, v in values.items()}))
+def format_message(template: str, values: dict, text: dict[str, str] | None = None) -> str:
+    """Fill `{placeholders}` with `values` as `show` prints them, and with `text` verbatim."""
+    return template.format_map(_Format({k: show(v) for k, v in values.items()} | (text or {})))
 
 
 def show(value) -> str:
@@ -50,6 +76,14 @@ def show(value) -> str:
     if isinstance(value, CallValue):
         return f"{value.name}(...)"
     return str(value)
+
+
+def display_name(qualname: str) -> Symbol:
+    """How a message names a callee: a class by its name, a function with its module."""
+    parts = qualname.split(".")
+    if len(parts) > 1 and not parts[-1][:1].isupper():
+        return Symbol(".".join(parts[-2:]))
+    return Symbol(parts[-1])
 
 
 @lru_cache(maxsize=1024)
@@ -74,6 +108,21 @@ def site_matches_target(site: CallSite, pattern: dict) -> bool:
             return True
     methods = pattern.get("method")
     return bool(methods and site.method in methods)
+
+
+def candidates(pattern: dict, file_ctx) -> list[CallSite]:
+    """The sites a pattern's target selects: matching calls, or the file's environment settings."""
+    if "env" in pattern:
+        return file_ctx.env_sites
+    return [site for site in file_ctx.sites if site_matches_target(site, pattern)]
+
+
+def where(pattern: dict) -> list[dict]:
+    """A pattern's predicates; an `env` target adds one on the variable's name (unknown names stay unknown)."""
+    env = pattern.get("env")
+    if env:
+        return [{"keyword": "name", "in": env}, *pattern.get("where", ())]
+    return pattern.get("where", [])
 
 
 class Evaluator:
@@ -108,15 +157,31 @@ class Evaluator:
             results.append(self._version(pred["version"]))
         if "file-calls" in pred:
             results.append(names_match(tuple(self.file.referenced), tuple(pred["file-calls"])))
+        if "file-calls-option" in pred:
+            names = tuple(self.options.get(pred["file-calls-option"]) or ())
+            results.append(bool(names) and names_match(tuple(self.file.referenced), names))
         if "file-methods" in pred:
             results.append(bool(self.file.methods & set(pred["file-methods"])))
         if "file-text" in pred:
             results.append(_regex(pred["file-text"]).search(self.file.text) is not None)
+        if "file-has" in pred:
+            results.append(self._file_has(pred["file-has"]))
         if "keyword" in pred or "path" in pred:
-            results.append(self._value_tests(pred, self.lookup(pred, site)))
+            results.append(self._value_tests(pred, self.lookup(pred, site), site))
         if False in results:
             return False
         return None if None in results else True
+
+    def _file_has(self, pattern: dict) -> bool | None:
+        """Some site of the file matches `pattern`: true if one definitely does, unknown if one may."""
+        result: bool | None = False
+        for site in candidates(pattern, self.file):
+            found = self.all(where(pattern), site)
+            if found:
+                return True
+            if found is None:
+                result = None
+        return result
 
     def _version(self, spec: dict) -> bool:
         versions = self.file.versions
@@ -129,10 +194,12 @@ class Evaluator:
 
     def lookup(self, pred: dict, site: CallSite | None):
         """The value a predicate tests: a value, ABSENT, or UNKNOWN."""
-        parts = pred.get("keyword", "").split(".")
+        parts = (pred.get("keyword") or pred.get("path") or "").split(".")
         arg = site.argument(parts[0], pred.get("position")) if site else None
         if arg is None:
             if site is None or site.may_hide(pred.get("position")):
+                return UNKNOWN
+            if site.partial and "default" in pred:
                 return UNKNOWN
             return pred.get("default", ABSENT)
         value = arg.value
@@ -148,7 +215,7 @@ class Evaluator:
                 return UNKNOWN
         return value
 
-    def _value_tests(self, pred: dict, value) -> bool | None:
+    def _value_tests(self, pred: dict, value, site: CallSite | None = None) -> bool | None:
         tests = []
         if "present" in pred:
             tests.append((value is not ABSENT) == pred["present"])
@@ -156,17 +223,22 @@ class Evaluator:
         if checks and value is UNKNOWN:
             return None
         for key in checks:
-            tests.append(_VALUE_TESTS[key](self, value, pred[key]))
+            tests.append(_VALUE_TESTS[key](self, value, pred[key], site))
         if not tests:
             return None if value is UNKNOWN else value is not ABSENT
         if None in tests:
             return None
         return all(tests)
 
-    def number(self, spec) -> float | None:
-        if isinstance(spec, dict):
+    def number(self, spec, site: CallSite | None = None):
+        """A comparison's limit: a number, an option's value, or another keyword's value."""
+        if not isinstance(spec, dict):
+            return spec
+        if "option" in spec:
             return self.options.get(spec["option"])
-        return spec
+        ref = {"keyword": spec["keyword"], "position": spec.get("position"), "default": spec.get("default", ABSENT)}
+        value = self.lookup(ref, site)
+        return None if value is ABSENT else value
 
 
 def _norm(value):
@@ -189,9 +261,13 @@ def _in(value, items) -> bool:
 
 
 def _compare(op):
-    def test(ev: Evaluator, value, spec):
-        limit = ev.number(spec)
-        if value is ABSENT or limit is None:
+    def test(ev: Evaluator, value, spec, site=None):
+        limit = ev.number(spec, site)
+        if limit is UNKNOWN or isinstance(limit, CallValue):
+            return None
+        if isinstance(limit, bool) or not isinstance(limit, (int, float)):
+            return False
+        if value is ABSENT:
             return False
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return None if isinstance(value, CallValue) else False
@@ -200,7 +276,7 @@ def _compare(op):
     return test
 
 
-def _truthy(ev, value, expected) -> bool | None:
+def _truthy(ev, value, expected, site=None) -> bool | None:
     if value is ABSENT:
         return not expected
     if isinstance(value, (CallValue, Arg)):
@@ -210,7 +286,11 @@ def _truthy(ev, value, expected) -> bool | None:
     return bool(value) == expected
 
 
-def _regex_test(ev, value, pattern) -> bool:
+def _calls(ev, value, names, site=None) -> bool:
+    return isinstance(value, CallValue) and names_match(value.site.names, tuple(names))
+
+
+def _regex_test(ev, value, pattern, site=None) -> bool:
     return isinstance(value, str) and _regex(pattern).search(value) is not None
 
 
@@ -220,15 +300,16 @@ def _regex(pattern: str) -> re.Pattern:
 
 
 _VALUE_TESTS = {
-    "equals": lambda ev, v, x: _equal(v, x),
-    "in": lambda ev, v, x: _in(v, x),
-    "not-in": lambda ev, v, x: not _in(v, x),
-    "in-option": lambda ev, v, x: _in(v, ev.options.get(x) or []),
-    "not-in-option": lambda ev, v, x: not _in(v, ev.options.get(x) or []),
+    "equals": lambda ev, v, x, s=None: _equal(v, x),
+    "in": lambda ev, v, x, s=None: _in(v, x),
+    "not-in": lambda ev, v, x, s=None: not _in(v, x),
+    "in-option": lambda ev, v, x, s=None: _in(v, ev.options.get(x) or []),
+    "not-in-option": lambda ev, v, x, s=None: not _in(v, ev.options.get(x) or []),
     "truthy": _truthy,
     "lt": _compare(lambda a, b: a < b),
     "le": _compare(lambda a, b: a <= b),
     "gt": _compare(lambda a, b: a > b),
     "ge": _compare(lambda a, b: a >= b),
     "regex": _regex_test,
+    "calls": _calls,
 }

@@ -8,15 +8,25 @@ from functools import cached_property
 
 import libcst as cst
 
-from mlgreenlint import pyfacts
+from mlgreenlint import pyenv, pyfacts
 from mlgreenlint.pyfacts import CallRecord, FileFacts, Frame, dotted_name
 from mlgreenlint.values import CallSite, call_site
 from mlgreenlint.versions import Versions
 
 _OPTIMIZER_NAME = re.compile(r"(^|[._])(optim|optimi[sz]er|opt|scaler)s?$", re.I)
 _TRAINER_NAME = re.compile(r"trainer$", re.I)
-_GUARD_NAME = re.compile(r"best|metric|score|loss|acc|improv|time|elapsed|interval|last|final|should_save", re.I)
-_RANK_NAME = re.compile(r"rank|main_process|is_main|master|local_process|world_process_zero", re.I)
+# Guards are judged by the words of the names in the condition, so `accelerator` is not `acc`.
+_GUARD_WORD = re.compile(
+    r"best|metrics?|scores?|loss(es)?|acc|accuracy|improv\w*|time|elapsed|interval|last|final|"
+    r"should|save|saving|ckpt|checkpoint|patience|plateau",
+    re.I,
+)
+_RANK_NAME = re.compile(
+    r"rank|main_process|is_main|master|local_process|world_process_zero|process_index|global_zero|"
+    r"local_zero|is_primary|is_chief",
+    re.I,
+)
+_WORD = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
 _TIME_CALLS = ("time.time", "time.monotonic", "time.perf_counter", "datetime.datetime.now")
 
 
@@ -50,6 +60,11 @@ class FileContext:
         return names, method
 
     @cached_property
+    def env_sites(self) -> list[CallSite]:
+        """Environment variables the file sets, as call sites (see `pyenv`)."""
+        return pyenv.env_sites(self.facts.stores, self.sites)
+
+    @cached_property
     def referenced(self) -> set[str]:
         """Qualified names the file calls, decorates with or enters with `with`."""
         names = {n for site in self.sites for n in site.names}
@@ -65,11 +80,17 @@ class FileContext:
 
     @cached_property
     def _step_functions(self) -> set[str]:
-        """Local functions whose body runs a backward pass or an optimizer step."""
+        """Local functions that run one backward pass or optimizer step per call.
+
+        A function that loops over batches itself (`def train(model, loader)`) is an epoch
+        function: the loop that calls it is an epoch loop, not a batch loop.
+        """
         names = set()
         for site in self.sites:
             if self.is_step(site):
                 for frame in _frames(site.record.frame):
+                    if frame.kind == "loop":
+                        break
                     if frame.kind == "def":
                         names.add(frame.node.name.value)
                         break
@@ -130,16 +151,20 @@ class FileContext:
         return None
 
     def guarded(self, frame: Frame | None, stop: Frame | None) -> bool:
-        """An `if` between the call and `stop` limits how often the call runs."""
+        """An `if` (or its `else`) between the call and `stop` limits how often the call runs."""
         for f in _frames(frame):
             if f is stop:
                 break
-            if f.kind == "if" and isinstance(f.node, cst.If) and self.is_frequency_guard(f.node.test):
+            if f.kind in ("if", "else") and isinstance(f.node, cst.If) and self.is_frequency_guard(f.node.test):
                 return True
         return stop is not None and self._continue_guard(stop.node)
 
     def is_frequency_guard(self, test) -> bool:
-        names = list(_names(test))
+        """`step % N`, a time call, `i == len(loader) - 1`, or a best-metric / save-decision name.
+
+        A rank check alone (`accelerator.is_main_process`, `rank == 0`) does not change how
+        often a save runs, so it is not a guard.
+        """
         for node in _walk(test):
             if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Modulo):
                 return True
@@ -147,8 +172,9 @@ class FileContext:
                 callee = pyfacts.resolve(node.func, self.facts.scope)
                 if callee is not None and callee.qualname in _TIME_CALLS:
                     return True
-        # A rank check alone (is_main_process) does not change how often a save runs.
-        return any(_GUARD_NAME.search(n) and not _RANK_NAME.search(n) for n in names)
+            if isinstance(node, cst.Comparison) and _once_comparison(node):
+                return True
+        return any(_guard_name(n) for n in _names(test))
 
     def _continue_guard(self, loop) -> bool:
         """`if step % N: continue` at the top of a loop body guards what follows."""
@@ -182,6 +208,22 @@ def innermost_loop(frame: Frame | None) -> Frame | None:
         if f.kind == "loop":
             return f
     return None
+
+
+def _guard_name(name: str) -> bool:
+    if _RANK_NAME.search(name):
+        return False
+    return any(_GUARD_WORD.fullmatch(w) for w in _WORD.findall(name))
+
+
+def _once_comparison(node: cst.Comparison) -> bool:
+    """`step == last_step`: true on one iteration. Rank and string comparisons are not."""
+    if not any(isinstance(c.operator, cst.Equal) for c in node.comparisons):
+        return False
+    sides = [node.left, *(c.comparator for c in node.comparisons)]
+    if any(isinstance(s, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)) for s in sides):
+        return False
+    return not any(_RANK_NAME.search(n) for n in _names(node))
 
 
 def _only_continue(suite) -> bool:

@@ -27,8 +27,9 @@ class Scope:
     bindings: dict[str, list] = field(default_factory=dict)
     params: set[str] = field(default_factory=set)
     globals_: set[str] = field(default_factory=set)
-    #: `resolve` results in this scope by (node, depth); facts do not change after `collect`.
-    resolved: dict = field(default_factory=dict, repr=False)
+    #: Module scope only: names whose container is changed in place anywhere in the file
+    #: (`d[k] = v`, `del d[k]`, `d.update(...)`, `xs.append(...)`), so their literal is not their value.
+    mutated: set[str] = field(default_factory=set)
 
     def bind(self, name: str, value) -> None:
         self.bindings.setdefault(name, []).append(value)
@@ -105,11 +106,22 @@ class CallRecord:
 
 
 @dataclass(eq=False)
+class Store:
+    """An assignment to a subscript, `target[key] = value` (such as `os.environ["X"] = "y"`)."""
+
+    target: cst.Subscript
+    value: cst.BaseExpression
+    scope: Scope
+    frame: Frame | None
+
+
+@dataclass(eq=False)
 class FileFacts:
     module: cst.Module
     module_name: str
     scope: Scope
     calls: list[CallRecord] = field(default_factory=list)
+    stores: list[Store] = field(default_factory=list)
     #: Names used as decorators or `with` targets without a call (`@track_emissions`).
     references: list[tuple[cst.BaseExpression, Scope]] = field(default_factory=list)
     functions: list[FunctionBinding] = field(default_factory=list)
@@ -216,14 +228,18 @@ class _Walker:
         elif isinstance(node, cst.Assign):
             self.expr(node.value, scope, frame)
             for target in node.targets:
-                self.target(target.target, node.value, scope, unpacked=False)
+                self.target(target.target, node.value, scope, unpacked=False, frame=frame)
         elif isinstance(node, cst.AnnAssign):
             if node.value is not None:
                 self.expr(node.value, scope, frame)
-                self.target(node.target, node.value, scope, unpacked=False)
+                self.target(node.target, node.value, scope, unpacked=False, frame=frame)
         elif isinstance(node, cst.AugAssign):
             self.expr(node.value, scope, frame)
             self.target(node.target, node.value, scope, unpacked=True)
+        elif isinstance(node, cst.Del):
+            for target in _del_targets(node.target):
+                self.mutates(target)
+            self.generic(node, scope, frame)
         elif isinstance(node, cst.Global):
             scope.globals_.update(n.name.value for n in node.names)
         else:
@@ -242,7 +258,7 @@ class _Walker:
         base = package[: len(package) - up] if up else package
         return ".".join([*base, module] if module else base)
 
-    def target(self, target, value, scope: Scope, *, unpacked: bool) -> None:
+    def target(self, target, value, scope: Scope, *, unpacked: bool, frame: Frame | None = None) -> None:
         if isinstance(target, cst.Name):
             scope.bind(target.value, AssignBinding(value, scope, unpacked))
         elif isinstance(target, (cst.Tuple, cst.List)):
@@ -252,7 +268,18 @@ class _Walker:
                     inner = inner.value
                 self.target(inner, value, scope, unpacked=True)
         else:
+            if isinstance(target, cst.Subscript):
+                self.mutates(target)
+                if not unpacked:
+                    self.facts.stores.append(Store(target, value, scope, frame))
             self.expr(target, scope, None)
+
+    def mutates(self, node) -> None:
+        """The container named at the base of `node` (`d`, `d["a"]`, `cfg.x`) is changed in place."""
+        while isinstance(node, (cst.Subscript, cst.Attribute)):
+            node = node.value
+        if isinstance(node, cst.Name):
+            self.facts.scope.mutated.add(node.value)
 
     def function(self, node: cst.FunctionDef, scope: Scope, frame: Frame | None) -> None:
         for decorator in node.decorators:
@@ -314,6 +341,9 @@ class _Walker:
             current = stack.pop()
             if isinstance(current, cst.Call):
                 self.facts.calls.append(CallRecord(current, scope, frame))
+                func = current.func
+                if isinstance(func, cst.Attribute) and func.attr.value in _MUTATORS:
+                    self.mutates(func.value)
             elif isinstance(current, cst.NamedExpr) and isinstance(current.target, cst.Name):
                 scope.bind(current.target.value, AssignBinding(current.value, scope))
             for name in _child_fields(type(current)):
@@ -334,6 +364,17 @@ class _Walker:
         self.expr(node, scope, frame)
 
 
+_MUTATORS = frozenset({
+    "update", "setdefault", "pop", "popitem", "clear", "append", "extend", "insert", "remove", "__setitem__",
+})
+
+
+def _del_targets(target):
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return [e.value for e in target.elements]
+    return [target] if isinstance(target, cst.Subscript) else []
+
+
 def _is_main_guard(test) -> bool:
     if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
         return False
@@ -352,43 +393,41 @@ class Resolved:
     qualname: str
     instance: bool = False
     local: object | None = None  # FunctionBinding / ClassBinding for code in this module
+    #: Reached through an instance (`args.lr` of `args = parser.parse_args()`): a runtime
+    #: attribute, named for matching method calls but never a constant.
+    member: bool = False
 
 
-def resolve(node, scope: Scope, depth: int = 0) -> Resolved | None:
+def resolve(node, scope: Scope, depth: int = 0, active: frozenset = frozenset()) -> Resolved | None:
     """Resolve a Name/Attribute/Call-chain to the canonical qualified name it refers to.
 
-    Memoised per scope by (node, depth): names rebound from themselves (`x = x.view(...)`)
-    otherwise branch at every binding down to the depth limit.
+    `active` holds the names being resolved further up: a name met again inside its own
+    resolution (`df = df.withColumn(...)` rebinding) adds nothing and resolves to None, which
+    keeps chains of rebindings linear instead of exponential.
     """
-    key = (node, depth)
-    memo = scope.resolved
-    if key in memo:
-        return memo[key]
-    result = memo[key] = _resolve(node, scope, depth)
-    return result
-
-
-def _resolve(node, scope: Scope, depth: int) -> Resolved | None:
     if depth > 20:
         return None
     if isinstance(node, cst.Name):
         found = scope.lookup(node.value)
         if found is None:
             return None
-        _, bindings = found
-        if len(bindings) != 1:
-            resolved = {_resolve_binding(b, depth) for b in bindings}
-            if len(resolved) == 1:
-                return resolved.pop()
+        owner, bindings = found
+        key = (id(owner), node.value)
+        if key in active:
             return None
-        return _resolve_binding(bindings[0], depth)
+        active = active | {key}
+        first = _resolve_binding(bindings[0], depth, active)
+        for binding in bindings[1:]:
+            if _resolve_binding(binding, depth, active) != first:
+                return None
+        return first
     if isinstance(node, cst.Attribute):
-        base = resolve(node.value, scope, depth + 1)
+        base = resolve(node.value, scope, depth + 1, active)
         if base is None:
             return None
-        return Resolved(canonical(f"{base.qualname}.{node.attr.value}"))
+        return Resolved(canonical(f"{base.qualname}.{node.attr.value}"), member=base.instance or base.member)
     if isinstance(node, cst.Call):
-        callee = resolve(node.func, scope, depth + 1)
+        callee = resolve(node.func, scope, depth + 1, active)
         if callee is None or callee.instance:
             return None
         if isinstance(callee.local, FunctionBinding):
@@ -397,7 +436,7 @@ def _resolve(node, scope: Scope, depth: int) -> Resolved | None:
     return None
 
 
-def _resolve_binding(binding, depth: int) -> Resolved | None:
+def _resolve_binding(binding, depth: int, active: frozenset = frozenset()) -> Resolved | None:
     if isinstance(binding, ImportBinding):
         return Resolved(canonical(binding.qualname))
     if isinstance(binding, FunctionBinding):
@@ -409,7 +448,7 @@ def _resolve_binding(binding, depth: int) -> Resolved | None:
             return None
         value = binding.value
         if isinstance(value, (cst.Name, cst.Attribute, cst.Call)):
-            return resolve(value, binding.scope, depth + 1)
+            return resolve(value, binding.scope, depth + 1, active)
     return None
 
 

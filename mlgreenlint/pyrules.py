@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from mlgreenlint.matcher import ABSENT, Evaluator, FixSpec, Hit, format_message, site_matches_target
+from mlgreenlint.checks import SITE_CHECKS
+from mlgreenlint.matcher import ABSENT, Evaluator, FixSpec, Hit, PatternMatch, candidates, display_name, where
 from mlgreenlint.model import Rule
 from mlgreenlint.pycontext import FileContext, innermost_loop
 
@@ -12,14 +13,18 @@ from mlgreenlint.pycontext import FileContext, innermost_loop
 def run_patterns(rule: Rule, ctx: FileContext, options: dict) -> Iterator[Hit]:
     evaluator = Evaluator(rule, options, ctx)
     for pattern in rule.match.get("python", ()):
-        for site in ctx.sites:
-            if not site_matches_target(site, pattern):
-                continue
+        check = SITE_CHECKS[pattern["check"]] if "check" in pattern else None
+        predicates = where(pattern)
+        for site in candidates(pattern, ctx):
             if not _context_holds(pattern, site, ctx):
                 continue
-            if evaluator.all(pattern.get("where", []), site) is not True:
+            if evaluator.all(predicates, site) is not True:
                 continue
-            yield _hit(rule, pattern, site, evaluator, options)
+            match = _match(rule, pattern, site, evaluator, options)
+            if check is None:
+                yield match.hit()
+            else:
+                yield from check(match)
 
 
 def _context_holds(pattern: dict, site, ctx: FileContext) -> bool:
@@ -48,24 +53,21 @@ def _context_holds(pattern: dict, site, ctx: FileContext) -> bool:
     return True
 
 
-def _hit(rule: Rule, pattern: dict, site, evaluator: Evaluator, options: dict) -> Hit:
+def _match(rule: Rule, pattern: dict, site, evaluator: Evaluator, options: dict) -> PatternMatch:
     values = dict(options)
-    values["call"] = _short(site.name)
+    values["call"] = display_name(site.name)
     node = site.node
     report = pattern.get("report")
-    fix = None
+    arg = fix = None
     if report:
+        # The position a `where` predicate gives for the reported keyword also locates it.
+        position = next((p["position"] for p in pattern.get("where", ()) if p.get("keyword") == report and "position" in p), None)
         values["keyword"] = report
-        values["value"] = evaluator.lookup({"keyword": report}, site)
-        arg = site.keywords.get(report)
+        values["value"] = evaluator.lookup({"keyword": report, "position": position}, site)
+        arg = site.argument(report, position)
         if arg is not None:
             node = arg.node
         spec = pattern.get("fix")
         if spec and arg is not None and values["value"] is not ABSENT:
-            fix = FixSpec(getattr(arg.node, "value", arg.node), spec["value"], spec["title"], spec.get("safe", False))
-    message = format_message(pattern.get("message", rule.message), values)
-    return Hit(node, message, fix)
-
-
-def _short(name: str) -> str:
-    return ".".join(name.split(".")[-2:]) if name else name
+            fix = FixSpec(arg.expression, spec["value"], spec["title"], spec.get("safe", False))
+    return PatternMatch(rule, options, pattern, site, node, arg, values, fix)

@@ -158,12 +158,13 @@ def greener_alternatives(region: Region, limit: int | None = 3) -> list[Region]:
     return found if limit is None else found[:limit]
 
 
-def _grams(value: float) -> str:
+def grams(value: float) -> str:
+    """An intensity as messages print it: whole grams, one decimal below 10."""
     return f"{value:.0f}" if value >= 10 else f"{value:.1f}"
 
 
 def _head(region: Region, note: str) -> str:
-    return f"{region.region} ({region.location}) {_grams(region.intensity)} gCO2e/kWh ({note})"
+    return f"{region.region} ({region.location}) {grams(region.intensity)} gCO2e/kWh ({note})"
 
 
 def describe(region: Region) -> str:
@@ -190,7 +191,7 @@ def suggestion_text(region: Region, alternative: Region | None = None) -> str:
         )
     elif not alternative.intensity < region.intensity:
         raise ValueError(f"{alternative.region} is not lower-carbon than {region.region}")
-    return f"{head}; {alternative.region} is {_grams(alternative.intensity)}"
+    return f"{head}; {alternative.region} is {grams(alternative.intensity)}"
 
 
 _HEADER = ("provider", "region", "location", "country", "continent", "gCO2e/kWh", "year", "source")

@@ -92,3 +92,31 @@ def explain(rule: Rule, *, severity: Severity, options: dict, notes: list[str]) 
 
 def _indent(code: str) -> str:
     return "\n".join("    " + line if line else "" for line in code.rstrip().splitlines())
+
+
+def rule_page(rule: Rule) -> str:
+    """The Markdown page of one rule, as generated into docs/rules/."""
+    docs = rule.docs
+    lang = "yaml" if docs.get("example-path", "").endswith((".yaml", ".yml")) else "python"
+    parts = [
+        f"# {rule.id} `{rule.name}`", "",
+        f"Family **{rule.family}** · default severity **{rule.severity.label}**", "",
+        "## What it flags", "", docs["what"].strip(), "",
+        "## Why it wastes energy", "", docs["why"].strip(), "",
+        "## Example", "", f"```{lang}", docs["bad"].strip("\n"), "```", "",
+        "## Use instead", "", f"```{lang}", docs["good"].strip("\n"), "```",
+    ]
+    if docs.get("fix"):
+        parts += ["", "## How to fix", "", docs["fix"].strip()]
+    parts += ["", "## Options", ""]
+    if rule.options:
+        parts += [f"- `{name}` ({spec['type']}, default `{json.dumps(spec['default'])}`): {spec['description']}"
+                  for name, spec in sorted(rule.options.items())]
+        parts += ["", f"Set them in `[tool.mlgreenlint.rules.{rule.id}]`."]
+    else:
+        parts.append("None.")
+    if docs.get("known-problems"):
+        parts += ["", "## Known problems", "", docs["known-problems"].strip()]
+    if docs.get("references"):
+        parts += ["", "## References", ""] + [f"- {ref}" for ref in docs["references"]]
+    return "\n".join(parts) + "\n"

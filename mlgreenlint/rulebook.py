@@ -199,6 +199,9 @@ def _check_semantics(path: Path, doc: dict) -> None:
     for where, name in _option_references(doc.get("match", {}), "match"):
         if name not in options:
             raise RuleFileError(str(path), where, f"refers to option {name!r}, which the rule does not declare")
+    for where, name, known in _check_names(doc.get("match", {})):
+        if name not in known:
+            raise RuleFileError(str(path), where, f"names check {name!r}, which is not registered (known: {', '.join(sorted(known))})")
     for where, pattern in _regexes(doc.get("match", {}), "match"):
         try:
             re.compile(pattern)
@@ -234,8 +237,22 @@ def _option_references(node, where: str):
     for path, key, value in _walk(node, where):
         if key == "option" and isinstance(value, str):
             yield path, value
-        elif key in ("in-option", "not-in-option") and isinstance(value, str):
+        elif key in ("in-option", "not-in-option", "file-calls-option") and isinstance(value, str):
             yield path, value
+
+
+def _check_names(match: dict):
+    """(where, name, registered names) for the file check and every pattern's site check."""
+    from mlgreenlint.checks import CHECKS, CONFIG_CHECKS, SITE_CHECKS
+
+    if "check" in match:
+        yield "match/check", match["check"], CHECKS
+    for i, pattern in enumerate(match.get("python", ())):
+        if "check" in pattern:
+            yield f"match/python/{i}/check", pattern["check"], SITE_CHECKS
+    for i, pattern in enumerate(match.get("config", ())):
+        if "check" in pattern:
+            yield f"match/config/{i}/check", pattern["check"], CONFIG_CHECKS
 
 
 def _regexes(node, where: str):

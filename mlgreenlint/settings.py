@@ -35,6 +35,8 @@ class Settings:
     fail_on: Severity = Severity.WARNING
     rule_paths: tuple[Path, ...] = ()
     baseline: Path | None = None
+    #: Exit 1 when the baseline has entries no finding matches any more.
+    fail_on_stale_baseline: bool = False
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     cache_dir: Path | None = None
     #: Per-rule overrides: {"CK001": {"severity": "info", "min-save-steps": 50}}

@@ -65,7 +65,7 @@ def run_case(case: Case) -> Outcome:
             return Outcome(case, False, f"expected no {rule.id} finding, got lines {lines}: "
                            + "; ".join(f.message for f in result.findings))
         return Outcome(case, True, "")
-    expected = sorted(
+    expected = example.get("lines") or sorted(
         n for n, text in enumerate(example["code"].splitlines(), start=1)
         for m in _EXPECT.finditer(text) if rule.id in m.group(1)
     )

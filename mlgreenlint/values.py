@@ -63,6 +63,15 @@ class Arg:
             self._done = True
         return self._value
 
+    @property
+    def expression(self):
+        """The argument's expression, without its keyword or star."""
+        return self.node.value if isinstance(self.node, cst.Arg) else self.node
+
+    def literal(self) -> cst.SimpleString | None:
+        """The string literal this argument's value is written as (see `string_literal`)."""
+        return string_literal(self.expression, self.scope)
+
 
 @dataclass(eq=False)
 class CallSite:
@@ -76,6 +85,8 @@ class CallSite:
     open_args: bool
     node: object
     record: pyfacts.CallRecord | None = None
+    #: Absent arguments may be supplied elsewhere (Hydra overrides): their defaults are unknown.
+    partial: bool = False
 
     @property
     def name(self) -> str:
@@ -93,14 +104,15 @@ class CallSite:
         return self.open_kwargs or (position is not None and self.open_args)
 
 
-def call_site(record: pyfacts.CallRecord, names: tuple[str, ...], method: str | None) -> CallSite:
+def call_site(record: pyfacts.CallRecord, names: tuple[str, ...], method: str | None, depth: int = 0) -> CallSite:
+    """The call's arguments; `**mapping` is folded at `depth` so `x = f(**x)` cannot recurse forever."""
     node = record.node
     keywords: dict[str, Arg] = {}
     positional: list[Arg] = []
     open_kwargs = open_args = False
     for arg in node.args:
         if arg.star == "**":
-            mapping = evaluate(arg.value, record.scope)
+            mapping = evaluate(arg.value, record.scope, depth + 1)
             if isinstance(mapping, dict):
                 for key, value in mapping.items():
                     keywords[key] = Arg.known(arg.value, value)
@@ -156,7 +168,7 @@ def evaluate(node, scope: Scope | None, depth: int = 0):
         return _from_name(node, scope, depth)
     if isinstance(node, cst.Attribute):
         resolved = pyfacts.resolve(node, scope)
-        if resolved is not None and not resolved.instance and resolved.local is None:
+        if resolved is not None and not resolved.instance and not resolved.member and resolved.local is None:
             return Symbol(resolved.qualname)
         return UNKNOWN
     if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
@@ -180,6 +192,25 @@ def evaluate(node, scope: Scope | None, depth: int = 0):
 _LITERALS = (cst.SimpleString, cst.Integer, cst.Float, cst.ConcatenatedString)
 
 
+def string_literal(node, scope: Scope | None, depth: int = 0) -> cst.SimpleString | None:
+    """The one string literal an expression's value comes from, following names as `evaluate` does.
+
+    A fix that changes the value edits this node: the argument itself, or the module constant
+    it names. None for anything computed, reassigned or unpacked.
+    """
+    if isinstance(node, cst.SimpleString):
+        return node
+    if not isinstance(node, cst.Name) or scope is None or depth > _MAX_DEPTH:
+        return None
+    found = scope.lookup(node.value)
+    if found is None or len(found[1]) != 1:
+        return None
+    binding = found[1][0]
+    if isinstance(binding, AssignBinding) and not binding.unpacked:
+        return string_literal(binding.value, binding.scope, depth + 1)
+    return None
+
+
 def _is_number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
@@ -199,8 +230,18 @@ def _from_name(node: cst.Name, scope: Scope, depth: int):
         if any(v is UNKNOWN for v in values):
             return UNKNOWN
         first = values[0]
-        return first if all(_same(first, v) for v in values[1:]) else UNKNOWN
-    return _binding_value(bindings[0], node, depth)
+        value = first if all(_same(first, v) for v in values[1:]) else UNKNOWN
+    else:
+        value = _binding_value(bindings[0], node, depth)
+    if isinstance(value, (dict, list)) and node.value in _module(scope).mutated:
+        return UNKNOWN  # `kw = {}` then `kw["x"] = ...`: the literal is not what the name holds
+    return value
+
+
+def _module(scope: Scope) -> Scope:
+    while scope.parent is not None:
+        scope = scope.parent
+    return scope
 
 
 def _same(a, b) -> bool:
@@ -251,24 +292,11 @@ def _call_value(node: cst.Call, scope: Scope, depth: int):
         return _dict_call(node, scope, depth)
     if resolved is None:
         return UNKNOWN
-    # call_site evaluates `**` arguments from depth 0, so `kwargs = f(**kwargs)` came back
-    # here with the same state and recursed until RecursionError: re-entry is a cycle.
-    key = (id(node), id(scope))
-    if key in _EVALUATING:
-        return UNKNOWN
     names = (resolved.qualname,)
     if isinstance(resolved.local, pyfacts.ClassBinding):
         names = names + tuple(pyfacts.class_bases(resolved.local))
     record = pyfacts.CallRecord(node, scope, None)
-    _EVALUATING.add(key)
-    try:
-        return CallValue(call_site(record, names, None))
-    finally:
-        _EVALUATING.discard(key)
-
-
-#: Calls whose value is being computed, by (id(node), id(scope)).
-_EVALUATING: set[tuple[int, int]] = set()
+    return CallValue(call_site(record, names, None, depth))
 
 
 def _dict_call(node: cst.Call, scope: Scope, depth: int):

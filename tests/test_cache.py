@@ -44,7 +44,7 @@ def linted(monkeypatch) -> list[str]:
 
 
 def run(tree: Path, **overrides) -> list[dict]:
-    settings = Settings(root=tree).with_overrides(**overrides)
+    settings = Settings(root=tree, select=("MP", "GL")).with_overrides(**overrides)
     return [f.to_dict() for f in api.lint_paths([Path("src")], settings, cache=True, jobs=1).findings]
 
 
@@ -125,7 +125,7 @@ def test_corrupted_entries_are_misses_and_are_repaired(tree, linted):
 
 def test_unreadable_cache_dir_costs_speed_not_the_run(tree, linted):
     (tree / "blocked").write_text("a file where the cache folder should be")
-    settings = Settings(root=tree, cache_dir=tree / "blocked")
+    settings = Settings(root=tree, cache_dir=tree / "blocked", select=("MP",))
     findings = api.lint_paths([Path("src")], settings, cache=True, jobs=1).findings
     assert [f.rule for f in findings] == ["MP002"]
 

@@ -89,6 +89,17 @@ def test_deleted_lines_inside_a_span(repo):
     assert not changed.keep(finding("train.py", 6, 8))
 
 
+def test_touches_any_changed_deleted_or_new_file(repo):
+    edit(repo / "train.py", replace={6: None})
+    write(repo / "fresh.py", "x = 1\n")
+    git(repo, "mv", "old_name.py", "moved.py")
+    changed = changed_lines("base", repo)
+    assert changed.touches("train.py") and changed.touches("fresh.py")
+    assert not changed.touches("src/model.py")
+    assert not changed.touches("moved.py")
+    assert not changed.touches("../outside.py")
+
+
 def test_committed_changes_since_ref_count(repo):
     edit(repo / "train.py", replace={3: "three = 3"})
     git(repo, "commit", "-q", "-am", "edit")

