@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mlgreenlint import rulebook
+from mlgreenlint import batch, rulebook
+from mlgreenlint.discovery import Target, iter_targets
+from mlgreenlint.engine import Job
+from mlgreenlint.model import FileResult, Finding, Rule
 from mlgreenlint.pins import read_pins
 from mlgreenlint.repo import DirectoryStore, RepoIndex, find_root
-from mlgreenlint.discovery import Target, iter_targets
-from mlgreenlint.engine import GL_UNREADABLE, Job, lint_bytes
-from mlgreenlint.limits import read_source
-from mlgreenlint.model import FileResult, Finding, Rule, Span
 from mlgreenlint.selection import ActiveRule, activate
 from mlgreenlint.settings import Settings
 
@@ -42,10 +42,15 @@ def load_rules(settings: Settings) -> list[Rule]:
     return rules
 
 
+#: Debugging aid: set to 1 to run every rule on every file, ignoring the token prefilter.
+NO_PREFILTER_ENV = "MLGREENLINT_NO_PREFILTER"
+
+
 def make_job(settings: Settings, rules: list[Rule]) -> Job:
     active = activate(rules, settings)
+    prefilter = os.environ.get(NO_PREFILTER_ENV, "") in ("", "0")
     return Job(rules=active, known_ids={r.id for r in rules}, per_file_ignores=settings.per_file_ignores,
-               timeout=settings.timeout_per_file)
+               timeout=settings.timeout_per_file, prefilter=prefilter)
 
 
 def repository_root(paths: list[Path], settings: Settings, cwd: Path) -> Path:
@@ -64,7 +69,10 @@ def prepare(job: Job, settings: Settings, root: Path, cwd: Path, notes: list[str
     job.repo = RepoIndex.build(root, cwd, excludes=settings.exclude + settings.extend_exclude, store=store)
 
 
-def lint_paths(paths: list[Path], settings: Settings, *, cwd: Path | None = None, job: Job | None = None) -> Run:
+def lint_paths(paths: list[Path], settings: Settings, *, cwd: Path | None = None, job: Job | None = None,
+               jobs: int | None = None, cache: bool = False) -> Run:
+    """Lint files and folders. `jobs`: worker processes (default: available cores);
+    `cache`: reuse and store per-file results in the cache folder."""
     cwd = (cwd or Path.cwd()).resolve()
     if job is None:
         job = make_job(settings, load_rules(settings))
@@ -75,8 +83,13 @@ def lint_paths(paths: list[Path], settings: Settings, *, cwd: Path | None = None
         job.repo.set_targets([t.path for t in targets])
     run.files = len(targets)
     run.checked = [target.display for target in targets]
-    for target in targets:
-        result = lint_target(target, job, settings)
+    store = None
+    if cache:
+        from mlgreenlint.cache import open_cache
+
+        store = open_cache(settings, job)
+    ctx = batch.Context(job, settings.max_file_size, store)
+    for result in batch.lint_targets(targets, ctx, jobs=jobs or batch.default_jobs()):
         run.findings.extend(result.findings)
         run.notes.extend(result.notes)
     if job.repo is not None:
@@ -86,18 +99,5 @@ def lint_paths(paths: list[Path], settings: Settings, *, cwd: Path | None = None
 
 
 def lint_target(target: Target, job: Job, settings: Settings) -> FileResult:
-    """Read one file (bounded by max-file-size) and lint it; never raises for a bad file."""
-    data = read_source(target.path, settings.max_file_size)
-    if isinstance(data, str):
-        return _unreadable(target, job, data)
-    return lint_bytes(target.display, data, job)
-
-
-def _unreadable(target: Target, job: Job, message: str) -> FileResult:
-    result = FileResult(target.display)
-    active = job.active(GL_UNREADABLE)
-    if active is not None:
-        result.findings.append(Finding(GL_UNREADABLE, target.display, Span.point(1), message, active.severity))
-    else:
-        result.notes.append(f"{target.display}: {message}")
-    return result
+    """Lint one file, uncached, in this process."""
+    return batch.Context(job, settings.max_file_size).fresh(target)

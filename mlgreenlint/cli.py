@@ -60,9 +60,11 @@ def main() -> None:
 @click.option("--statistics", is_flag=True, help="Print counts per rule (to stderr unless the format is text).")
 @click.option("--quiet", "-q", is_flag=True, help="Print only findings and errors.")
 @click.option("--verbose", "-v", is_flag=True, help="Also print notes about skipped files.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes for parsing [default: available cores].")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the cache (.mlgreenlint_cache/).")
 def check(paths, select, ignore, extend_select, fmt, output, fail_on, exit_zero, baseline, no_baseline,
           write_baseline, fail_on_stale_baseline, changed_since, config, isolated, show_settings, statistics,
-          quiet, verbose) -> None:
+          quiet, verbose, jobs, no_cache) -> None:
     """Lint files and folders (default: the current folder)."""
     from mlgreenlint import api
 
@@ -87,7 +89,7 @@ def check(paths, select, ignore, extend_select, fmt, output, fail_on, exit_zero,
             view.update(_versions_view(api, list(paths) or [Path(".")], settings, job.rules))
             click.echo(json.dumps(view, indent=2, sort_keys=True))
             return
-        run = api.lint_paths(targets, settings)
+        run = api.lint_paths(targets, settings, jobs=jobs, cache=not no_cache)
         if write_baseline is not None:
             count = gate.write_baseline(write_baseline, run)
             click.echo(f"Wrote {count} finding{'s' if count != 1 else ''} to baseline {write_baseline}.")
@@ -125,6 +127,26 @@ def check(paths, select, ignore, extend_select, fmt, output, fail_on, exit_zero,
         for note in run.notes:
             click.echo(f"note: {note}", err=True)
     sys.exit(outcome.exit_code(policy))
+
+
+@main.command()
+@click.option("--config", type=click.Path(path_type=Path, dir_okay=False, exists=True), help="Configuration file to use.")
+@click.option("--isolated", is_flag=True, help="Ignore configuration files.")
+def clean(config, isolated) -> None:
+    """Remove the cache folder (cache-dir, default .mlgreenlint_cache)."""
+    from mlgreenlint.cache import cache_dir
+    from mlgreenlint.cache import clean as remove
+
+    try:
+        folder = cache_dir(settings_mod.load(config, isolated=isolated))
+        removed = remove(folder)
+    except MlgreenlintError as exc:
+        _fail(str(exc))
+        return
+    except OSError as exc:
+        _fail(str(exc))
+        return
+    click.echo(f"Removed {folder}." if removed else f"No cache at {folder}.")
 
 
 @main.command("rules")

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import os
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from mlgreenlint.selection import path_matches
+from mlgreenlint.selection import glob_matcher
 
 LINTED_SUFFIXES = (".py", ".pyi", ".yaml", ".yml", ".json", ".toml")
 
@@ -51,7 +50,7 @@ def iter_targets(paths: list[Path], *, excludes: tuple[str, ...], cwd: Path, not
 
 
 def _excluded(shown: str, excludes: tuple[str, ...]) -> bool:
-    return any(path_matches(shown, glob) for glob in excludes)
+    return glob_matcher(tuple(excludes))(shown)
 
 
 def _walk(root: Path, excludes: tuple[str, ...], cwd: Path, notes: list[str]):
@@ -90,6 +89,8 @@ def _inside(path: Path, root: Path, notes: list[str]) -> bool:
 
 def _git_files(root: Path) -> list[Path] | None:
     """Tracked and untracked, not ignored files under root, when root is in a git work tree."""
+    import subprocess  # only folders need git; pre-commit passes files
+
     try:
         proc = subprocess.run(
             ["git", "-c", "core.quotepath=off", "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "."],

@@ -7,13 +7,15 @@ import hashlib
 import io
 import tokenize
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from mlgreenlint import limits, suppression
-from mlgreenlint.checks import CHECKS
-from mlgreenlint.matcher import Evaluator, Hit
 from mlgreenlint.model import Edit, FileResult, Finding, Fix, Span
-from mlgreenlint.selection import ActiveRule, ignored_for_path, path_matches
+from mlgreenlint.selection import ActiveRule, glob_matcher, ignored_for_path
 from mlgreenlint.versions import Versions
+
+if TYPE_CHECKING:  # libcst is imported only when a file survives the prefilter
+    from mlgreenlint.matcher import Hit
 
 PYTHON_SUFFIXES = (".py", ".pyi")
 CONFIG_SUFFIXES = (".yaml", ".yml", ".json", ".toml")
@@ -130,10 +132,38 @@ def lint_text(path: str, text: str, job: Job, result: FileResult | None = None) 
     return result
 
 
-def _python(path: str, text: str, job: Job, result: FileResult):
-    rules = [a for a in job.rules if _applies(a, path) and _python_rule(a)]
+def may_parse(path: str, data: bytes, job: Job) -> bool:
+    """Whether linting these bytes may parse them: a cheap over-approximation to route work.
+
+    Tokens are ASCII, so a token in the decoded text is also in the bytes of any encoding
+    Python accepts for source; `lint_bytes` still decides exactly.
+    """
+    if not path.endswith(PYTHON_SUFFIXES):
+        return False
+    for active in job.rules:
+        if not _maybe_python_rule(active):
+            continue
+        tokens = active.rule.tokens
+        if job.prefilter and tokens and not any(t.encode() in data for t in tokens):
+            continue
+        if _applies(active, path):
+            return True
+    return False
+
+
+def python_rules(path: str, text: str, job: Job) -> list[ActiveRule]:
+    """The Python rules that run on a file: the file is parsed only when this is not empty."""
+    # Cheapest test first: a substring search, then path globs; the check registry (and
+    # with it libcst) is imported only when some rule survives.
+    rules = [a for a in job.rules if _maybe_python_rule(a)]
     if job.prefilter:
         rules = [a for a in rules if not a.rule.tokens or any(t in text for t in a.rule.tokens)]
+    rules = [a for a in rules if _applies(a, path)]
+    return [a for a in rules if _python_rule(a)] if rules else []
+
+
+def _python(path: str, text: str, job: Job, result: FileResult):
+    rules = python_rules(path, text, job)
     if not rules:
         return [], None
     import libcst as cst
@@ -239,6 +269,8 @@ def _config_rule(active: ActiveRule) -> bool:
 
 
 def run_rule(active: ActiveRule, ctx) -> list[Hit]:
+    from mlgreenlint.checks import CHECKS
+    from mlgreenlint.matcher import Evaluator
     from mlgreenlint.pyrules import run_patterns
 
     rule, options = active.rule, active.options
@@ -259,13 +291,21 @@ def run_rule(active: ActiveRule, ctx) -> list[Hit]:
     return hits
 
 
+def _maybe_python_rule(active: ActiveRule) -> bool:
+    """A superset of `_python_rule` that needs no import of the checks."""
+    match = active.rule.match
+    return "python" in match or "check" in match
+
+
 def _python_rule(active: ActiveRule) -> bool:
+    from mlgreenlint.checks import CHECKS
+
     match = active.rule.match
     return "python" in match or match.get("check") in CHECKS
 
 
 def _applies(active: ActiveRule, path: str) -> bool:
-    return not any(path_matches(path, glob) for glob in active.rule.match.get("exclude", ()))
+    return not glob_matcher(tuple(active.rule.match.get("exclude", ())))(path)
 
 
 def module_name(path: str) -> str:
@@ -326,6 +366,8 @@ def _keep(findings, path: str, directives, job: Job) -> list[Finding]:
 
 def _fingerprinted(findings: list[Finding], text: str) -> list[Finding]:
     """Hash rule, path and the flagged line's text, numbered among identical lines."""
+    if not findings:
+        return findings  # most files: skip splitting the text into lines
     lines = text.splitlines()
     seen: dict[str, int] = {}
     out = []

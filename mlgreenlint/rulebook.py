@@ -45,12 +45,16 @@ def load_builtin() -> list[Rule]:
 def _load_builtin_cached() -> tuple[Rule, ...]:
     files = rule_files(builtin_rules_dir())
     raw = [(f, f.read_bytes()) for f in files]
-    # Built-in rules are validated by the test suite; a digest written alongside them
-    # lets a run skip importing jsonschema unless somebody edited the installed files.
-    if _digest(raw) != _recorded_digest():
+    # Built-in rules are validated by the test suite and `python -m mlgreenlint._stamp`;
+    # the stamp it writes beside them records their digest and their parsed documents,
+    # so a run neither imports jsonschema nor parses TOML unless somebody edited the
+    # installed files or the schema.
+    digest, docs = _read_stamp()
+    if _stamped_digest(raw) != digest:
         validator = _validator()
         return tuple(_parse(f, data, validator, builtin=True) for f, data in raw)
-    return tuple(_parse(f, data, None, builtin=True) for f, data in raw)
+    return tuple(_rule(f, docs[f.name], None, builtin=True) if f.name in docs else _parse(f, data, None, builtin=True)
+                 for f, data in raw)
 
 
 def load_paths(paths: list[Path]) -> list[Rule]:
@@ -86,8 +90,19 @@ def check_files(paths: list[Path]) -> list[RuleFileError]:
     return errors
 
 
-def digest_of_builtin() -> str:
-    return _digest([(f, f.read_bytes()) for f in rule_files(builtin_rules_dir())])
+def digest_of_builtin(folder: Path | None = None) -> str:
+    """What rules/VALIDATED records: the digest of the rule files and the schema."""
+    folder = folder or builtin_rules_dir()
+    return _stamped_digest([(f, f.read_bytes()) for f in rule_files(folder)], folder)
+
+
+def _stamped_digest(raw: list[tuple[Path, bytes]], folder: Path | None = None) -> str:
+    schema_file = (folder or builtin_rules_dir()) / "schema.json"
+    try:
+        schema_bytes = schema_file.read_bytes()
+    except OSError:
+        schema_bytes = b""
+    return _digest([*raw, (schema_file, schema_bytes)])
 
 
 def _digest(raw: list[tuple[Path, bytes]]) -> str:
@@ -97,12 +112,24 @@ def _digest(raw: list[tuple[Path, bytes]]) -> str:
     return h.hexdigest()
 
 
-def _recorded_digest() -> str:
-    stamp = builtin_rules_dir() / "VALIDATED"
+def stamp_text(folder: Path) -> str:
+    """rules/VALIDATED: the digest on the first line, then the parsed rule files as JSON."""
+    raw = [(f, f.read_bytes()) for f in rule_files(folder)]
+    docs = {f.name: _toml(f, data) for f, data in raw}
+    return _stamped_digest(raw, folder) + "\n" + json.dumps(docs, indent=1, ensure_ascii=False) + "\n"
+
+
+def _read_stamp() -> tuple[str, dict]:
     try:
-        return stamp.read_text(encoding="utf-8").strip()
-    except OSError:
-        return ""
+        text = (builtin_rules_dir() / "VALIDATED").read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return "", {}
+    digest, _, bundle = text.partition("\n")
+    try:
+        docs = json.loads(bundle) if bundle.strip() else {}
+    except ValueError:
+        return "", {}
+    return digest.strip(), docs if isinstance(docs, dict) else {}
 
 
 def _read(f: Path) -> bytes:
@@ -120,14 +147,21 @@ def _validator():
 
 
 def _parse(path: Path, data: bytes, validator, *, builtin: bool) -> Rule:
+    return _rule(path, _toml(path, data), validator, builtin=builtin)
+
+
+def _toml(path: Path, data: bytes) -> dict:
     try:
-        doc = tomllib.loads(data.decode("utf-8"))
+        return tomllib.loads(data.decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise RuleFileError(str(path), "", f"not UTF-8: {exc.reason} at byte {exc.start}") from None
     except tomllib.TOMLDecodeError as exc:
         raise RuleFileError(str(path), "", f"invalid TOML: {exc}") from None
     except RecursionError:
         raise RuleFileError(str(path), "", "invalid TOML: nesting too deep") from None
+
+
+def _rule(path: Path, doc: dict, validator, *, builtin: bool) -> Rule:
     if validator is not None:
         problems = sorted(validator.iter_errors(doc), key=lambda e: (list(e.absolute_path), e.message))
         if problems:

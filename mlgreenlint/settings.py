@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, fields, replace
+from functools import lru_cache
 from pathlib import Path
 
 from mlgreenlint.errors import SettingsError
 from mlgreenlint.model import Severity
+from mlgreenlint.quickschema import certainly_valid
 from mlgreenlint.tomlcompat import tomllib
 
 DEFAULT_EXCLUDE = (
@@ -127,12 +129,21 @@ def from_table(table: dict, *, source: str, root: Path) -> Settings:
     return Settings(source=source, root=root, **values)
 
 
+@lru_cache(maxsize=1)
+def _schema() -> dict:
+    return json.loads((Path(__file__).parent / "schemas" / "settings.schema.json").read_text(encoding="utf-8"))
+
+
 def validate_table(table: dict, source: str) -> None:
     if not table:
         return
+    schema = _schema()
+    # A one-sided check of the schema's own keywords: jsonschema (about 100 ms to import)
+    # runs, and writes the message, only when the table may be invalid.
+    if certainly_valid(table, schema):
+        return
     import jsonschema
 
-    schema = json.loads((Path(__file__).parent / "schemas" / "settings.schema.json").read_text(encoding="utf-8"))
     validator = jsonschema.Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(table), key=lambda e: list(map(str, e.absolute_path)))
     if errors:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from mlgreenlint import api, checks, engine, limits
+from mlgreenlint import api, batch, checks, engine, limits
 from mlgreenlint.cli import main
 
 #: A line with a rule's token, so the file is parsed rather than skipped by the prefilter.
@@ -199,7 +199,7 @@ def test_file_deleted_between_discovery_and_read(tree, monkeypatch):
         return real(path, limit)
 
     monkeypatch.setattr(limits, "read_source", delete_first)
-    monkeypatch.setattr(api, "read_source", delete_first)
+    monkeypatch.setattr(batch, "read_source", delete_first)
     result = run("--format", "json", ".")
     assert found(result) == [("a.py", "GL003", 1, 1), ("b.py", "MP003", 3, 19)]
 
