@@ -1,0 +1,3 @@
+#!/usr/bin/env bash
+# Fine-tune with the repository's arguments file.
+python finetune.py configs/finetune_args.yaml
