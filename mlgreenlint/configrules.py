@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from mlgreenlint.aliases import canonical
 from mlgreenlint.configdoc import Node
 from mlgreenlint.configkind import iter_target_nodes
-from mlgreenlint.matcher import Evaluator, Hit, PatternMatch, format_message, names_match
+from mlgreenlint.matcher import Evaluator, Hit, PatternMatch, display_name, names_match
 from mlgreenlint.selection import ActiveRule
-from mlgreenlint.values import Arg, CallSite, Symbol
+from mlgreenlint.values import Arg, CallSite
 
 
 class ConfigFile:
@@ -45,8 +45,8 @@ def site_of(node: Node, names: tuple[str, ...] = (), *, overridable: bool = Fals
 def run(rules: list[ActiveRule], cfg: ConfigFile) -> Iterator[tuple[ActiveRule, Hit]]:
     targets = None
     for active in rules:
-        rule, options = active.rule, active.options
-        evaluator = Evaluator(rule, options, cfg)
+        rule = active.rule
+        evaluator = Evaluator(rule, active.options, cfg)
         for pattern in rule.match.get("config", ()):
             if not cfg.kinds & set(pattern["kinds"]):
                 continue
@@ -54,14 +54,10 @@ def run(rules: list[ActiveRule], cfg: ConfigFile) -> Iterator[tuple[ActiveRule, 
             for doc in cfg.docs:
                 for node in select(doc, pattern.get("node", "")):
                     site = site_of(node)
-                    if check is None:
-                        hit = _evaluate(pattern, site, evaluator, options, rule.message)
-                        if hit is not None:
-                            yield active, hit
-                        continue
                     if evaluator.all(pattern.get("where", []), site) is not True:
                         continue
-                    for hit in check(_match(active, pattern, site, evaluator, doc, cfg.text)):
+                    match = _match(active, pattern, site, evaluator, doc, cfg.text)
+                    for hit in (match.hit(),) if check is None else check(match):
                         yield active, hit
         calls = [p for p in rule.match.get("python", ()) if p.get("call") and not _needs_code(p)]
         if not calls:
@@ -72,9 +68,8 @@ def run(rules: list[ActiveRule], cfg: ConfigFile) -> Iterator[tuple[ActiveRule, 
             for pattern in calls:
                 if names_match((name,), tuple(pattern["call"])):
                     site = site_of(_init_args(node), (name,), overridable=True)
-                    hit = _evaluate(pattern, site, evaluator, options, rule.message)
-                    if hit is not None:
-                        yield active, hit
+                    if evaluator.all(pattern.get("where", []), site) is True:
+                        yield active, _match(active, pattern, site, evaluator, node, cfg.text).hit()
 
 
 def _config_check(pattern: dict):
@@ -89,6 +84,9 @@ def _config_check(pattern: dict):
 def _match(active: ActiveRule, pattern: dict, site: CallSite, evaluator: Evaluator, root: Node, text: str) -> PatternMatch:
     """A matched config node as a config check receives it: `site.node` is the node, `node` the anchor."""
     values = dict(active.options)
+    if site.names:
+        values["call"] = display_name(site.names[0])
+    values["pin"] = evaluator.file.versions
     node: Node = site.node
     anchor, arg = node, None
     report = pattern.get("report")
@@ -111,26 +109,6 @@ def _init_args(node: Node) -> Node:
     """LightningCLI nests the arguments under init_args; Hydra and torchtune do not."""
     inner = node.get("init_args")
     return inner if inner is not None and inner.kind == "map" else node
-
-
-def _evaluate(pattern: dict, site: CallSite, evaluator: Evaluator, options: dict, default_message: str) -> Hit | None:
-    if evaluator.all(pattern.get("where", []), site) is not True:
-        return None
-    node: Node = site.node
-    values = dict(options)
-    if site.names:
-        values["call"] = Symbol(site.names[0].rsplit(".", 1)[-1])
-    report = pattern.get("report")
-    anchor = node
-    if report:
-        values["keyword"] = report
-        values["value"] = evaluator.lookup({"keyword": report}, site)
-        found = descend(node, report)
-        if found is not None:
-            anchor = found
-    values["pin"] = evaluator.file.versions
-    message = format_message(pattern.get("message", default_message), values)
-    return Hit(_anchor(anchor), message)
 
 
 def _anchor(node: Node):

@@ -13,7 +13,6 @@ from collections.abc import Iterator
 
 import libcst as cst
 
-from mlgreenlint import pyfacts
 from mlgreenlint.checks.reach import reachable_sites
 from mlgreenlint.matcher import ABSENT, Hit, format_message, names_match
 from mlgreenlint.model import Rule
