@@ -6,7 +6,6 @@ Every test runs `mlgreenlint check` in a real temporary git repository.
 from __future__ import annotations
 
 import json
-import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -19,25 +18,13 @@ from mlgreenlint.api import load_rules
 from mlgreenlint.cli import main
 from mlgreenlint.engine import GL_INTERNAL, GL_PARSE, GL_UNREADABLE
 from mlgreenlint.settings import Settings
+from gitrepo import git, isolated_git  # noqa: F401 - isolated_git is an autouse fixture
 
 FINDING = 'from transformers import TrainingArguments\nargs = TrainingArguments(output_dir="o", save_total_limit=2)\n'
 CLEAN = 'from transformers import TrainingArguments\nargs = TrainingArguments(output_dir="o", bf16=True, save_total_limit=2)\n'
 SARIF_SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text("utf-8"))
 
 
-@pytest.fixture(autouse=True)
-def isolated_git(tmp_path, monkeypatch):
-    config = tmp_path / "gitconfig"
-    config.write_text("[user]\n\tname = test\n\temail = test@example.invalid\n[init]\n\tdefaultBranch = main\n")
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
-    for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"):
-        monkeypatch.delenv(name, raising=False)
-
-
-def git(cwd: Path, *args: str) -> None:
-    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
 
 
 @pytest.fixture
