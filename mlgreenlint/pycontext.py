@@ -288,7 +288,7 @@ class FileContext:
         return {}
 
     def _frequency_guard(self, test) -> bool:
-        for node in _walk(test):
+        for node in pyfacts.walk(test):
             if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Modulo):
                 return True
             if isinstance(node, cst.Call):
@@ -304,7 +304,7 @@ class FileContext:
         body = getattr(loop.body, "body", ())
         for stmt in body:
             if isinstance(stmt, cst.If) and _only_continue(stmt.body):
-                for node in _walk(stmt.test):
+                for node in pyfacts.walk(stmt.test):
                     if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Modulo):
                         return True
         return False
@@ -357,7 +357,7 @@ class FileContext:
         for stmt in getattr(getattr(node, "body", None), "body", ()):
             if isinstance(stmt, cst.If) and _only_break(stmt.body) and any(
                 isinstance(n, cst.Comparison) and any(_is_int_expr(c.comparator) for c in n.comparisons)
-                for n in _walk(stmt.test)
+                for n in pyfacts.walk(stmt.test)
             ):
                 return True
         return False
@@ -448,7 +448,7 @@ class FileContext:
         out: dict[int, list[Frame]] = {}
         for frame in self.facts.loops:
             if isinstance(frame.node, cst.For):
-                for node in _walk(frame.node.iter):
+                for node in pyfacts.walk(frame.node.iter):
                     if isinstance(node, cst.Call):
                         out.setdefault(id(node), []).append(frame)
         return out
@@ -588,21 +588,8 @@ def _only_continue(suite) -> bool:
     return True
 
 
-def _walk(node):
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        yield current
-        for name in pyfacts._child_fields(type(current)):
-            value = getattr(current, name)
-            if isinstance(value, cst.CSTNode):
-                stack.append(value)
-            elif isinstance(value, (list, tuple)):
-                stack.extend(v for v in value if isinstance(v, cst.CSTNode))
-
-
 def _names(node):
-    for current in _walk(node):
+    for current in pyfacts.walk(node):
         if isinstance(current, cst.Name):
             yield current.value
         elif isinstance(current, cst.Attribute):

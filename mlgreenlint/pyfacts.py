@@ -148,6 +148,20 @@ def _child_fields(cls: type) -> tuple[str, ...]:
     return tuple(f.name for f in dataclasses.fields(cls) if not _SKIP_FIELD.search(f.name))
 
 
+def walk(node):
+    """Every node below `node` (itself first), reading node fields directly: no visitor, no copies."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        for name in _child_fields(type(current)):
+            value = getattr(current, name)
+            if isinstance(value, cst.CSTNode):
+                stack.append(value)
+            elif isinstance(value, (list, tuple)):
+                stack.extend(v for v in value if isinstance(v, cst.CSTNode))
+
+
 def dotted_name(node: cst.CSTNode) -> str | None:
     """`a.b.c` for a Name/Attribute chain, else None."""
     parts = []
@@ -350,9 +364,7 @@ class _Walker:
 
     # expressions --------------------------------------------------------------
     def expr(self, node, scope: Scope, frame: Frame | None) -> None:
-        stack = [node]
-        while stack:
-            current = stack.pop()
+        for current in walk(node):
             if isinstance(current, cst.Call):
                 self.facts.calls.append(CallRecord(current, scope, frame, self.line))
                 func = current.func
@@ -360,12 +372,6 @@ class _Walker:
                     self.mutates(func.value)
             elif isinstance(current, cst.NamedExpr) and isinstance(current.target, cst.Name):
                 scope.bind(current.target.value, AssignBinding(current.value, scope))
-            for name in _child_fields(type(current)):
-                value = getattr(current, name)
-                if isinstance(value, cst.CSTNode):
-                    stack.append(value)
-                elif isinstance(value, (list, tuple)):
-                    stack.extend(v for v in value if isinstance(v, cst.CSTNode))
 
     def generic(self, node, scope: Scope, frame: Frame | None) -> None:
         # Statements without their own handling (return, expression, match, del, ...):
@@ -400,21 +406,13 @@ def _is_main_guard(test) -> bool:
 
 def expression_words(node):
     """Identifiers and string contents of an expression, as written: what a condition or argument is about."""
-    stack = [node]
-    while stack:
-        current = stack.pop()
+    for current in walk(node):
         if isinstance(current, cst.Name):  # attribute names are Name nodes too
             yield current.value
         elif isinstance(current, cst.SimpleString):
             value = current.evaluated_value
             if isinstance(value, str):
                 yield value
-        for name in _child_fields(type(current)):
-            value = getattr(current, name)
-            if isinstance(value, cst.CSTNode):
-                stack.append(value)
-            elif isinstance(value, (list, tuple)):
-                stack.extend(v for v in value if isinstance(v, cst.CSTNode))
 
 
 # name resolution ----------------------------------------------------------------

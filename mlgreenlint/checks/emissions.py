@@ -13,10 +13,11 @@ from collections.abc import Iterator
 
 import libcst as cst
 
+from mlgreenlint import pyfacts
 from mlgreenlint.checks.reach import reachable_sites
 from mlgreenlint.matcher import ABSENT, Hit, format_message, names_match
 from mlgreenlint.model import Rule
-from mlgreenlint.pycontext import FileContext, _walk
+from mlgreenlint.pycontext import FileContext
 from mlgreenlint.values import UNKNOWN, CallSite, CallValue, Symbol
 
 _HF_ARGS = ("transformers.TrainingArguments", "transformers.Seq2SeqTrainingArguments", "trl.*Config", "trl.experimental.*Config")
@@ -150,7 +151,7 @@ def _escapes(ctx: FileContext, name: str, site: CallSite) -> bool:
     receivers: set[int] = set()
     targets: set[int] = set()
     uses: list[int] = []
-    for node in _walk(body):
+    for node in pyfacts.walk(body):
         if isinstance(node, cst.Attribute):
             targets.add(id(node.attr))  # `x.monitor` is not the name `monitor`
             if isinstance(node.value, cst.Name):
