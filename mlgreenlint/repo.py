@@ -217,12 +217,8 @@ class RepoIndex:
     def _summarise(self, rel: str) -> dict | None:
         if not rel.endswith(".py") or not self.kept(rel):
             return None
-        path = self.root / rel
-        try:
-            if path.stat().st_size > _MAX_BYTES:
-                return None
-            data = path.read_bytes()
-        except OSError:
+        data = self._read(rel)
+        if data is None:
             return None
         digest = hashlib.sha256(data).hexdigest()
         self._hashes[rel] = digest
@@ -354,15 +350,21 @@ class RepoIndex:
         return self._text(rel)
 
     def _text(self, rel: str) -> str | None:
+        data = self._read(rel)
+        if data is None:
+            return None
+        self._hashes.setdefault(rel, hashlib.sha256(data).hexdigest())
+        return data.decode("utf-8", "replace")
+
+    def _read(self, rel: str) -> bytes | None:
+        """A repository file's bytes, or None when it is missing, unreadable or too large."""
         path = self.root / rel
         try:
             if path.stat().st_size > _MAX_BYTES:
                 return None
-            data = path.read_bytes()
+            return path.read_bytes()
         except OSError:
             return None
-        self._hashes.setdefault(rel, hashlib.sha256(data).hexdigest())
-        return data.decode("utf-8", "replace")
 
     def _depend(self, consumer: str | None, rel: str) -> None:
         if consumer is None:
