@@ -89,3 +89,8 @@ def canonical(name: str) -> str:
             name = new + name[len(old):]
             break
     return _EXACT.get(name, name)
+
+
+def exact_aliases() -> tuple[tuple[str, str], ...]:
+    """(alias, canonical) pairs of the exact renames, for screens that work on last names."""
+    return tuple(_EXACT.items())

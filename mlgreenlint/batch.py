@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from mlgreenlint.cache import Cache
 from mlgreenlint.discovery import Target
 from mlgreenlint.engine import GL_UNREADABLE, Job, lint_bytes, may_parse
-from mlgreenlint.limits import read_source
+from mlgreenlint.limits import rare_collections, read_source
 from mlgreenlint.model import FileResult, Finding, Span
 
 #: Parse at most this many files in this process; more go to a pool (a fork and a libcst
@@ -90,35 +90,36 @@ def lint_targets(targets: Sequence[Target], ctx: Context, *, jobs: int = 1) -> l
     waiting: list[tuple[int, bytes, str | None]] = []
     futures: dict = {}
     pool = None
-    try:
-        for i in order:
-            target = targets[i]
-            data = ctx.read(target)
-            if isinstance(data, FileResult):
-                results[i] = data
-                continue
-            key = None
-            if ctx.cache is not None:
-                key = ctx.cache.key(target.display, data)
-                results[i] = ctx.cache.get_key(target.display, key, ctx.still_valid)
-                if results[i] is not None:
+    with rare_collections():
+        try:
+            for i in order:
+                target = targets[i]
+                data = ctx.read(target)
+                if isinstance(data, FileResult):
+                    results[i] = data
                     continue
-            if parallel and may_parse(target.display, data, ctx.job):
-                waiting.append((i, data, key))
-                if pool is None and len(waiting) > HANDFUL:
-                    pool = _pool(jobs, ctx)
-                if pool is not None:
-                    futures.update((j, pool.submit(_work, targets[j].display, d, k)) for j, d, k in waiting)
-                    waiting.clear()
-                continue
-            results[i] = ctx.lint(target.display, data, key)
-        for j, d, k in waiting:  # a handful: not worth a pool
-            results[j] = ctx.lint(targets[j].display, d, k)
-        for j, future in futures.items():
-            results[j] = future.result()
-    finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
+                key = None
+                if ctx.cache is not None:
+                    key = ctx.cache.key(target.display, data)
+                    results[i] = ctx.cache.get_key(target.display, key, ctx.still_valid)
+                    if results[i] is not None:
+                        continue
+                if parallel and may_parse(target.display, data, ctx.job):
+                    waiting.append((i, data, key))
+                    if pool is None and len(waiting) > HANDFUL:
+                        pool = _pool(jobs, ctx)
+                    if pool is not None:
+                        futures.update((j, pool.submit(_work, targets[j].display, d, k)) for j, d, k in waiting)
+                        waiting.clear()
+                    continue
+                results[i] = ctx.lint(target.display, data, key)
+            for j, d, k in waiting:  # a handful: not worth a pool
+                results[j] = ctx.lint(targets[j].display, d, k)
+            for j, future in futures.items():
+                results[j] = future.result()
+        finally:
+            if pool is not None:
+                pool.shutdown(cancel_futures=True)
     return [r for r in results if r is not None]
 
 

@@ -9,7 +9,7 @@ import tokenize
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from mlgreenlint import limits, suppression
+from mlgreenlint import limits, prescreen, suppression
 from mlgreenlint.model import Edit, FileResult, Finding, Fix, Span
 from mlgreenlint.selection import ActiveRule, glob_matcher, ignored_for_path
 from mlgreenlint.versions import Versions
@@ -152,18 +152,36 @@ def may_parse(path: str, data: bytes, job: Job) -> bool:
 
 
 def python_rules(path: str, text: str, job: Job) -> list[ActiveRule]:
-    """The Python rules that run on a file: the file is parsed only when this is not empty."""
-    # Cheapest test first: a substring search, then path globs; the check registry (and
-    # with it libcst) is imported only when some rule survives.
+    """The Python rules whose tokens occur in a file and whose globs take it (no import of libcst)."""
     rules = [a for a in job.rules if _maybe_python_rule(a)]
     if job.prefilter:
         rules = [a for a in rules if not a.rule.tokens or any(t in text for t in a.rule.tokens)]
-    rules = [a for a in rules if _applies(a, path)]
-    return [a for a in rules if _python_rule(a)] if rules else []
+    return [a for a in rules if _applies(a, path)]
+
+
+def screened_rules(path: str, text: str, job: Job) -> tuple[list[ActiveRule], bool]:
+    """The Python rules that may fire on a file after the token prefilter and the `ast`
+    screen (see prescreen.py), and whether the screen ran (CPython accepted the file)."""
+    rules = python_rules(path, text, job)
+    if not rules or not job.prefilter:
+        return rules, False
+    tree = prescreen.parse(text)
+    if tree is None:
+        return rules, False
+    repo = job.repo
+    sketch = prescreen.sketch(tree, _module_name(path, job), *_repo_questions(repo, repo.rel(path) if repo else None))
+    return [a for a in rules if prescreen.may_fire(a.rule, sketch)], True
+
+
+def _module_name(path: str, job: Job) -> str:
+    return (job.repo.module_name(path) if job.repo is not None else None) or module_name(path)
 
 
 def _python(path: str, text: str, job: Job, result: FileResult):
-    rules = python_rules(path, text, job)
+    # Cheapest first: substrings and globs, then the `ast` screen; the check registry (and
+    # with it libcst) is imported only when some rule survives.
+    rules, screened = screened_rules(path, text, job)
+    rules = [a for a in rules if _python_rule(a)] if rules else []
     if not rules:
         return [], None
     import libcst as cst
@@ -171,7 +189,8 @@ def _python(path: str, text: str, job: Job, result: FileResult):
     from mlgreenlint import pyfacts
     from mlgreenlint.pycontext import FileContext
 
-    too_complex = limits.too_complex(text)
+    # CPython accepted the file, so its nesting cannot crash the native parser.
+    too_complex = None if screened else limits.too_complex(text)
     if too_complex is not None:
         reason, line = too_complex
         _tool_finding(result, job, GL_PARSE, Span.point(line), f"cannot parse: {reason}")
@@ -194,9 +213,8 @@ def _python(path: str, text: str, job: Job, result: FileResult):
         _tool_finding(result, job, GL_PARSE, Span(line, column, line, column), f"cannot parse: {' '.join(message.split())}")
         return [], None
     repo = job.repo
-    name = (repo.module_name(path) if repo is not None else None) or module_name(path)
-    facts = pyfacts.collect(module, name)
     rel = repo.rel(path) if repo is not None else None
+    facts = pyfacts.collect(module, _module_name(path, job))
     if repo is not None:
         facts.scope.external = lambda qualname: repo.constant(qualname, consumer=rel)
     ctx = FileContext(path, text, facts, job.versions, repo, rel)
@@ -209,6 +227,13 @@ def _python(path: str, text: str, job: Job, result: FileResult):
 
         repo.record(path, summarise(ctx))
     return hits, _locator(module)
+
+
+def _repo_questions(repo, rel: str | None):
+    """What the screen may ask the repository pass: is a name a module, may a function step."""
+    if repo is None:
+        return None, None
+    return repo.module_path, lambda qualname: repo.may_step(qualname, consumer=rel)
 
 
 def _config(path: str, text: str, job: Job, result: FileResult) -> list[tuple[ActiveRule, Hit]]:

@@ -27,7 +27,8 @@ from mlgreenlint.summary import SUMMARY_VERSION, DirectoryStore, MemoryStore, Su
 __all__ = ["DirectoryStore", "MemoryStore", "RepoIndex", "SummaryStore", "find_root", "summarise"]
 
 _MAX_BYTES = 2 * 1024 * 1024
-_DEPTH = 3
+#: How many calls deep helpers are followed.
+REACH_DEPTH = 3
 _KEEP_PARSES = 256
 _MAX_WALK = 20000
 #: Dependency key standing for the set of launch files and their contents.
@@ -87,6 +88,8 @@ class RepoIndex:
     _deps: dict[str, dict[str, str]] = field(default_factory=dict)
     _rels: dict[str, str | None] = field(default_factory=dict)
     _parses: dict[str, tuple[str, object]] = field(default_factory=dict)
+    _steps_screen: object | None = None
+    _folders: dict[str, bool] = field(default_factory=dict)
 
     # construction ------------------------------------------------------------------
     @classmethod
@@ -108,7 +111,9 @@ class RepoIndex:
         if name not in self._modules:
             stem = name.replace(".", "/")
             found = None
-            if stem and not stem.startswith("/"):
+            parent = name.rpartition(".")[0]
+            # `pkg.mod.Class` cannot be a module when no folder `pkg/mod` exists.
+            if stem and not stem.startswith("/") and (not parent or self._holds_modules(parent)):
                 for base in ("", "src/", "lib/"):
                     for candidate in (f"{base}{stem}.py", f"{base}{stem}/__init__.py"):
                         if self.kept(candidate):
@@ -172,6 +177,15 @@ class RepoIndex:
         return None
 
     # paths -------------------------------------------------------------------------
+    def _holds_modules(self, name: str) -> bool:
+        """Some folder (at the root, under src/ or lib/) could hold the submodules of `name`."""
+        if name not in self._folders:
+            stem = name.replace(".", "/")
+            parent = name.rpartition(".")[0]
+            self._folders[name] = (not stem.startswith("/") and (not parent or self._holds_modules(parent))
+                                   and any((self.root / base / stem).is_dir() for base in ("", "src", "lib")))
+        return self._folders[name]
+
     def rel(self, display: str) -> str | None:
         """Repository-relative path of a display path (relative to the working folder)."""
         if display in self._rels:
@@ -274,7 +288,16 @@ class RepoIndex:
             return (rel, found) if found is not None else None
         return None
 
-    def reach(self, qualname: str, *, consumer: str | None = None, depth: int = _DEPTH) -> list[tuple[str, str, dict]]:
+    def may_step(self, qualname: str, *, consumer: str | None = None) -> bool:
+        """Whether `reach(qualname)` may find a function that steps, judged on `ast` sketches
+        (a cheap necessary condition the screen asks before `reach` parses with libcst)."""
+        if self._steps_screen is None:
+            from mlgreenlint.prescreen import StepScreen
+
+            self._steps_screen = StepScreen(self, REACH_DEPTH)
+        return self._steps_screen.steps(qualname, consumer)
+
+    def reach(self, qualname: str, *, consumer: str | None = None, depth: int = REACH_DEPTH) -> list[tuple[str, str, dict]]:
         """The function and the in-repository functions it calls, transitively: (path, name, summary)."""
         out: list[tuple[str, str, dict]] = []
         seen: set[str] = set()

@@ -108,8 +108,16 @@ def test_a_file_no_rule_can_match_is_linted_without_libcst_or_jsonschema(tmp_pat
 
 
 def test_a_file_that_may_match_imports_libcst_but_not_jsonschema(tmp_path):
-    (tmp_path / "train.py").write_text("from transformers import TrainingArguments\n", encoding="utf-8")
+    (tmp_path / "train.py").write_text("from transformers import TrainingArguments\n"
+                                       "args = TrainingArguments(output_dir='out')\n", encoding="utf-8")
     assert _imported(tmp_path, "check", "train.py", "--no-cache") == {"libcst"}
+
+
+def test_a_file_that_names_an_api_without_calling_it_is_screened_without_libcst(tmp_path):
+    """The token is there (an import, a docstring), but no call can match: the `ast` screen decides."""
+    (tmp_path / "train.py").write_text('"""Build TrainingArguments(output_dir=...) and call trainer.train()."""\n'
+                                       "from transformers import TrainingArguments\n", encoding="utf-8")
+    assert _imported(tmp_path, "check", "train.py", "--no-cache") == set()
 
 
 def test_an_invalid_configuration_still_gets_the_jsonschema_message(tmp_path):
