@@ -123,6 +123,8 @@ def lint_text(path: str, text: str, job: Job, result: FileResult | None = None) 
     elif path.endswith(CONFIG_SUFFIXES):
         hits = _config(path, text, job, result)
         hits += _linked(path, text, job, hits)
+    if locate is not None:
+        locate = locate([n for _, hit in hits for n in (hit.node, hit.fix and hit.fix.node) if n is not None])
     findings = [_finding(active, hit, path, locate, text) for active, hit in hits]
     for line, column, code in directives.unknown:
         findings.append(_gl(job, GL_DIRECTIVE, path, Span(line, column, line, column + len(code)),
@@ -339,18 +341,56 @@ def module_name(path: str) -> str:
 
 
 def _locator(module):
-    """Node -> Span. Positions cost a codegen pass, so it runs once, and only when asked."""
-    positions: dict = {}
+    """nodes -> (node -> Span), for the nodes of one file's findings.
 
-    def locate(node) -> Span:
-        if not positions:
-            from libcst.metadata import MetadataWrapper, PositionProvider
+    Positions cost a codegen pass over the module (libcst's PositionProvider); it runs
+    once, only for files with findings, and stops as soon as the last wanted node is done.
+    """
 
-            positions.update(MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider))
-        r = positions[node]
-        return Span(r.start.line, r.start.column + 1, r.end.line, r.end.column + 1)
+    def locate_all(nodes: list) -> object:
+        positions = _positions(module, [n for n in nodes if not isinstance(n, Span)]) if nodes else {}
 
-    return locate
+        def locate(node) -> Span:
+            r = positions[node]
+            return Span(r.start.line, r.start.column + 1, r.end.line, r.end.column + 1)
+
+        return locate
+
+    return locate_all
+
+
+class _Located(Exception):
+    """Every wanted node has its position: the rest of the codegen is not needed."""
+
+
+def _positions(module, nodes: list) -> dict:
+    """libcst's PositionProvider positions of `nodes`, computed by the same codegen state."""
+    from libcst.metadata.position_provider import PositionProvidingCodegenState
+
+    class Recorder:
+        _computed: dict = {}
+
+    class State(PositionProvidingCodegenState):
+        def after_codegen(self, node) -> None:
+            super().after_codegen(node)
+            if node in wanted:
+                wanted.discard(node)
+                if not wanted:
+                    raise _Located
+
+    wanted = set(nodes)
+    recorder = Recorder()
+    recorder._computed = {}
+    if wanted:
+        try:
+            module._codegen(State(default_indent=module.default_indent, default_newline=module.default_newline,
+                                  provider=recorder))
+        except Exception:
+            # Unwinding from _Located runs the state's pending `finally` blocks, which may
+            # fail on positions never computed; the wanted ones are all recorded by then.
+            if wanted:
+                raise
+    return recorder._computed
 
 
 def _finding(active: ActiveRule, hit: Hit, path: str, locate, text: str) -> Finding:

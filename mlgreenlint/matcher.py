@@ -162,10 +162,10 @@ class Evaluator:
         if "version" in pred:
             results.append(self._version(pred["version"]))
         if "file-calls" in pred:
-            results.append(names_match(tuple(self.file.referenced), tuple(pred["file-calls"])))
+            results.append(self.file.references(tuple(pred["file-calls"])))
         if "file-calls-option" in pred:
             names = tuple(self.options.get(pred["file-calls-option"]) or ())
-            results.append(bool(names) and names_match(tuple(self.file.referenced), names))
+            results.append(bool(names) and self.file.references(names))
         if "file-methods" in pred:
             results.append(bool(self.file.methods & set(pred["file-methods"])))
         if "file-text" in pred:

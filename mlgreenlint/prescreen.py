@@ -146,7 +146,8 @@ class Sketch:
             return self._head_cache[name]
         found = self._head_cache[name] = set(self.imports.get(name, ())) | self.local_quals.get(name, set())
         if depth <= _DEPTH:
-            for value in self.assigned.get(name, ()):
+            # A local class also stands for its bases (`site.names` lists them).
+            for value in (*self.assigned.get(name, ()), *self.classes.get(name, ())):
                 # `t = Trainer(...)` names an instance by its class, as pyfacts does.
                 root, rest = _dotted(value.func if isinstance(value, ast.Call) else value)
                 if root is not None:
@@ -658,9 +659,9 @@ _CHECK_SCREENS = {
 }
 
 
-class StepScreen:
-    """Whether a repository function may run a training step, from `ast` sketches of the
-    modules `RepoIndex.reach` would summarise with libcst, following the same names as deep."""
+class HelperSketches:
+    """What a repository function and the functions it reaches may do, from `ast` sketches of
+    the modules `RepoIndex.reach` would summarise with libcst, followed as deep."""
 
     def __init__(self, repo, depth: int):
         self.repo = repo
@@ -669,6 +670,12 @@ class StepScreen:
         self._modules: dict[str, dict[str, tuple[bool, set[str]]] | None | object] = {}
 
     def steps(self, qualname: str, consumer: str | None) -> bool:
+        return self._any(qualname, consumer, lambda trains, refs: trains)
+
+    def references(self, qualname: str, patterns: tuple[str, ...], consumer: str | None) -> bool:
+        return self._any(qualname, consumer, lambda trains, refs: _names_match(tuple(refs), patterns))
+
+    def _any(self, qualname: str, consumer: str | None, test) -> bool:
         seen: set[str] = set()
         frontier = [(qualname, 0)]
         while frontier:
@@ -682,7 +689,7 @@ class StepScreen:
             if found is None:
                 continue
             trains, refs = found
-            if trains:
+            if test(trains, refs):
                 return True
             frontier.extend((ref, level + 1) for ref in refs)
         return False

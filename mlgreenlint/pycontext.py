@@ -80,17 +80,22 @@ class FileContext:
                 names.add(resolved.qualname)
         return names
 
-    @cached_property
-    def referenced(self) -> set[str]:
-        """`own_referenced`, plus what the repository helpers it calls reference.
+    def references(self, patterns: tuple[str, ...]) -> bool:
+        """The file, or a repository helper it calls, references a name matching `patterns`.
 
-        A tracker started in utils/carbon.py counts for the script calling it.
+        A tracker started in utils/carbon.py counts for the script calling it. Helpers are
+        summarised (parsed with libcst) only when their `ast` sketch may reference one.
         """
-        names = set(self.own_referenced)
+        from mlgreenlint.matcher import names_match
+
+        if names_match(tuple(self.own_referenced), patterns):
+            return True
         for name in self.own_referenced:
-            for _, _, summary in self.helpers(name):
-                names.update(summary["refs"])
-        return names
+            if self.repo is None or not self.repo.may_reference(name, patterns, consumer=self.rel):
+                continue
+            if any(names_match(tuple(summary["refs"]), patterns) for _, _, summary in self.helpers(name)):
+                return True
+        return False
 
     def helpers(self, name: str) -> list[tuple[str, str, dict]]:
         """In-repository functions reached by calling `name` (in other modules): (path, name, summary)."""
@@ -167,7 +172,10 @@ class FileContext:
             receiver = dotted_name(site.node.func.value) or ""
             return bool(_OPTIMIZER_NAME.search(receiver)) or any(n.startswith("torch.optim.") for n in site.names)
         # A repository helper that runs the step (`train_step(...)` from another module).
-        return helpers and bool(site.names) and any(s["steps"] for _, _, s in self.helpers(site.names[0]))
+        if not helpers or not site.names or self.repo is None:
+            return False
+        name = site.names[0]
+        return self.repo.may_step(name, consumer=self.rel) and any(s["steps"] for _, _, s in self.helpers(name))
 
     @cached_property
     def training(self) -> bool:

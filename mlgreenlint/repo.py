@@ -88,7 +88,7 @@ class RepoIndex:
     _deps: dict[str, dict[str, str]] = field(default_factory=dict)
     _rels: dict[str, str | None] = field(default_factory=dict)
     _parses: dict[str, tuple[str, object]] = field(default_factory=dict)
-    _steps_screen: object | None = None
+    _helper_sketches: object | None = None
     _folders: dict[str, bool] = field(default_factory=dict)
 
     # construction ------------------------------------------------------------------
@@ -288,14 +288,22 @@ class RepoIndex:
             return (rel, found) if found is not None else None
         return None
 
+    # Cheap necessary conditions on `reach`, judged on `ast` sketches of the modules it would
+    # summarise with libcst: asked first, so that most helpers are never parsed with libcst.
     def may_step(self, qualname: str, *, consumer: str | None = None) -> bool:
-        """Whether `reach(qualname)` may find a function that steps, judged on `ast` sketches
-        (a cheap necessary condition the screen asks before `reach` parses with libcst)."""
-        if self._steps_screen is None:
-            from mlgreenlint.prescreen import StepScreen
+        """Whether `reach(qualname)` may find a function that steps."""
+        return self._sketches().steps(qualname, consumer)
 
-            self._steps_screen = StepScreen(self, REACH_DEPTH)
-        return self._steps_screen.steps(qualname, consumer)
+    def may_reference(self, qualname: str, patterns: tuple[str, ...], *, consumer: str | None = None) -> bool:
+        """Whether `reach(qualname)` may find a function referencing a name that matches `patterns`."""
+        return self._sketches().references(qualname, patterns, consumer)
+
+    def _sketches(self):
+        if self._helper_sketches is None:
+            from mlgreenlint.prescreen import HelperSketches
+
+            self._helper_sketches = HelperSketches(self, REACH_DEPTH)
+        return self._helper_sketches
 
     def reach(self, qualname: str, *, consumer: str | None = None, depth: int = REACH_DEPTH) -> list[tuple[str, str, dict]]:
         """The function and the in-repository functions it calls, transitively: (path, name, summary)."""
