@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import re
 import stat
-import tempfile
 import time
 from pathlib import Path
 
@@ -58,6 +57,8 @@ def write_bytes(path: str | os.PathLike[str], data: bytes, *, sweep: bool = True
         mode = _default_mode()
     if sweep:
         _remove_stale_temporaries(target)
+    import tempfile  # about 5 ms: only runs that write pay it
+
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:

@@ -86,7 +86,7 @@ def lint_targets(targets: Sequence[Target], ctx: Context, *, jobs: int = 1) -> l
     """
     results: list[FileResult | None] = [None] * len(targets)
     order = sorted(range(len(targets)), key=lambda i: (-_size(targets[i]), i))
-    parallel = jobs > 1 and can_fork()
+    parallel = jobs > 1 and len(targets) > HANDFUL and can_fork()
     waiting: list[tuple[int, bytes, str | None]] = []
     futures: dict = {}
     pool = None

@@ -89,6 +89,12 @@ def _inside(path: Path, root: Path, notes: list[str]) -> bool:
 
 def _git_files(root: Path) -> list[Path] | None:
     """Tracked and untracked, not ignored files under root, when root is in a git work tree."""
+    names = git_names(root)
+    return None if names is None else [root / n for n in names]
+
+
+def git_names(root: Path) -> list[str] | None:
+    """`_git_files` as sorted `/` paths relative to root (no Path objects: thousands cost milliseconds)."""
     import subprocess  # only folders need git; pre-commit passes files
 
     try:
@@ -100,5 +106,4 @@ def _git_files(root: Path) -> list[Path] | None:
         return None
     if proc.returncode != 0:
         return None
-    names = sorted({n for n in proc.stdout.decode("utf-8", "surrogateescape").split("\0") if n})
-    return [root / n for n in names]
+    return sorted({n for n in proc.stdout.decode("utf-8", "surrogateescape").split("\0") if n})

@@ -142,23 +142,24 @@ def may_parse(path: str, data: bytes, job: Job) -> bool:
     """
     if not path.endswith(PYTHON_SUFFIXES):
         return False
-    for active in job.rules:
-        if not _maybe_python_rule(active):
-            continue
-        tokens = active.rule.tokens
-        if job.prefilter and tokens and not any(t.encode() in data for t in tokens):
-            continue
-        if _applies(active, path):
-            return True
-    return False
+    present = _present_tokens(job, data, encode=True)
+    return any(_applies(a, path) for a in job.rules
+               if _maybe_python_rule(a) and (present is None or not a.rule.tokens or present & set(a.rule.tokens)))
 
 
 def python_rules(path: str, text: str, job: Job) -> list[ActiveRule]:
     """The Python rules whose tokens occur in a file and whose globs take it (no import of libcst)."""
-    rules = [a for a in job.rules if _maybe_python_rule(a)]
-    if job.prefilter:
-        rules = [a for a in rules if not a.rule.tokens or any(t in text for t in a.rule.tokens)]
-    return [a for a in rules if _applies(a, path)]
+    present = _present_tokens(job, text)
+    return [a for a in job.rules if _maybe_python_rule(a) and _applies(a, path)
+            and (present is None or not a.rule.tokens or present & set(a.rule.tokens))]
+
+
+def _present_tokens(job: Job, content, *, encode: bool = False) -> set[str] | None:
+    """The rules' tokens that occur in `content` (each searched once), or None without the prefilter."""
+    if not job.prefilter:
+        return None
+    tokens = {t for a in job.rules for t in a.rule.tokens}
+    return {t for t in tokens if (t.encode() if encode else t) in content}
 
 
 def screened_rules(path: str, text: str, job: Job) -> tuple[list[ActiveRule], bool]:

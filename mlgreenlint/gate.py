@@ -19,14 +19,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mlgreenlint import baseline as baseline_mod
-from mlgreenlint import changes, reporters
-from mlgreenlint.baseline import BaselineEntry
+from mlgreenlint import reporters
 from mlgreenlint.errors import MlgreenlintError
 from mlgreenlint.model import Finding, Severity
 
-if TYPE_CHECKING:  # the engine (and libcst) load only when a check runs
+if TYPE_CHECKING:  # the engine (and libcst) load only when a check runs; baselines and git when asked
+    from mlgreenlint import changes
     from mlgreenlint.api import Run
+    from mlgreenlint.baseline import Baseline, BaselineEntry
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 #: `text` and `json` come from reporters; the others from mlgreenlint.formats.
@@ -75,6 +75,8 @@ def apply(run: Run, gate: Gate, paths: list[Path], cwd: Path | None = None) -> O
     findings: list[Finding] = list(run.findings)
     stale: list[BaselineEntry] = []
     if gate.baseline is not None:
+        from mlgreenlint import baseline as baseline_mod
+
         findings, stale = baseline_mod.apply(load_baseline(gate.baseline), findings)
         stale = [e for e in stale if in_scope(e.path, run.checked, paths, cwd)]
     outcome = Outcome(findings, stale, baselined=len(run.findings) - len(findings))
@@ -85,7 +87,9 @@ def apply(run: Run, gate: Gate, paths: list[Path], cwd: Path | None = None) -> O
     return outcome
 
 
-def load_baseline(path: Path) -> baseline_mod.Baseline:
+def load_baseline(path: Path) -> Baseline:
+    from mlgreenlint import baseline as baseline_mod
+
     if not path.is_file():
         raise GateError(f"baseline {path} does not exist; record one with `mlgreenlint check --write-baseline {path}`")
     try:
@@ -96,6 +100,8 @@ def load_baseline(path: Path) -> baseline_mod.Baseline:
 
 def write_baseline(path: Path, run: Run) -> int:
     """Record every finding of `run` in `path`; returns how many."""
+    from mlgreenlint import baseline as baseline_mod
+
     try:
         baseline_mod.write(path, run.findings)
     except OSError as exc:
@@ -122,6 +128,8 @@ def in_scope(path: str, checked: list[str], paths: list[Path], cwd: Path) -> boo
 
 def changed_since(ref: str, paths: list[Path], cwd: Path) -> changes.ChangedLines:
     """The lines changed since `ref`; every linted path must be inside the repository."""
+    from mlgreenlint import changes
+
     try:
         changed = changes.changed_lines(ref, cwd)
     except changes.ChangesError as exc:

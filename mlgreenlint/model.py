@@ -128,12 +128,13 @@ class Rule:
     family: str
     severity: Severity
     message: str
-    summary: str
-    docs: dict
+    # Documentation does not decide a finding: left out of comparison, and so of cache keys.
+    summary: str = field(compare=False)
+    docs: dict = field(compare=False)
     options: dict
     match: dict
     tokens: tuple[str, ...]
-    examples: dict
+    examples: dict = field(compare=False)
     source: str
     builtin: bool = True
 

@@ -11,7 +11,6 @@ reading pins never fails a run.
 
 from __future__ import annotations
 
-import configparser
 import json
 import re
 from collections.abc import Iterator
@@ -243,6 +242,8 @@ def _pyproject(text: str, rel: str, path: Path) -> Iterator[Pin]:
 
 
 def _setup_cfg(text: str, rel: str, path: Path) -> Iterator[Pin]:
+    import configparser
+
     parser = configparser.ConfigParser(interpolation=None)
     parser.read_string(text)
     values = []

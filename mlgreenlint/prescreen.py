@@ -333,10 +333,33 @@ def sketch(tree: ast.Module, module: str, repo_module=None, steps=None) -> Sketc
         elif isinstance(node, ast.keyword) and node.arg:
             words.add(node.arg)
             out.strings.add(node.arg)
-        for child in ast.iter_child_nodes(node):
-            stack.append((child, loops, owner, classes, scope))
+        # Children, with the commonest leaves (names and constants) handled without a push.
+        for field_name in _child_fields(node.__class__):
+            value = getattr(node, field_name, None)
+            for child in (value if value.__class__ is list else (value,)):
+                cls = child.__class__
+                if cls is ast.Name:
+                    words.add(child.id)
+                    if child.ctx.__class__ is not ast.Load:
+                        out.stored.add(child.id)
+                elif cls is ast.Constant:
+                    if child.value.__class__ is str and len(child.value) < 256:
+                        out.strings.add(child.value)
+                elif isinstance(child, ast.AST):
+                    stack.append((child, loops, owner, classes, scope))
     _resolve(out, module)
     return out
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _child_fields(cls: type) -> tuple[str, ...]:
+    """The fields of a node class that may hold nodes worth visiting (not `ctx` or `op`)."""
+    fields = _FIELDS.get(cls)
+    if fields is None:
+        fields = _FIELDS[cls] = tuple(f for f in cls._fields if f not in ("ctx", "op", "ops", "type_comment", "kind"))
+    return fields
 
 
 def _is_main_guard(node: ast.stmt) -> bool:

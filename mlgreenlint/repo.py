@@ -435,18 +435,15 @@ def _list_launch_files(root: Path, excludes: tuple[str, ...], notes: list[str], 
     Outside a work tree the walk stops after `limit` entries, with a note: a file linted
     outside any repository must not walk a whole home folder.
     """
-    from mlgreenlint.discovery import _git_files
+    from mlgreenlint.discovery import git_names
     from mlgreenlint.selection import path_matches
 
     def kept(rel: str) -> bool:
         return not any(path_matches(rel, glob) for glob in excludes)
 
-    listed = _git_files(root)
+    listed = git_names(root)
     if listed is not None:
-        for path in listed:
-            rel = path.relative_to(root).as_posix()
-            if launch_mod.is_launch_file(rel) and kept(rel):
-                yield rel
+        yield from (rel for rel in listed if launch_mod.is_launch_file(rel) and kept(rel))
         return
     seen = 0
     for folder, dirs, files in os.walk(root, followlinks=False):

@@ -112,11 +112,35 @@ def path_matches(path: str, glob: str) -> bool:
 
 @lru_cache(maxsize=256)
 def glob_matcher(globs: tuple[str, ...]) -> Callable[[str], bool]:
-    """`any(path_matches(path, g) for g in globs)` compiled into two regular expressions.
+    """`any(path_matches(path, g) for g in globs)`, compiled into two regular expressions
+    once it has been asked about a few dozen paths.
 
     Discovery tests every path against some 25 default excludes; one call per glob and
-    path part cost about 1 s on 3,300 files.
+    path part cost about 1 s on 3,300 files. Compiling the alternations costs a few
+    milliseconds each, which a run over one file (pre-commit) need not pay.
     """
+    compiled: list = []
+    asked = 0
+
+    def matches(path: str) -> bool:
+        nonlocal asked
+        if not compiled:
+            asked += 1
+            if asked <= _COMPILE_AFTER:
+                return any(path_matches(path, g) for g in globs)
+            compiled.extend(_compile_globs(globs))
+        whole_rx, part_rx = compiled
+        if whole_rx is not None and whole_rx.match(path):
+            return True
+        return part_rx is not None and any(part_rx.match(part) for part in path.split("/"))
+
+    return matches
+
+
+_COMPILE_AFTER = 32
+
+
+def _compile_globs(globs: tuple[str, ...]) -> tuple[re.Pattern | None, re.Pattern | None]:
     whole: list[str] = []
     parts: list[str] = []
     for glob in globs:
@@ -126,14 +150,7 @@ def glob_matcher(globs: tuple[str, ...]) -> Callable[[str], bool]:
             parts.append(glob)
         else:
             whole += ["*/" + glob, "*/" + glob + "/*"]
-    whole_rx, part_rx = _alternation(whole), _alternation(parts)
-
-    def matches(path: str) -> bool:
-        if whole_rx is not None and whole_rx.match(path):
-            return True
-        return part_rx is not None and any(part_rx.match(part) for part in path.split("/"))
-
-    return matches
+    return _alternation(whole), _alternation(parts)
 
 
 def _alternation(globs: list[str]) -> re.Pattern | None:

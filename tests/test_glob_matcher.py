@@ -25,3 +25,15 @@ def test_glob_matcher_equals_path_matches(path, globs):
 def test_default_excludes(path):
     globs = DEFAULT_EXCLUDE
     assert glob_matcher(globs)(path) == any(path_matches(path, g) for g in globs)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_paths, st.lists(_globs, max_size=5))
+def test_compiled_matcher_equals_path_matches(path, globs):
+    """The regular expressions a matcher compiles after its first paths answer the same."""
+    from mlgreenlint import selection
+
+    fresh = selection.glob_matcher.__wrapped__(tuple(globs))
+    for _ in range(selection._COMPILE_AFTER):
+        fresh("warm/up.py")
+    assert fresh(path) == any(path_matches(path, g) for g in globs)
