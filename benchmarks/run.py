@@ -201,21 +201,27 @@ def versions(mg: list[str], ruff: Path) -> dict:
     }
 
 
-def tree_size() -> tuple[int, int, int, int]:
-    """Python files, lines, bytes, and files the engine parses (some rule's token occurs)."""
+def tree_size() -> tuple[int, int, int, int, int]:
+    """Python files, lines, bytes; files with some rule's token (parsed with `ast`); files some
+    rule may fire on after the `ast` screen (parsed with libcst)."""
     from mlgreenlint import api, engine, rulebook
     from mlgreenlint.settings import Settings
 
-    job = api.make_job(Settings(), rulebook.load_builtin())
+    settings = Settings()
+    job = api.make_job(settings, rulebook.load_builtin())
+    api.prepare(job, settings, TREE, TREE, [])
     files = [p for p in TREE.rglob("*.py") if ".mlgreenlint_cache" not in p.parts]
     data = {p: p.read_bytes() for p in files}
-    parsed = 0
+    tokens = screened = 0
     for p, d in data.items():
         try:
-            parsed += bool(engine.python_rules(p.relative_to(TREE).as_posix(), engine.decode(d), job))
+            text = engine.decode(d)
         except (SyntaxError, UnicodeDecodeError, LookupError):
-            pass
-    return len(files), sum(d.count(b"\n") for d in data.values()), sum(len(d) for d in data.values()), parsed
+            continue
+        path = p.relative_to(TREE).as_posix()
+        tokens += bool(engine.python_rules(path, text, job))
+        screened += bool(engine.screened_rules(path, text, job)[0])
+    return len(files), sum(d.count(b"\n") for d in data.values()), sum(len(d) for d in data.values()), tokens, screened
 
 
 def main() -> int:
@@ -289,7 +295,8 @@ def render(scenarios, equal, mach, vers, size, load_before, load_after, rounds) 
         f" after: {', '.join(f'{x:.2f}' for x in load_after)}. Other work on the machine slows every tool alike"
         " but adds noise; CPU time is less sensitive to it than wall time.",
         f"- Tree: {', '.join(WHEELS)} unpacked: {size[0]:,} Python files, {size[1]:,} lines, {size[2] / MB:.1f} MB;"
-        f" the token prefilter leaves {size[3]:,} files ({size[3] / size[0]:.0%}) to parse.",
+        f" the token prefilter leaves {size[3]:,} files ({size[3] / size[0]:.0%}) to parse with `ast`, and the"
+        f" `ast` screen {size[4]:,} ({size[4] / size[0]:.1%}) to parse with libcst.",
         "- mlgreenlint runs from this checkout with its bytecode compiled first (`compileall`), as an installed"
         " wheel would have it.", "",
         "## Whole-process times", "",

@@ -65,9 +65,9 @@ class Context:
             return data
         return self.lint(target.display, data)
 
-    def lint(self, path: str, data: bytes, key: str | None = None) -> FileResult:
+    def lint(self, path: str, data: bytes, key: str | None = None, *, python: bool = True) -> FileResult:
         """Lint bytes and store the result under `key` (computed when not given)."""
-        result = lint_bytes(path, data, self.job)
+        result = lint_bytes(path, data, self.job, python=python)
         if self.cache is not None:
             deps = self.job.repo.dependencies(path) if self.job.repo is not None else None
             self.cache.put_key(path, key or self.cache.key(path, data), result, deps)
@@ -104,7 +104,8 @@ def lint_targets(targets: Sequence[Target], ctx: Context, *, jobs: int = 1) -> l
                     results[i] = ctx.cache.get_key(target.display, key, ctx.still_valid)
                     if results[i] is not None:
                         continue
-                if parallel and may_parse(target.display, data, ctx.job):
+                heavy = parallel and may_parse(target.display, data, ctx.job)
+                if heavy:
                     waiting.append((i, data, key))
                     if pool is None and len(waiting) > HANDFUL:
                         pool = _pool(jobs, ctx)
@@ -112,7 +113,8 @@ def lint_targets(targets: Sequence[Target], ctx: Context, *, jobs: int = 1) -> l
                         futures.update((j, pool.submit(_work, targets[j].display, d, k)) for j, d, k in waiting)
                         waiting.clear()
                     continue
-                results[i] = ctx.lint(target.display, data, key)
+                # Routed as light: no Python rule's tokens occur, so the engine need not look again.
+                results[i] = ctx.lint(target.display, data, key, python=not parallel)
             for j, d, k in waiting:  # a handful: not worth a pool
                 results[j] = ctx.lint(targets[j].display, d, k)
             for j, future in futures.items():

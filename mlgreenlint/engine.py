@@ -61,8 +61,11 @@ def decode(data: bytes) -> str:
     return data.decode(encoding)
 
 
-def lint_bytes(path: str, data: bytes, job: Job) -> FileResult:
+def lint_bytes(path: str, data: bytes, job: Job, *, python: bool = True) -> FileResult:
     """Lint a file given as bytes; `path` is the relative `/` path used in findings.
+
+    `python=False`: the caller found with `may_parse` that no Python rule applies, so the
+    prefilter is not run twice.
 
     Never raises (short of KeyboardInterrupt / SystemExit): a file that takes longer than
     `job.timeout` becomes a GL003 finding, and any exception while analysing it (a rule
@@ -71,7 +74,7 @@ def lint_bytes(path: str, data: bytes, job: Job) -> FileResult:
     """
     try:
         with limits.deadline(job.timeout):
-            return _lint_bytes(path, data, job)
+            return _lint_bytes(path, data, job, python)
     except limits.AnalysisTimeout as exc:
         return _failed(path, job, GL_UNREADABLE, f"{exc}: skipped (timeout-per-file)")
     except Exception as exc:  # noqa: BLE001 -- the last-resort guard; RecursionError and MemoryError included
@@ -97,7 +100,7 @@ def _failed(path: str, job: Job, rule_id: str, message: str) -> FileResult:
     return result
 
 
-def _lint_bytes(path: str, data: bytes, job: Job) -> FileResult:
+def _lint_bytes(path: str, data: bytes, job: Job, python: bool = True) -> FileResult:
     result = FileResult(path)
     if b"\0" in data:  # before decoding: a binary file would otherwise get a confusing codec message
         _tool_finding(result, job, GL_UNREADABLE, Span.point(1), "binary content in a source file: not analysed")
@@ -110,16 +113,17 @@ def _lint_bytes(path: str, data: bytes, job: Job) -> FileResult:
     if "\0" in text:  # a NUL written in another encoding (UTF-16 under a cookie)
         _tool_finding(result, job, GL_UNREADABLE, Span.point(1), "binary content in a source file: not analysed")
         return result
-    return lint_text(path, text, job, result)
+    return lint_text(path, text, job, result, python=python)
 
 
-def lint_text(path: str, text: str, job: Job, result: FileResult | None = None) -> FileResult:
+def lint_text(path: str, text: str, job: Job, result: FileResult | None = None, *, python: bool = True) -> FileResult:
     result = result or FileResult(path)
     directives = suppression.parse(text, job.known_ids)
     hits: list[tuple[ActiveRule, Hit]] = []
     locate = None
     if path.endswith(PYTHON_SUFFIXES):
-        hits, locate = _python(path, text, job, result)
+        if python:
+            hits, locate = _python(path, text, job, result)
     elif path.endswith(CONFIG_SUFFIXES):
         hits = _config(path, text, job, result)
         hits += _linked(path, text, job, hits)
@@ -140,26 +144,22 @@ def may_parse(path: str, data: bytes, job: Job) -> bool:
     Tokens are ASCII, so a token in the decoded text is also in the bytes of any encoding
     Python accepts for source; `lint_bytes` still decides exactly.
     """
-    if not path.endswith(PYTHON_SUFFIXES):
-        return False
-    present = _present_tokens(job, data, encode=True)
-    return any(_applies(a, path) for a in job.rules
-               if _maybe_python_rule(a) and (present is None or not a.rule.tokens or present & set(a.rule.tokens)))
+    return path.endswith(PYTHON_SUFFIXES) and bool(_token_rules(path, data, job, encoded=True))
 
 
 def python_rules(path: str, text: str, job: Job) -> list[ActiveRule]:
     """The Python rules whose tokens occur in a file and whose globs take it (no import of libcst)."""
-    present = _present_tokens(job, text)
-    return [a for a in job.rules if _maybe_python_rule(a) and _applies(a, path)
-            and (present is None or not a.rule.tokens or present & set(a.rule.tokens))]
+    return _token_rules(path, text, job)
 
 
-def _present_tokens(job: Job, content, *, encode: bool = False) -> set[str] | None:
-    """The rules' tokens that occur in `content` (each searched once), or None without the prefilter."""
-    if not job.prefilter:
-        return None
-    tokens = {t for a in job.rules for t in a.rule.tokens}
-    return {t for t in tokens if (t.encode() if encode else t) in content}
+def _token_rules(path: str, content: str | bytes, job: Job, *, encoded: bool = False) -> list[ActiveRule]:
+    rules = [a for a in job.rules if _maybe_python_rule(a)]
+    if job.prefilter:
+        # Each token is searched once (rules share them); path globs only for rules left.
+        tokens = {t for a in rules for t in a.rule.tokens}
+        present = {t for t in tokens if (t.encode() if encoded else t) in content}
+        rules = [a for a in rules if not a.rule.tokens or not present.isdisjoint(a.rule.tokens)]
+    return [a for a in rules if _applies(a, path)]
 
 
 def screened_rules(path: str, text: str, job: Job) -> tuple[list[ActiveRule], bool]:

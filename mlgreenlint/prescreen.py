@@ -49,9 +49,6 @@ class Call:
 
     #: The innermost function (node id) whose body holds the call; None at module level.
     owner: int | None = None
-    terminals: frozenset[str] = frozenset()
-    #: Every qualified name the call may have, when its root is bound by imports alone.
-    exact: tuple[str, ...] | None = None
 
 
 @dataclass
@@ -98,6 +95,7 @@ class Sketch:
     _terminal_cache: dict[str, set[str]] = field(default_factory=dict)
     _head_cache: dict[str, set[str]] = field(default_factory=dict)
     _by_name: dict[str, list[Call]] | None = None
+    _exact: dict[int, tuple[str, ...] | None] = field(default_factory=dict)
     _batch: set[int] | None = None
 
     def by_name(self) -> dict[str, list[Call]]:
@@ -105,7 +103,7 @@ class Sketch:
         if self._by_name is None:
             self._by_name = {}
             for call in self.calls:
-                names = set(call.terminals)
+                names = set(self.expr_terminals(call.func))
                 if isinstance(call.func, ast.Attribute):
                     names.add(call.func.attr)
                 for name in names:
@@ -190,6 +188,14 @@ class Sketch:
             found |= inner
         return found
 
+    def exact_names(self, call: Call) -> tuple[str, ...] | None:
+        """Every qualified name a call may have, when they are known exactly (see `exact`)."""
+        key = id(call)
+        if key not in self._exact:
+            found = self.exact(call.func)
+            self._exact[key] = None if found is None else tuple(sorted(found))
+        return self._exact[key]
+
     def only_imported(self, node: ast.expr) -> bool:
         """The expression's root name is bound by imports alone, so its qualified names are exact."""
         root, _ = _dotted(node)
@@ -236,7 +242,7 @@ class Sketch:
     def all_terminals(self) -> set[str]:
         out: set[str] = set()
         for call in self.calls:
-            out |= call.terminals
+            out |= self.expr_terminals(call.func)
         return out
 
 
@@ -347,7 +353,6 @@ def sketch(tree: ast.Module, module: str, repo_module=None, steps=None) -> Sketc
                         out.strings.add(child.value)
                 elif isinstance(child, ast.AST):
                     stack.append((child, loops, owner, classes, scope))
-    _resolve(out, module)
     return out
 
 
@@ -408,15 +413,6 @@ def _bind_imports(node, module: str, imports: dict[str, set[str]], words: set[st
 _DEPTH = 20
 
 
-def _resolve(out: Sketch, module: str) -> None:
-    """Fill each call's possible last and exact qualified names."""
-    for call in out.calls:
-        call.terminals = frozenset(out.expr_terminals(call.func))
-        exact = out.exact(call.func)
-        if exact is not None:
-            call.exact = tuple(sorted(exact))
-
-
 def _dotted(node: ast.expr) -> tuple[str | None, tuple[str, ...]]:
     """`a.b.c` -> ("a", ("b", "c")); calls in the chain name their callee (`Foo().run`: Foo.run)."""
     parts = []
@@ -454,7 +450,7 @@ def _may_train(sk: Sketch) -> bool:
 
 
 def _trains(sk: Sketch, call: Call, *, helpers: bool = True) -> bool:
-    return (_is_step(sk, call) or _may_fit(sk, call) or bool(call.terminals & _GRADS)
+    return (_is_step(sk, call) or _may_fit(sk, call) or bool(sk.expr_terminals(call.func) & _GRADS)
             or (helpers and sk.helper_steps(call)))
 
 
@@ -581,7 +577,7 @@ def _pattern_may(pattern: dict, sk: Sketch) -> bool:
     if not placed:
         return False
     ids = {id(c) for c in placed}
-    if any(id(c) in ids and _targets(pattern, c) for c in _target_candidates(pattern, sk)):
+    if any(id(c) in ids and _targets(pattern, c, sk) for c in _target_candidates(pattern, sk)):
         return True
     # Patterns about where a call runs also fire at a call of a repository helper that makes it.
     return any(k in pattern for k in _CONTEXT_KEYS) and any(sk.helpers(c) for c in placed)
@@ -621,7 +617,7 @@ def _computed_env_names(sk: Sketch) -> bool:
         return True
     for call in sk.calls:
         func, node = call.func, call.node
-        if "putenv" in call.terminals or (isinstance(func, ast.Attribute) and func.attr in ("setdefault", "__setitem__")
+        if "putenv" in sk.expr_terminals(func) or (isinstance(func, ast.Attribute) and func.attr in ("setdefault", "__setitem__")
                                           and "environ" in sk.expr_terminals(func.value)):
             if not node.args or not isinstance(node.args[0], ast.Constant):
                 return True
@@ -632,17 +628,18 @@ def _computed_env_names(sk: Sketch) -> bool:
     return False
 
 
-def _targets(pattern: dict, call: Call) -> bool:
+def _targets(pattern: dict, call: Call, sk: Sketch) -> bool:
     methods = pattern.get("method")
     if methods and isinstance(call.func, ast.Attribute) and call.func.attr in methods:
         return True
     names = pattern.get("call")
     if not names:
         return False
-    if call.exact is not None:
-        return _names_match(call.exact, tuple(names))
+    exact = sk.exact_names(call)
+    if exact is not None:
+        return _names_match(exact, tuple(names))
     globs = _terminal_globs(tuple(names))
-    return any(fnmatchcase(t, glob) for t in call.terminals for glob in globs)
+    return any(fnmatchcase(t, glob) for t in sk.expr_terminals(call.func) for glob in globs)
 
 
 def _names_match(quals: tuple[str, ...], patterns: tuple[str, ...]) -> bool:
