@@ -34,8 +34,11 @@ OPTIMIZER_NAME = re.compile(r"(^|[._])(optim|optimi[sz]er|opt|scaler)s?$", re.I)
 _STEPS = frozenset({"backward", "step"})
 _FITS = frozenset({"fit", "train"})
 _GRADS = frozenset({"grad", "value_and_grad"})
-_LOOPS = (ast.For, ast.AsyncFor, ast.While)
-_LEAVES = (ast.Name, ast.Constant, ast.expr_context, ast.operator, ast.cmpop, ast.unaryop, ast.boolop)
+_LOOPS = frozenset({ast.For, ast.AsyncFor, ast.While})
+#: Node classes the walk records something of (all others: only their children).
+_SPECIAL = frozenset({ast.Name, ast.Subscript, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, *_LOOPS,
+                      ast.Import, ast.ImportFrom, ast.Assign, ast.AnnAssign, ast.NamedExpr, ast.With,
+                      ast.AsyncWith, ast.keyword, ast.Constant})
 
 
 @dataclass
@@ -269,25 +272,22 @@ def sketch(tree: ast.Module, module: str, repo_module=None, steps=None) -> Sketc
     words = out.words
     while stack:
         node, loops, owner, classes, scope = stack.pop()
-        if isinstance(node, ast.Call):
+        cls = node.__class__
+        if cls is ast.Call:
             out.calls.append(Call(node, loops, owner))
-        elif isinstance(node, ast.Attribute):
+        elif cls is ast.Attribute:
             words.add(node.attr)
-        elif isinstance(node, ast.Name):
+        elif cls not in _SPECIAL:
+            pass
+        elif cls is ast.Name:  # a root or a lone child; names under other nodes are handled below
             words.add(node.id)
-            if not isinstance(node.ctx, ast.Load):
+            if node.ctx.__class__ is not ast.Load:
                 out.stored.add(node.id)
             continue
-        elif isinstance(node, ast.Constant):
-            if isinstance(node.value, str) and len(node.value) < 256:
-                out.strings.add(node.value)
-            continue
-        elif isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store):
-            if not isinstance(node.slice, ast.Constant):
+        elif cls is ast.Subscript:
+            if node.ctx.__class__ is ast.Store and node.slice.__class__ is not ast.Constant:
                 out.keyed_stores.append(node.value)
-        elif isinstance(node, _LEAVES):
-            continue
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        elif cls is ast.FunctionDef or cls is ast.AsyncFunctionDef:
             # Decorators and defaults run where the def is; the body is a frame of its own.
             out.defs.add(node.name)
             out.functions.setdefault(node.name, []).append(id(node))
@@ -301,7 +301,7 @@ def sketch(tree: ast.Module, module: str, repo_module=None, steps=None) -> Sketc
                 stack.append((child, (), id(node), classes, qual) if id(child) in body
                              else (child, loops, owner, classes, scope))
             continue
-        elif isinstance(node, ast.ClassDef):
+        elif cls is ast.ClassDef:
             out.classes.setdefault(node.name, []).extend(node.bases)
             out.defs.add(node.name)
             out.class_defs[node.name] = out.class_defs.get(node.name, 0) + 1
@@ -314,8 +314,8 @@ def sketch(tree: ast.Module, module: str, repo_module=None, steps=None) -> Sketc
                 stack.append((child, loops, owner, (*classes, node.name), qual) if id(child) in body
                              else (child, loops, owner, classes, scope))
             continue
-        elif isinstance(node, _LOOPS):
-            header = (node.target, node.iter) if isinstance(node, (ast.For, ast.AsyncFor)) else (node.test,)
+        elif cls in _LOOPS:
+            header = (node.target, node.iter) if cls is not ast.While else (node.test,)
             out.loop_headers[id(node)] = any(DATA_LOOP.search(w) for part in header for w in _words(part))
             # The header runs outside the loop; only the body and else are inside it.
             for part in header:
@@ -324,21 +324,26 @@ def sketch(tree: ast.Module, module: str, repo_module=None, steps=None) -> Sketc
             for child in (*node.body, *node.orelse):
                 stack.append((child, inner, owner, classes, scope))
             continue
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+        elif cls is ast.Import or cls is ast.ImportFrom:
             out.star_import |= _bind_imports(node, module, out.imports, words)
             continue
-        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.NamedExpr)):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        elif cls is ast.Assign or cls is ast.AnnAssign or cls is ast.NamedExpr:
+            targets = node.targets if cls is ast.Assign else [node.target]
             if node.value is not None:
                 for target in targets:
-                    if isinstance(target, ast.Name):
+                    if target.__class__ is ast.Name:
                         out.assigned.setdefault(target.id, []).append(node.value)
-        elif isinstance(node, (ast.With, ast.AsyncWith)):
+        elif cls is ast.With or cls is ast.AsyncWith:
             out.references.extend((item.context_expr, owner) for item in node.items
                                   if not isinstance(item.context_expr, ast.Call))
-        elif isinstance(node, ast.keyword) and node.arg:
-            words.add(node.arg)
-            out.strings.add(node.arg)
+        elif cls is ast.keyword:
+            if node.arg:
+                words.add(node.arg)
+                out.strings.add(node.arg)
+        elif cls is ast.Constant:
+            if node.value.__class__ is str and len(node.value) < 256:
+                out.strings.add(node.value)
+            continue
         # Children, with the commonest leaves (names and constants) handled without a push.
         for field_name in _child_fields(node.__class__):
             value = getattr(node, field_name, None)
