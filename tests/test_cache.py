@@ -35,9 +35,9 @@ def linted(monkeypatch) -> list[str]:
     seen: list[str] = []
     real = batch.lint_bytes
 
-    def spy(path, data, job):
+    def spy(path, data, job, **kwargs):
         seen.append(path)
-        return real(path, data, job)
+        return real(path, data, job, **kwargs)
 
     monkeypatch.setattr(batch, "lint_bytes", spy)
     return seen
