@@ -173,7 +173,7 @@ def screened_rules(path: str, text: str, job: Job) -> tuple[list[ActiveRule], bo
         return rules, False
     repo = job.repo
     sketch = prescreen.sketch(tree, _module_name(path, job), *_repo_questions(repo, repo.rel(path) if repo else None))
-    return [a for a in rules if prescreen.may_fire(a.rule, sketch)], True
+    return [a for a in rules if prescreen.may_fire(a.rule, sketch, job.versions)], True
 
 
 def _module_name(path: str, job: Job) -> str:

@@ -201,13 +201,7 @@ class Evaluator:
         return _regex(pred["mentions"]).search(_EMPTY_MODULE.code_for_node(arg.node)) is not None
 
     def _version(self, spec: dict) -> bool:
-        versions = self.file.versions
-        ok = True
-        if "below" in spec:
-            ok = ok and versions.below(spec["package"], spec["below"])
-        if "at-least" in spec:
-            ok = ok and versions.at_least(spec["package"], spec["at-least"])
-        return ok
+        return self.file.versions.holds(spec)
 
     def lookup(self, pred: dict, site: CallSite | None):
         """The value a predicate tests: a value, ABSENT, or UNKNOWN."""

@@ -433,15 +433,16 @@ def _dotted(node: ast.expr) -> tuple[str | None, tuple[str, ...]]:
 # The screen ----------------------------------------------------------------------------------
 
 
-def may_fire(rule: Rule, sk: Sketch) -> bool:
-    """Whether the full analysis could report `rule` on the sketched file (over-approximated)."""
+def may_fire(rule: Rule, sk: Sketch, versions=None) -> bool:
+    """Whether the full analysis could report `rule` on the sketched file (over-approximated);
+    `versions`: the repository's pinned versions (`version` predicates), when known."""
     match = rule.match
     if match.get("scope") == "training" and not _may_train(sk):
         return False
     check = match.get("check")
     if check is not None and _CHECK_SCREENS.get(check, _always)(sk):
         return True
-    return any(_pattern_may(p, sk) for p in match.get("python", ()))
+    return any(_pattern_may(p, sk, versions) for p in match.get("python", ()))
 
 
 def _always(sk: Sketch) -> bool:
@@ -575,17 +576,48 @@ def _find_batch_loops(sk: Sketch) -> set[int]:
 _CONTEXT_KEYS = ("inside", "unguarded", "not-inside-with")
 
 
-def _pattern_may(pattern: dict, sk: Sketch) -> bool:
+def _pattern_may(pattern: dict, sk: Sketch, versions) -> bool:
     if "env" in pattern:
         return bool(sk.strings & set(pattern["env"])) or _computed_env_names(sk)
     placed = _placed(pattern.get("inside"), sk)
     if not placed:
         return False
     ids = {id(c) for c in placed}
-    if any(id(c) in ids and _targets(pattern, c, sk) for c in _target_candidates(pattern, sk)):
+    where = pattern.get("where", ())
+    if any(id(c) in ids and _targets(pattern, c, sk) and _where_may(where, c, versions)
+           for c in _target_candidates(pattern, sk)):
         return True
     # Patterns about where a call runs also fire at a call of a repository helper that makes it.
     return any(k in pattern for k in _CONTEXT_KEYS) and any(sk.helpers(c) for c in placed)
+
+
+def _where_may(where, call: Call, versions) -> bool:
+    """False when a predicate of the pattern is certainly false for this call: a `version`
+    (exact), or whether a keyword is passed (`present`) when the call hides no `**` mapping."""
+    for pred in where:
+        if "version" in pred:
+            if versions is not None and not versions.holds(pred["version"]):
+                return False
+        elif "present" in pred and "keyword" in pred and "default" not in pred and "." not in pred["keyword"]:
+            passed = _passed(call.node, pred["keyword"], pred.get("position"))
+            if passed is not None and passed != pred["present"]:
+                return False
+    return True
+
+
+def _passed(node: ast.Call, keyword: str, position: int | None) -> bool | None:
+    """Whether the call passes the argument (`CallSite.argument`), or None when `**`/`*` may hide it."""
+    if any(k.arg == keyword for k in node.keywords):
+        return True
+    if any(k.arg is None for k in node.keywords):
+        return None  # `**mapping`: pyfacts may fold its keys
+    if position is not None:
+        positional = [a for a in node.args if not isinstance(a, ast.Starred)]
+        if position < len(positional):
+            return True
+        if len(positional) < len(node.args):
+            return None  # `*args` may hide it
+    return False
 
 
 def _placed(inside: str | None, sk: Sketch) -> list[Call]:

@@ -62,6 +62,11 @@ class Versions:
     def at_least(self, package: str, version: str) -> bool:
         return not self.below(package, version)
 
+    def holds(self, spec: dict) -> bool:
+        """A rule's `version` predicate: {package, below?, at-least?}."""
+        return (("below" not in spec or self.below(spec["package"], spec["below"]))
+                and ("at-least" not in spec or self.at_least(spec["package"], spec["at-least"])))
+
     def describe(self, package: str) -> str:
         """One line for `explain`, `--show-settings` and messages: which pin a verdict came from."""
         pin = self.pin(package)

@@ -112,6 +112,15 @@ CASES = {
         model.compile(optimizer="adam", loss="mse")
         model.fit(x, y, epochs=3)
     """}),
+    "trl-config-before-0.19": ("MP002", {"requirements.txt": "trl==0.18.2\n", "train.py": """
+        from trl import SFTConfig
+        args = SFTConfig(output_dir="out")
+    """}),
+    "keyword-in-a-mapping": ("MP002", {"train.py": """
+        from trl import SFTConfig
+        precision = {"bf16": False}
+        args = SFTConfig(output_dir="out", **precision)
+    """}),
     "decorator-and-class-body-calls": ("MP004", {"train.py": """
         from accelerate import Accelerator
         class Job:
@@ -147,6 +156,10 @@ SKIPPED = {
         for shard in shards:
             torch.save(shard, "shard.pt")
         scheduler.step()
+    """,
+    "trl-config-with-its-bf16-default": """
+        from trl import ModelConfig
+        config = ModelConfig(model_name_or_path="gpt2")
     """,
     "other-libraries-configs": """
         from peft import LoraConfig  # for trl
