@@ -9,7 +9,7 @@ import tokenize
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from mlgreenlint import limits, prescreen, suppression
+from mlgreenlint import limits, suppression
 from mlgreenlint.model import Edit, FileResult, Finding, Fix, Span
 from mlgreenlint.selection import ActiveRule, glob_matcher, ignored_for_path
 from mlgreenlint.versions import Versions
@@ -168,6 +168,8 @@ def screened_rules(path: str, text: str, job: Job) -> tuple[list[ActiveRule], bo
     rules = python_rules(path, text, job)
     if not rules or not job.prefilter:
         return rules, False
+    from mlgreenlint import prescreen
+
     tree = prescreen.parse(text)
     if tree is None:
         return rules, False

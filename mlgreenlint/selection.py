@@ -103,6 +103,10 @@ def ignored_for_path(path: str, per_file_ignores: dict[str, tuple[str, ...]]) ->
 def path_matches(path: str, glob: str) -> bool:
     """Match a relative `/` path against a glob: anywhere when the glob has no `/`, like gitignore."""
     glob = glob.rstrip("/")
+    if not any(c in glob for c in "*?["):  # a plain name: no pattern to compile
+        if "/" not in glob:
+            return glob in path.split("/")
+        return path == glob or path.startswith(glob + "/") or path.endswith("/" + glob) or f"/{glob}/" in path
     if fnmatchcase(path, glob) or fnmatchcase(path, glob + "/*"):
         return True
     if "/" not in glob:

@@ -37,3 +37,21 @@ def test_compiled_matcher_equals_path_matches(path, globs):
     for _ in range(selection._COMPILE_AFTER):
         fresh("warm/up.py")
     assert fresh(path) == any(path_matches(path, g) for g in globs)
+
+
+def _fnmatch_reference(path: str, glob: str) -> bool:
+    """path_matches as plain fnmatch calls, for every glob (the literal fast path included)."""
+    from fnmatch import fnmatchcase
+
+    glob = glob.rstrip("/")
+    if fnmatchcase(path, glob) or fnmatchcase(path, glob + "/*"):
+        return True
+    if "/" not in glob:
+        return any(fnmatchcase(part, glob) for part in path.split("/"))
+    return fnmatchcase(path, "*/" + glob) or fnmatchcase(path, "*/" + glob + "/*")
+
+
+@settings(max_examples=1000, deadline=None)
+@given(_paths, st.one_of(_globs, _paths))
+def test_path_matches_equals_fnmatch(path, glob):
+    assert path_matches(path, glob) == _fnmatch_reference(path, glob)
