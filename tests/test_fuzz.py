@@ -81,3 +81,12 @@ def test_output_is_identical_under_different_hash_seeds(fmt):
                               env={**os.environ, "PYTHONHASHSEED": seed}, check=True)
         outputs.add(proc.stdout)
     assert len(outputs) == 1
+
+
+@settings(suppress_health_check=SUPPRESS)
+@given(ml_program())
+def test_the_prefilter_and_the_screen_never_change_a_finding(source):
+    """Generated ML programs: the token prefilter and the `ast` screen keep every finding."""
+    screened = lint_twice("train.py", source.encode(), JOB).findings
+    every = lint_twice("train.py", source.encode(), EVERY_RULE).findings
+    assert [(f.rule, f.span, f.message) for f in screened] == [(f.rule, f.span, f.message) for f in every]
