@@ -290,7 +290,7 @@ def render(scenarios, equal, mach, vers, size, load_before, load_after, rounds) 
         f"Written by `python benchmarks/run.py --rounds {rounds}` on {time.strftime('%Y-%m-%d %H:%M %Z')}.", "",
         "## Machine and versions", "",
         f"- CPU: {mach['cpu']}, {mach['cores']} cores; RAM {mach['ram']}; {mach['os']}",
-        f"- Python {mach['python']}; mlgreenlint {vers['mlgreenlint']}; libcst {vers['libcst']}; {vers['ruff']}",
+        f"- Python {mach['python']}; {vers['mlgreenlint']}; libcst {vers['libcst']}; {vers['ruff']}",
         f"- Load average (1, 5, 15 min) before the timed rounds: {', '.join(f'{x:.2f}' for x in load_before)};"
         f" after: {', '.join(f'{x:.2f}' for x in load_after)}. Other work on the machine slows every tool alike"
         " but adds noise; CPU time is less sensitive to it than wall time.",
