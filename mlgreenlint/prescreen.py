@@ -10,8 +10,8 @@ declared match could hold on the sketch; libcst parses the file only when a rule
 The screen over-approximates (a kept rule may still find nothing) and must never drop a rule
 that the full analysis would fire: every question here is a necessary condition of what
 `pyfacts`, `pycontext` and the checks decide. The benchmark compares the findings with and
-without it (`MLGREENLINT_NO_PREFILTER=1` turns off both prefilters), and the rule examples
-are screened in the tests.
+without it (`MLGREENLINT_NO_PREFILTER=1` turns off the token prefilter and the screen), and
+tests/test_prescreen.py, the rule examples and a fuzz property compare the same.
 """
 
 from __future__ import annotations
@@ -46,12 +46,12 @@ class Call:
     node: ast.Call
     #: Loops around the call inside its innermost function, innermost last (ids).
     loops: tuple[int, ...]
+    #: The innermost function (node id) whose body holds the call; None at module level.
+    owner: int | None = None
+
     @property
     def func(self) -> ast.expr:
         return self.node.func
-
-    #: The innermost function (node id) whose body holds the call; None at module level.
-    owner: int | None = None
 
 
 @dataclass
@@ -62,7 +62,7 @@ class Sketch:
     #: Attribute and name words anywhere (`environ`, `putenv`, imported names).
     words: set[str] = field(default_factory=set)
     defs: set[str] = field(default_factory=set)
-    #: Loop id -> the words of its header (`for batch in loader`).
+    #: Loop id -> whether its header reads like a data or step loop (`for batch in loader`).
     loop_headers: dict[int, bool] = field(default_factory=dict)
     #: Local name -> qualified names it is bound to by imports.
     imports: dict[str, set[str]] = field(default_factory=dict)
@@ -88,9 +88,9 @@ class Sketch:
     #: Function name -> node ids, class name -> ids of every function inside it.
     functions: dict[str, list[int]] = field(default_factory=dict)
     class_functions: dict[str, list[int]] = field(default_factory=dict)
-    #: qualified name -> whether that repository function may run a training step (`RepoIndex.reach`).
+    #: qualified name -> whether that repository function may run a training step (`RepoIndex.may_step`).
     steps: object = None
-    _stepping: dict[str, bool] = field(default_factory=dict)
+    _helper_steps: dict[str, bool] = field(default_factory=dict)
     module: str = ""
     repo_module: object = None
     _helpers: dict[int, tuple[str, ...]] = field(default_factory=dict)
@@ -211,7 +211,7 @@ class Sketch:
             return False
         if self.steps is None:
             return True
-        known = self._stepping
+        known = self._helper_steps
         for qualname in helpers:
             if qualname not in known:
                 known[qualname] = self.steps(qualname)
@@ -240,13 +240,6 @@ class Sketch:
             if self._modules[prefix]:
                 return True
         return False
-
-    @cached_property
-    def all_terminals(self) -> set[str]:
-        out: set[str] = set()
-        for call in self.calls:
-            out |= self.expr_terminals(call.func)
-        return out
 
 
 def parse(text: str) -> ast.Module | None:
@@ -381,11 +374,14 @@ def _is_main_guard(node: ast.stmt) -> bool:
 
 
 def _words(node: ast.AST):
+    """The names in an expression as libcst has them: names, attributes, keywords, lambda parameters."""
     for sub in ast.walk(node):
         if isinstance(sub, ast.Name):
             yield sub.id
         elif isinstance(sub, ast.Attribute):
             yield sub.attr
+        elif isinstance(sub, (ast.keyword, ast.arg)) and sub.arg:
+            yield sub.arg
 
 
 def _bind_imports(node, module: str, imports: dict[str, set[str]], words: set[str]) -> bool:
@@ -706,14 +702,22 @@ def _last_glob(pattern: str) -> str:
     return pattern.rsplit(".", 1)[-1]
 
 
+#: The callees of checks/launched.py (PARSER, ACCELERATOR), without importing it (it imports libcst).
+PARSERS = ("transformers.HfArgumentParser", "trl.TrlParser")
+ACCELERATORS = ("accelerate.Accelerator",)
+
 _CHECK_SCREENS = {
     # MP001: a batch loop (the accelerator test is the check's own).
     "fp32-training-loop": lambda sk: bool(_batch_loops(sk)),
     "keras-fit-without-mixed-policy": lambda sk: {"fit", "compile"} <= sk.methods,
     "training-without-emissions-tracking": _entry_trains,
-    "hf-argparser-launch": lambda sk: bool(sk.all_terminals & {"HfArgumentParser", "TrlParser"}),
-    "accelerate-launch": lambda sk: "Accelerator" in sk.all_terminals,
+    "hf-argparser-launch": lambda sk: _calls_any(sk, PARSERS),
+    "accelerate-launch": lambda sk: _calls_any(sk, ACCELERATORS),
 }
+
+
+def _calls_any(sk: Sketch, patterns: tuple[str, ...]) -> bool:
+    return any(_targets({"call": patterns, "subclasses": True}, c, sk) for c in sk.calls)
 
 
 class HelperSketches:

@@ -202,3 +202,18 @@ def test_last_name_globs(pattern, glob):
 def test_renamed_reexports_keep_their_old_last_name():
     # lightning.pytorch.lite.LightningLite is the canonical lightning.fabric.Fabric
     assert "LightningLite" in prescreen._terminal_globs(("lightning.fabric.Fabric",))
+
+
+def test_check_screens_name_the_checks_own_callees():
+    from mlgreenlint.checks import CHECKS, launched
+
+    assert prescreen.PARSERS == launched.PARSER
+    assert prescreen.ACCELERATORS == launched.ACCELERATOR
+    assert set(prescreen._CHECK_SCREENS) <= set(CHECKS)
+
+
+def test_a_loop_header_keyword_makes_a_data_loop():
+    """libcst counts keyword names among a header's names (`for x in chunks(batch_size=8)`)."""
+    tree = prescreen.parse("for x in chunks(batch_size=8):\n    pass\n")
+    sketch = prescreen.sketch(tree, "m")
+    assert list(sketch.loop_headers.values()) == [True]
