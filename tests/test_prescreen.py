@@ -121,6 +121,27 @@ CASES = {
         precision = {"bf16": False}
         args = SFTConfig(output_dir="out", **precision)
     """}),
+    # Tokens found missing on real repositories (a thin script; a loop that only steps).
+    "a-script-that-trains-only-through-a-helper": ("ET001", {
+        "utils/__init__.py": "",
+        "utils/fitting.py": """
+            def run_training(model, loader, optimizer):
+                for batch in loader:
+                    model(batch).loss.backward()
+                    optimizer.step()
+        """,
+        "train.py": """
+            from utils.fitting import run_training
+
+            if __name__ == "__main__":
+                run_training(model, loader, optimizer)
+        """}),
+    "a-loop-with-an-optimizer-step-only": ("MP001", {"train.py": """
+        model = model.cuda()
+        for batch in loader:
+            loss = model(batch)
+            optimizer.step()
+    """}),
     "decorator-and-class-body-calls": ("MP004", {"train.py": """
         from accelerate import Accelerator
         class Job:
