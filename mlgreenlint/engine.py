@@ -235,10 +235,14 @@ def _python(path: str, text: str, job: Job, result: FileResult):
 
 
 def _repo_questions(repo, rel: str | None):
-    """What the screen may ask the repository pass: is a name a module, may a function step."""
+    """What the screen may ask the repository pass: is a name a module, may a function step,
+    does a launch command run this file."""
     if repo is None:
-        return None, None
-    return repo.module_path, lambda qualname: repo.may_step(qualname, consumer=rel)
+        return None, None, lambda: False
+    if rel is None:
+        return repo.module_path, lambda qualname: repo.may_step(qualname, consumer=rel), lambda: False
+    return (repo.module_path, lambda qualname: repo.may_step(qualname, consumer=rel),
+            lambda: bool(repo.launches_of(rel, consumer=rel)))
 
 
 def _config(path: str, text: str, job: Job, result: FileResult) -> list[tuple[ActiveRule, Hit]]:

@@ -38,7 +38,7 @@ _LOOPS = frozenset({ast.For, ast.AsyncFor, ast.While})
 #: Node classes the walk records something of (all others: only their children).
 _SPECIAL = frozenset({ast.Name, ast.Subscript, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, *_LOOPS,
                       ast.Import, ast.ImportFrom, ast.Assign, ast.AnnAssign, ast.NamedExpr, ast.With,
-                      ast.AsyncWith, ast.keyword, ast.Constant})
+                      ast.AsyncWith, ast.keyword, ast.arg, ast.Constant})
 
 
 @dataclass
@@ -73,6 +73,8 @@ class Sketch:
     main_guard: bool = False
     #: Names bound other than by imports, defs and classes (assignment, loop and `with` targets...).
     stored: set[str] = field(default_factory=set)
+    #: Parameter names: they shadow imports, and resolve to nothing themselves.
+    params: set[str] = field(default_factory=set)
     #: String constants and keyword names (environment variable names among them).
     strings: set[str] = field(default_factory=set)
     #: Containers assigned to under a computed key (`os.environ[name] = ...`).
@@ -93,6 +95,7 @@ class Sketch:
     _helper_steps: dict[str, bool] = field(default_factory=dict)
     module: str = ""
     repo_module: object = None
+    launched: object = None
     _helpers: dict[int, tuple[str, ...]] = field(default_factory=dict)
     _modules: dict[str, bool] = field(default_factory=dict)
     _terminal_cache: dict[str, set[str]] = field(default_factory=dict)
@@ -199,10 +202,22 @@ class Sketch:
             self._exact[key] = None if found is None else tuple(sorted(found))
         return self._exact[key]
 
+    def certain_name(self, node: ast.expr) -> str | None:
+        """The one qualified name `pyfacts.resolve` gives the expression, when it is certain:
+        its root is bound by a single import and nothing else in the file."""
+        root, rest = _dotted(node)
+        if not self.only_imported(node) or self.star_import or len(self.imports[root]) != 1:
+            return None
+        name = canonical(next(iter(self.imports[root])))
+        for part in rest:
+            name = canonical(f"{name}.{part}")
+        return name
+
     def only_imported(self, node: ast.expr) -> bool:
         """The expression's root name is bound by imports alone, so its qualified names are exact."""
         root, _ = _dotted(node)
-        return root is not None and root in self.imports and root not in self.stored and root not in self.defs
+        return (root is not None and root in self.imports and root not in self.stored and root not in self.defs
+                and root not in self.params)
 
     def helper_steps(self, call: Call) -> bool:
         """The call may reach a repository function that runs a training step."""
@@ -252,13 +267,14 @@ def parse(text: str) -> ast.Module | None:
         return None
 
 
-def sketch(tree: ast.Module, module: str, repo_module=None, steps=None) -> Sketch:
+def sketch(tree: ast.Module, module: str, repo_module=None, steps=None, launched=None) -> Sketch:
     """One walk over `tree`.
 
-    `repo_module(name)` tells whether a dotted name is a repository module, and
-    `steps(qualname)` whether a repository function may run a training step.
+    `repo_module(name)` tells whether a dotted name is a repository module,
+    `steps(qualname)` whether a repository function may run a training step, and
+    `launched()` whether some launch command of the repository runs this file.
     """
-    out = Sketch(steps=steps, module=module, repo_module=repo_module)
+    out = Sketch(steps=steps, module=module, repo_module=repo_module, launched=launched)
     out.main_guard = any(_is_main_guard(s) for s in tree.body)
     # (node, loops around it in its function, its function, the classes around it, its scope's name)
     stack: list[tuple[ast.AST, tuple[int, ...], int | None, tuple[str, ...], str]] = [(tree, (), None, (), module)]
@@ -333,6 +349,8 @@ def sketch(tree: ast.Module, module: str, repo_module=None, steps=None) -> Sketc
             if node.arg:
                 words.add(node.arg)
                 out.strings.add(node.arg)
+        elif cls is ast.arg:
+            out.params.add(node.arg)
         elif cls is ast.Constant:
             if node.value.__class__ is str and len(node.value) < 256:
                 out.strings.add(node.value)
@@ -710,10 +728,21 @@ _CHECK_SCREENS = {
     # MP001: a batch loop (the accelerator test is the check's own).
     "fp32-training-loop": lambda sk: bool(_batch_loops(sk)),
     "keras-fit-without-mixed-policy": lambda sk: {"fit", "compile"} <= sk.methods,
-    "training-without-emissions-tracking": _entry_trains,
-    "hf-argparser-launch": lambda sk: _calls_any(sk, PARSERS),
+    "training-without-emissions-tracking": lambda sk: _entry_trains(sk) and not _hf_script_unlaunched(sk),
+    "hf-argparser-launch": lambda sk: _calls_any(sk, PARSERS) and _launched(sk),
     "accelerate-launch": lambda sk: _calls_any(sk, ACCELERATORS),
 }
+
+
+def _launched(sk: Sketch) -> bool:
+    return sk.launched is None or bool(sk.launched())
+
+
+def _hf_script_unlaunched(sk: Sketch) -> bool:
+    """ET001 leaves a script that reads its arguments with an HF parser to its launches, and
+    says nothing when none is known (`emissions._hf_reports_or_unknown`)."""
+    return not _launched(sk) and any(
+        (name := sk.certain_name(c.func)) is not None and _names_match((name,), PARSERS) for c in sk.calls)
 
 
 def _calls_any(sk: Sketch, patterns: tuple[str, ...]) -> bool:

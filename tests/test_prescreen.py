@@ -43,6 +43,18 @@ for step, batch in enumerate(loader):
     {call}
 """
 
+HF_SCRIPT = """
+    from trl import SFTConfig, SFTTrainer, TrlParser
+
+    def main(training_args):
+        trainer = SFTTrainer(model="gpt2", args=training_args)
+        trainer.train()
+
+    if __name__ == "__main__":
+        (training_args,) = TrlParser((SFTConfig,)).parse_args_and_config()
+        main(training_args)
+"""
+
 CASES = {
     "alias-of-a-class": ("MP003", {"train.py": """
         import lightning.pytorch as pl
@@ -142,6 +154,9 @@ CASES = {
             loss = model(batch)
             optimizer.step()
     """}),
+    "an-hf-script-its-launch-runs-without-a-tracker": ("ET001", {
+        "run.sh": "python train.py --output_dir out --report_to none\n",
+        "train.py": HF_SCRIPT}),
     "decorator-and-class-body-calls": ("MP004", {"train.py": """
         from accelerate import Accelerator
         class Job:
@@ -182,6 +197,8 @@ SKIPPED = {
         from trl import ModelConfig
         config = ModelConfig(model_name_or_path="gpt2")
     """,
+    # Its settings come from the command line, and no launch command is known.
+    "an-hf-script-no-launch-runs": HF_SCRIPT,
     "other-libraries-configs": """
         from peft import LoraConfig  # for trl
         config = LoraConfig(r=8)
