@@ -144,15 +144,12 @@ def may_parse(path: str, data: bytes, job: Job) -> bool:
     Tokens are ASCII, so a token in the decoded text is also in the bytes of any encoding
     Python accepts for source; `lint_bytes` still decides exactly.
     """
-    return path.endswith(PYTHON_SUFFIXES) and bool(_token_rules(path, data, job, encoded=True))
+    return path.endswith(PYTHON_SUFFIXES) and bool(python_rules(path, data, job, encoded=True))
 
 
-def python_rules(path: str, text: str, job: Job) -> list[ActiveRule]:
-    """The Python rules whose tokens occur in a file and whose globs take it (no import of libcst)."""
-    return _token_rules(path, text, job)
-
-
-def _token_rules(path: str, content: str | bytes, job: Job, *, encoded: bool = False) -> list[ActiveRule]:
+def python_rules(path: str, content: str | bytes, job: Job, *, encoded: bool = False) -> list[ActiveRule]:
+    """The Python rules whose tokens occur in a file (its text, or its bytes when `encoded`)
+    and whose globs take it; no import of libcst."""
     rules = [a for a in job.rules if _maybe_python_rule(a)]
     if job.prefilter:
         # Each token is searched once (rules share them); path globs only for rules left.
@@ -239,10 +236,8 @@ def _repo_questions(repo, rel: str | None):
     does a launch command run this file."""
     if repo is None:
         return None, None, lambda: False
-    if rel is None:
-        return repo.module_path, lambda qualname: repo.may_step(qualname, consumer=rel), lambda: False
     return (repo.module_path, lambda qualname: repo.may_step(qualname, consumer=rel),
-            lambda: bool(repo.launches_of(rel, consumer=rel)))
+            lambda: rel is not None and bool(repo.launches_of(rel, consumer=rel)))
 
 
 def _config(path: str, text: str, job: Job, result: FileResult) -> list[tuple[ActiveRule, Hit]]:
