@@ -26,9 +26,10 @@ from functools import cached_property, lru_cache
 from mlgreenlint.aliases import canonical, exact_aliases
 from mlgreenlint.model import Rule
 
-#: Loop headers worth asking repository helpers about (shared with pycontext).
+# The words pycontext judges by, kept here so that the screen and the analysis share them.
+#: Loop headers worth asking repository helpers about.
 DATA_LOOP = re.compile(r"batch|load|data|epoch|step|sample|train|iter|\bdl\b|\bds\b|range", re.I)
-#: Names of trainers, whose `.fit()`/`.train()` trains (shared with pycontext).
+#: Names of trainers, whose `.fit()`/`.train()` trains.
 TRAINER_NAME = re.compile(r"trainer$", re.I)
 OPTIMIZER_NAME = re.compile(r"(^|[._])(optim|optimi[sz]er|opt|scaler)s?$", re.I)
 _STEPS = frozenset({"backward", "step"})
@@ -402,6 +403,19 @@ def _words(node: ast.AST):
             yield sub.arg
 
 
+def import_base(module: str, level: int, name: str) -> str | None:
+    """The module a `from` import names, relative ones resolved against `module` (package
+    modules are named `pkg.__init__`); None when the dots climb above the top package.
+    pyfacts resolves imports with it too."""
+    if not level:
+        return name
+    package = module.split(".")[:-1]
+    up = level - 1
+    if up > len(package):
+        return None
+    return ".".join([*package[: len(package) - up], *([name] if name else [])])
+
+
 def _bind_imports(node, module: str, imports: dict[str, set[str]], words: set[str]) -> bool:
     """Record what an import binds; True for `from m import *`."""
     if isinstance(node, ast.Import):
@@ -413,14 +427,9 @@ def _bind_imports(node, module: str, imports: dict[str, set[str]], words: set[st
                 head = alias.name.split(".")[0]
                 imports.setdefault(head, set()).add(head)
         return False
-    base = node.module or ""
-    if node.level:
-        # As pyfacts resolves it: package modules are named `pkg.__init__`.
-        package = module.split(".")[:-1]
-        up = node.level - 1
-        if up > len(package):
-            return any(alias.name == "*" for alias in node.names)
-        base = ".".join([*package[: len(package) - up], *([base] if base else [])])
+    base = import_base(module, node.level, node.module or "")
+    if base is None:
+        return any(alias.name == "*" for alias in node.names)
     words.update(base.split("."))
     for alias in node.names:
         words.add(alias.name)

@@ -9,12 +9,11 @@ from functools import cached_property
 import libcst as cst
 
 from mlgreenlint import pyenv, pyfacts
+from mlgreenlint.prescreen import DATA_LOOP, OPTIMIZER_NAME, TRAINER_NAME
 from mlgreenlint.pyfacts import CallRecord, FileFacts, Frame, dotted_name, expression_words
 from mlgreenlint.values import CallSite, call_site
 from mlgreenlint.versions import Versions
 
-_OPTIMIZER_NAME = re.compile(r"(^|[._])(optim|optimi[sz]er|opt|scaler)s?$", re.I)
-_TRAINER_NAME = re.compile(r"trainer$", re.I)
 # Guards are judged by the words of the names in the condition, so `accelerator` is not `acc`.
 _GUARD_WORD = re.compile(
     r"best|metrics?|scores?|loss(es)?|acc|accuracy|improv\w*|time|elapsed|interval|last|final|"
@@ -170,7 +169,7 @@ class FileContext:
             return True
         if site.method == "step":
             receiver = dotted_name(site.node.func.value) or ""
-            return bool(_OPTIMIZER_NAME.search(receiver)) or any(n.startswith("torch.optim.") for n in site.names)
+            return bool(OPTIMIZER_NAME.search(receiver)) or any(n.startswith("torch.optim.") for n in site.names)
         # A repository helper that runs the step (`train_step(...)` from another module).
         if not helpers or not site.names or self.repo is None:
             return False
@@ -194,11 +193,11 @@ class FileContext:
     def is_fit(self, site: CallSite) -> bool:
         if site.method not in ("fit", "train"):
             return False
-        if any(_TRAINER_NAME.search(n.rsplit(".", 1)[0]) for n in site.names):
+        if any(TRAINER_NAME.search(n.rsplit(".", 1)[0]) for n in site.names):
             return True
         receiver = site.node.func.value
         name = dotted_name(receiver) or (dotted_name(receiver.func) if isinstance(receiver, cst.Call) else "") or ""
-        if _TRAINER_NAME.search(name):
+        if TRAINER_NAME.search(name):
             return True
         # Keras: model.fit on a model the file compiles.
         return site.method == "fit" and "compile" in self.methods and bool(
@@ -499,13 +498,11 @@ def _frames(frame: Frame | None):
     return frame.chain() if frame is not None else ()
 
 
-_DATA_LOOP = re.compile(r"batch|load|data|epoch|step|sample|train|iter|\bdl\b|\bds\b|range", re.I)
-
 
 def _data_loop(node) -> bool:
     """`for batch in loader`, `for step in range(n)`, `while step < max_steps`: worth asking helpers."""
     header = (node.target, node.iter) if isinstance(node, cst.For) else (node.test,)
-    return any(_DATA_LOOP.search(n) for part in header for n in _names(part))
+    return any(DATA_LOOP.search(n) for part in header for n in _names(part))
 
 
 def innermost_def(frame: Frame | None) -> Frame | None:

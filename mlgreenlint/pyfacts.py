@@ -15,6 +15,7 @@ from functools import lru_cache
 import libcst as cst
 
 from mlgreenlint.aliases import canonical
+from mlgreenlint.prescreen import import_base
 
 
 @dataclass(eq=False)
@@ -273,16 +274,7 @@ class _Walker:
 
     def from_module(self, node: cst.ImportFrom) -> str | None:
         module = dotted_name(node.module) if node.module is not None else ""
-        if not node.relative:
-            return module
-        # Relative import: resolve against this module's package.
-        # Module names of packages end in `.__init__`, so both drop their last part.
-        package = self.facts.module_name.split(".")[:-1]
-        up = len(node.relative) - 1
-        if up > len(package):
-            return None
-        base = package[: len(package) - up] if up else package
-        return ".".join([*base, module] if module else base)
+        return import_base(self.facts.module_name, len(node.relative), module)
 
     def target(self, target, value, scope: Scope, *, unpacked: bool, frame: Frame | None = None) -> None:
         if isinstance(target, cst.Name):
