@@ -204,7 +204,9 @@ def versions(mg: list[str], ruff: Path) -> dict:
 def tree_size() -> tuple[int, int, int, int, int]:
     """Python files, lines, bytes; files with some rule's token (parsed with `ast`); files some
     rule may fire on after the `ast` screen (parsed with libcst)."""
-    from mlgreenlint import api, engine, rulebook
+    from mlgreenlint import api
+    from mlgreenlint.engine.driver import driver
+    from mlgreenlint.ruleset import rulebook
     from mlgreenlint.settings import Settings
 
     settings = Settings()
@@ -215,12 +217,12 @@ def tree_size() -> tuple[int, int, int, int, int]:
     tokens = screened = 0
     for p, d in data.items():
         try:
-            text = engine.decode(d)
+            text = driver.decode(d)
         except (SyntaxError, UnicodeDecodeError, LookupError):
             continue
         path = p.relative_to(TREE).as_posix()
-        tokens += bool(engine.python_rules(path, text, job))
-        screened += bool(engine.screened_rules(path, text, job)[0])
+        tokens += bool(driver.python_rules(path, text, job))
+        screened += bool(driver.screened_rules(path, text, job)[0])
     return len(files), sum(d.count(b"\n") for d in data.values()), sum(len(d) for d in data.values()), tokens, screened
 
 

@@ -6,13 +6,14 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mlgreenlint import batch, rulebook
+from mlgreenlint import batch
 from mlgreenlint.discovery import Target, iter_targets
-from mlgreenlint.engine import Job
+from mlgreenlint.engine.driver import Job
 from mlgreenlint.model import FileResult, Finding, Rule
-from mlgreenlint.pins import read_pins
-from mlgreenlint.repo import DirectoryStore, RepoIndex, find_root
-from mlgreenlint.selection import ActiveRule, activate
+from mlgreenlint.repository.index import DirectoryStore, RepoIndex, find_root
+from mlgreenlint.repository.pins import read_pins
+from mlgreenlint.ruleset import rulebook
+from mlgreenlint.ruleset.selection import ActiveRule, activate
 from mlgreenlint.settings import Settings
 
 

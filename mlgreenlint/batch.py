@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from mlgreenlint.cache import Cache
 from mlgreenlint.discovery import Target
-from mlgreenlint.engine import GL_UNREADABLE, Job, lint_bytes, may_parse
+from mlgreenlint.engine.driver import GL_UNREADABLE, Job, lint_bytes, may_parse
 from mlgreenlint.limits import rare_collections, read_source
 from mlgreenlint.model import FileResult, Finding, Span
 

@@ -68,7 +68,9 @@ class Cache:
 
     def put_key(self, path: str, key: str, result: FileResult, deps: dict[str, str] | None = None) -> None:
         """Store a result; `deps` are the repository files (and hashes) its findings depend on."""
-        from mlgreenlint import atomic  # tempfile and random: only runs that write pay for them
+        from mlgreenlint import (
+            atomic,  # tempfile and random: only runs that write pay for them
+        )
 
         entry = {"format": FORMAT, "path": path, "notes": result.notes, "deps": deps or {},
                  "findings": [f.to_dict() for f in result.findings]}

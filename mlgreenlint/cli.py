@@ -8,9 +8,10 @@ from pathlib import Path
 
 import click
 
-from mlgreenlint import __version__, atomic, gate, reporters
+from mlgreenlint import __version__, atomic, gate
 from mlgreenlint import settings as settings_mod
 from mlgreenlint.errors import MlgreenlintError
+from mlgreenlint.formats import text as text_format
 from mlgreenlint.model import Severity
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = gate.EXIT_CLEAN, gate.EXIT_FINDINGS, gate.EXIT_ERROR
@@ -104,7 +105,7 @@ def check(paths, select, ignore, extend_select, fmt, output, fail_on, exit_zero,
         _fail(str(exc))
         return
     except Exception as exc:  # noqa: BLE001 -- a bug outside any one file (each file has its own guard, GL004)
-        from mlgreenlint.engine import describe
+        from mlgreenlint.engine.driver import describe
 
         _fail(f"internal error: {describe(exc)}; please report it at "
               "https://github.com/mlgreenlint/mlgreenlint/issues")
@@ -120,7 +121,7 @@ def check(paths, select, ignore, extend_select, fmt, output, fail_on, exit_zero,
     elif report:
         click.echo(report, nl=False)
     if statistics and fmt != "text" and outcome.reported:
-        click.echo(reporters.statistics(outcome.reported), err=True)
+        click.echo(text_format.statistics(outcome.reported), err=True)
     for line in gate.stale_lines(outcome.stale):
         click.echo(line, err=True)
     if verbose:
@@ -163,11 +164,11 @@ def rules_cmd(fmt, config, isolated) -> None:
         _fail(str(exc))
         return
     if fmt == "json":
-        click.echo(json.dumps(reporters.rule_rows(rules), indent=2))
+        click.echo(json.dumps(text_format.rule_rows(rules), indent=2))
     elif fmt == "markdown":
-        click.echo(reporters.rules_markdown(rules))
+        click.echo(text_format.rules_markdown(rules))
     else:
-        click.echo(reporters.rules_table(rules))
+        click.echo(text_format.rules_table(rules))
 
 
 @main.command()
@@ -191,7 +192,7 @@ def explain(rule_id, config, isolated) -> None:
         return
     versions = _read_versions(api, [Path(".")], settings)
     notes = [versions.describe(p) for p in _packages_named(active.rule)] + versions.notes
-    click.echo(reporters.explain(active.rule, severity=active.severity, options=active.options, notes=notes))
+    click.echo(text_format.explain(active.rule, severity=active.severity, options=active.options, notes=notes))
 
 
 _FRAMEWORKS = ("torch", "transformers", "trl", "accelerate", "lightning", "pytorch-lightning", "keras",
@@ -199,7 +200,7 @@ _FRAMEWORKS = ("torch", "transformers", "trl", "accelerate", "lightning", "pytor
 
 
 def _read_versions(api, paths: list[Path], settings):
-    from mlgreenlint.pins import read_pins
+    from mlgreenlint.repository.pins import read_pins
 
     return read_pins(api.repository_root(paths, settings, Path.cwd().resolve()))
 
@@ -239,7 +240,7 @@ def _packages_named(rule) -> list[str]:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 def validate_rules(paths) -> None:
     """Validate rule files against the rule schema; exit 2 on any invalid file."""
-    from mlgreenlint import rulebook
+    from mlgreenlint.ruleset import rulebook
 
     errors = rulebook.check_files(list(paths))
     for error in errors:
@@ -254,7 +255,8 @@ def validate_rules(paths) -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 def test_rules(paths) -> None:
     """Run the examples declared in rule files; exit 1 when one fails."""
-    from mlgreenlint import rulebook, testing
+    from mlgreenlint import testing
+    from mlgreenlint.ruleset import rulebook
 
     try:
         rules = rulebook.load_paths(list(paths))
@@ -277,9 +279,9 @@ def test_rules(paths) -> None:
 @click.option("--near", metavar="REGION", help="Show REGION and the lower-carbon regions of its provider and continent.")
 def regions_cmd(provider, near) -> None:
     """Print the shipped region carbon-intensity table, lowest intensity first."""
-    from mlgreenlint import regions
+    from mlgreenlint.regions import table
 
     try:
-        click.echo(regions.render_table(provider, near))
+        click.echo(table.render_table(provider, near))
     except ValueError as exc:
         _fail(str(exc))

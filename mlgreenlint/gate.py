@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mlgreenlint import reporters
 from mlgreenlint.errors import MlgreenlintError
+from mlgreenlint.formats import text as text_format
 from mlgreenlint.model import Finding, Severity
 
 if TYPE_CHECKING:  # the engine (and libcst) load only when a check runs; baselines and git when asked
@@ -151,14 +151,14 @@ def render(fmt: str, outcome: Outcome, run: Run, *, tool_version: str, colour: b
     """The report text, ending in a newline unless it is empty (a clean `github` run)."""
     findings = outcome.reported
     if fmt == "text":
-        lines = [reporters.text(findings, files=run.files, colour=colour, quiet=quiet)]
+        lines = [text_format.text(findings, files=run.files, colour=colour, quiet=quiet)]
         if not quiet and (held := held_back(outcome, changed_ref)):
             lines.append(held)
         if statistics and findings:
-            lines.append(reporters.statistics(findings))
+            lines.append(text_format.statistics(findings))
         report = "\n".join(line for line in lines if line)
     elif fmt == "json":
-        report = reporters.json_findings(findings)
+        report = text_format.json_findings(findings)
     else:
         from mlgreenlint import formats
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from mlgreenlint.engine import Job, lint_text
+from mlgreenlint.engine.driver import Job, lint_text
 from mlgreenlint.model import Rule
-from mlgreenlint.selection import ActiveRule
+from mlgreenlint.ruleset.selection import ActiveRule
 
 _EXPECT = re.compile(r"#\s*expect:\s*([A-Z]{2}[0-9]{3}(?:\s*,\s*[A-Z]{2}[0-9]{3})*)")
 

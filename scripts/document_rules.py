@@ -8,7 +8,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from mlgreenlint import reporters, rulebook
+from mlgreenlint.formats import text as text_format
+from mlgreenlint.ruleset import rulebook
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -20,10 +21,10 @@ def main() -> None:
     for stale in out.glob("*.md"):
         stale.unlink()
     for rule in rules:
-        (out / f"{rule.id}-{rule.name}.md").write_text(reporters.rule_page(rule), encoding="utf-8")
+        (out / f"{rule.id}-{rule.name}.md").write_text(text_format.rule_page(rule), encoding="utf-8")
     readme = ROOT / "README.md"
     text = readme.read_text(encoding="utf-8")
-    table = reporters.rules_markdown(rules)
+    table = text_format.rules_markdown(rules)
     text = re.sub(r"(<!-- rules:start.*?-->\n).*?(\n<!-- rules:end -->)", lambda m: m.group(1) + table + m.group(2), text, flags=re.S)
     readme.write_text(text, encoding="utf-8")
 

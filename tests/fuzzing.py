@@ -11,10 +11,10 @@ import json
 import yaml
 from hypothesis import strategies as st
 
-from mlgreenlint import rulebook
-from mlgreenlint.engine import Job, lint_bytes
+from mlgreenlint.engine.driver import Job, lint_bytes
 from mlgreenlint.model import FileResult
-from mlgreenlint.selection import ActiveRule
+from mlgreenlint.ruleset import rulebook
+from mlgreenlint.ruleset.selection import ActiveRule
 
 RULES = rulebook.load_builtin()
 

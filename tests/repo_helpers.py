@@ -5,9 +5,10 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from mlgreenlint import api, rulebook
-from mlgreenlint.engine import Job
-from mlgreenlint.selection import ActiveRule
+from mlgreenlint import api
+from mlgreenlint.engine.driver import Job
+from mlgreenlint.ruleset import rulebook
+from mlgreenlint.ruleset.selection import ActiveRule
 from mlgreenlint.settings import Settings
 
 RULE_TEMPLATE = '''

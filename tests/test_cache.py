@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from mlgreenlint import api, batch, cache, cli, rulebook
+from mlgreenlint import api, batch, cache, cli
 from mlgreenlint.model import FileResult
+from mlgreenlint.ruleset import rulebook
 from mlgreenlint.settings import Settings
 
 BAD = 'from transformers import TrainingArguments\n\nargs = TrainingArguments(output_dir="out")\n'

@@ -3,11 +3,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from gitrepo import git, isolated_git  # noqa: F401 - isolated_git is an autouse fixture
 
 from mlgreenlint import changes
 from mlgreenlint.changes import ChangesError, changed_lines, parse_diff
 from mlgreenlint.model import Finding, Severity, Span
-from gitrepo import git, isolated_git  # noqa: F401 - isolated_git is an autouse fixture
 
 LINES = "".join(f"line_{n} = {n}\n" for n in range(1, 21))
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from mlgreenlint import rulebook
-from mlgreenlint.engine import Job, lint_text
+from mlgreenlint.engine.driver import Job, lint_text
 from mlgreenlint.model import Severity
-from mlgreenlint.selection import ActiveRule
+from mlgreenlint.ruleset import rulebook
+from mlgreenlint.ruleset.selection import ActiveRule
 from mlgreenlint.versions import Pin, Versions
 
 RULES = Path(__file__).resolve().parent.parent / "rules"

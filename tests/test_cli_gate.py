@@ -12,13 +12,13 @@ from pathlib import Path
 import jsonschema
 import pytest
 from click.testing import CliRunner, Result
+from gitrepo import git, isolated_git  # noqa: F401 - isolated_git is an autouse fixture
 
 from mlgreenlint import gate
 from mlgreenlint.api import load_rules
 from mlgreenlint.cli import main
-from mlgreenlint.engine import GL_INTERNAL, GL_PARSE, GL_UNREADABLE
+from mlgreenlint.engine.driver import GL_INTERNAL, GL_PARSE, GL_UNREADABLE
 from mlgreenlint.settings import Settings
-from gitrepo import git, isolated_git  # noqa: F401 - isolated_git is an autouse fixture
 
 FINDING = 'from transformers import TrainingArguments\nargs = TrainingArguments(output_dir="o", save_total_limit=2)\n'
 CLEAN = 'from transformers import TrainingArguments\nargs = TrainingArguments(output_dir="o", bf16=True, save_total_limit=2)\n'

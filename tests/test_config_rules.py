@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from mlgreenlint import rulebook
 from mlgreenlint.errors import RuleFileError
+from mlgreenlint.ruleset import rulebook
 
 # (path, text, rule, line, column, end_column) for one finding each.
 CASES = [

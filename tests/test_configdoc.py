@@ -10,9 +10,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mlgreenlint import _yamldoc
-from mlgreenlint._tomldoc import tomllib
-from mlgreenlint.configdoc import (
+from mlgreenlint.configs import yamldoc
+from mlgreenlint.configs.document import (
     MAX_ALIAS_NODES,
     MAX_DEPTH,
     ConfigError,
@@ -20,6 +19,7 @@ from mlgreenlint.configdoc import (
     format_of,
     parse,
 )
+from mlgreenlint.configs.tomldoc import tomllib
 from mlgreenlint.model import Span
 
 
@@ -51,9 +51,9 @@ def yaml_loader(request, monkeypatch):
     if request.param == "libyaml":
         if not hasattr(yaml, "CSafeLoader"):
             pytest.skip("PyYAML built without libyaml")
-        monkeypatch.setattr(_yamldoc, "LOADER", yaml.CSafeLoader)
+        monkeypatch.setattr(yamldoc, "LOADER", yaml.CSafeLoader)
     else:
-        monkeypatch.setattr(_yamldoc, "LOADER", yaml.SafeLoader)
+        monkeypatch.setattr(yamldoc, "LOADER", yaml.SafeLoader)
     return request.param
 
 

@@ -4,8 +4,7 @@ import textwrap
 
 import pytest
 
-from mlgreenlint.configdoc import ConfigError, format_of, parse
-from mlgreenlint.configkind import (
+from mlgreenlint.configs.classify import (
     KINDS,
     classify,
     could_be_ml_config,
@@ -14,6 +13,7 @@ from mlgreenlint.configkind import (
     sniff_kinds,
     target_kwargs,
 )
+from mlgreenlint.configs.document import ConfigError, format_of, parse
 
 
 def load(path: str, text: str):

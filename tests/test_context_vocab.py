@@ -6,10 +6,10 @@ import textwrap
 
 import pytest
 
-from mlgreenlint import rulebook
-from mlgreenlint.engine import Job, lint_text
+from mlgreenlint.engine.driver import Job, lint_text
 from mlgreenlint.errors import RuleFileError
-from mlgreenlint.selection import ActiveRule
+from mlgreenlint.ruleset import rulebook
+from mlgreenlint.ruleset.selection import ActiveRule
 
 _RULE = '''
 id = "XX001"

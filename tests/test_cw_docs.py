@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from mlgreenlint import rulebook
+from mlgreenlint.ruleset import rulebook
 
 CW = [r for r in rulebook.load_builtin() if r.family == "CW"]
 

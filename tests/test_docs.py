@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from mlgreenlint import reporters, rulebook
+from mlgreenlint.formats import text as text_format
+from mlgreenlint.ruleset import rulebook
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -13,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_readme_rule_list_is_generated_from_the_rule_files():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     block = re.search(r"<!-- rules:start.*?-->\n(.*?)\n<!-- rules:end -->", readme, re.S).group(1)
-    assert block == reporters.rules_markdown(rulebook.load_builtin()), "run: mlgreenlint rules --format markdown"
+    assert block == text_format.rules_markdown(rulebook.load_builtin()), "run: mlgreenlint rules --format markdown"
 
 
 def test_readme_has_the_two_setup_commands():
@@ -29,4 +30,4 @@ def test_rule_pages_are_generated_from_the_rule_files():
     assert sorted(p.name for p in pages.glob("*.md")) == sorted(f"{r.id}-{r.name}.md" for r in rules)
     for rule in rules:
         text = (pages / f"{rule.id}-{rule.name}.md").read_text(encoding="utf-8")
-        assert text == reporters.rule_page(rule), f"stale page for {rule.id}: run scripts/document_rules.py"
+        assert text == text_format.rule_page(rule), f"stale page for {rule.id}: run scripts/document_rules.py"

@@ -6,9 +6,9 @@ import textwrap
 
 import pytest
 
-from mlgreenlint import rulebook
-from mlgreenlint.engine import Job, lint_bytes, lint_text
-from mlgreenlint.selection import ActiveRule
+from mlgreenlint.engine.driver import Job, lint_bytes, lint_text
+from mlgreenlint.ruleset import rulebook
+from mlgreenlint.ruleset.selection import ActiveRule
 
 RULES = {r.id: r for r in rulebook.load_builtin()}
 

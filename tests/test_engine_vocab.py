@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from mlgreenlint import rulebook
-from mlgreenlint.engine import Job, lint_text
-from mlgreenlint.selection import ActiveRule
+from mlgreenlint.engine.driver import Job, lint_text
+from mlgreenlint.ruleset import rulebook
+from mlgreenlint.ruleset.selection import ActiveRule
 
 _RULE = '''
 id = "ZZ001"

@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from mlgreenlint import api, batch, checks, engine, limits
+from mlgreenlint import api, batch, checks, limits
 from mlgreenlint.cli import main
+from mlgreenlint.engine import driver
 
 #: A line with a rule's token, so the file is parsed rather than skipped by the prefilter.
 HEAD = b"from lightning.pytorch import Trainer\n"
@@ -272,14 +273,14 @@ def test_an_exception_in_a_check_is_gl004_and_the_run_continues(tree, monkeypatc
     monkeypatch.setitem(checks.CHECKS, "fp32-training-loop", broken)
     result = run("--format", "json", ".")
     got = messages(result)
-    assert got["a.py:GL004"] == f"internal error while analysing the file: {engine.describe(error)}"
+    assert got["a.py:GL004"] == f"internal error while analysing the file: {driver.describe(error)}"
     assert result.exit_code == 1
     assert "Traceback" not in result.output
 
 
 def test_gl004_can_be_ignored_like_any_rule(tree, monkeypatch):
     (tree / "a.py").write_text(TRAIN, encoding="utf-8")
-    monkeypatch.setattr("mlgreenlint.pyfacts.collect", lambda *a: 1 / 0)
+    monkeypatch.setattr("mlgreenlint.python.bindings.collect", lambda *a: 1 / 0)
     result = run("--format", "json", "--ignore", "GL004", "--verbose", ".")
     assert found(result) == [] and result.exit_code == 0
     assert "a.py: internal error while analysing the file: ZeroDivisionError: division by zero" in result.stderr

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mlgreenlint import launch
+from mlgreenlint.repository import launch
 
 FILES = {"train.py", "src/pkg/main.py", "configs/acc.yaml", "configs/args.json", "ds.json", "scripts/local.py"}
 

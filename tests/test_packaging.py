@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from mlgreenlint import rulebook
+from mlgreenlint.ruleset import rulebook
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -37,7 +37,7 @@ def test_installed_package_lists_the_same_rules(installed):
                          cwd=work, check=True, capture_output=True, text=True).stdout
     installed_ids = [r["id"] for r in json.loads(out)]
     assert installed_ids == sorted(r.id for r in rulebook.load_paths([ROOT / "rules"]))
-    where = subprocess.run([str(python), "-c", "import mlgreenlint.rulebook as r; print(r.builtin_rules_dir())"],
+    where = subprocess.run([str(python), "-c", "import mlgreenlint.ruleset.rulebook as r; print(r.builtin_rules_dir())"],
                            cwd=work, check=True, capture_output=True, text=True).stdout
     assert "site-packages" in where
 

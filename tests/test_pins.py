@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from mlgreenlint.pins import read_pins
+from mlgreenlint.repository.pins import read_pins
 
 
 def write(root, rel, text):

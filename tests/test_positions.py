@@ -9,8 +9,10 @@ import libcst as cst
 import pytest
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from mlgreenlint import pyfacts, rulebook, testing
-from mlgreenlint.engine import _positions
+from mlgreenlint import testing
+from mlgreenlint.engine.driver import _positions
+from mlgreenlint.python import bindings
+from mlgreenlint.ruleset import rulebook
 
 DEMO = sorted((Path(__file__).parent.parent / "examples" / "demo").rglob("*.py"))
 EXAMPLES = [case.example["code"] for rule in rulebook.load_builtin() for case in testing.cases(rule)
@@ -54,7 +56,7 @@ def test_positions_match_libcst(name, code):
     except cst.ParserSyntaxError:
         pytest.skip("not Python")
     expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-    nodes = [n for n in pyfacts.walk(module) if n in expected]
+    nodes = [n for n in bindings.walk(module) if n in expected]
     rng = random.Random(name)
     for node in rng.sample(nodes, min(25, len(nodes))):
         assert _positions(module, [node])[node] == expected[node]

@@ -10,14 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from mlgreenlint import api, engine, rulebook, testing
+from mlgreenlint import api, testing
+from mlgreenlint.engine import driver
+from mlgreenlint.ruleset import rulebook
 from mlgreenlint.settings import Settings
 
 RULES = [r for r in rulebook.load_builtin() if testing.cases(r)]
 CASES = [case for rule in RULES for case in testing.cases(rule)]
 
 
-def _all_rules_job(prefilter: bool) -> engine.Job:
+def _all_rules_job(prefilter: bool) -> driver.Job:
     settings = Settings()
     return dataclasses.replace(api.make_job(settings, rulebook.load_builtin()), prefilter=prefilter)
 
@@ -30,8 +32,8 @@ def _dicts(findings) -> list[dict]:
 def test_example_findings_do_not_depend_on_the_prefilter(case):
     path = case.example.get("path", "example.py")
     code = case.example["code"]
-    with_filter = engine.lint_text(path, code, _all_rules_job(True))
-    without = engine.lint_text(path, code, _all_rules_job(False))
+    with_filter = driver.lint_text(path, code, _all_rules_job(True))
+    without = driver.lint_text(path, code, _all_rules_job(False))
     assert _dicts(with_filter.findings) == _dicts(without.findings)
     # The rule's own examples also hold without the prefilter.
     outcome = testing.run_case(case)
@@ -44,8 +46,8 @@ def test_routing_never_skips_a_file_the_engine_would_parse(case):
     path = case.example.get("path", "example.py")
     code = case.example["code"]
     job = _all_rules_job(True)
-    if path.endswith(engine.PYTHON_SUFFIXES) and engine.python_rules(path, code, job):
-        assert engine.may_parse(path, code.encode("utf-8"), job)
+    if path.endswith(driver.PYTHON_SUFFIXES) and driver.python_rules(path, code, job):
+        assert driver.may_parse(path, code.encode("utf-8"), job)
 
 
 def test_examples_through_the_cli_pipeline_with_and_without_prefilter_and_cache(tmp_path, monkeypatch):

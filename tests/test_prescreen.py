@@ -12,12 +12,15 @@ import textwrap
 
 import libcst
 import pytest
-
-from mlgreenlint import api, engine, prescreen, rulebook
-from mlgreenlint.engine import Job
-from mlgreenlint.selection import ActiveRule
-from mlgreenlint.settings import Settings
 from repo_helpers import write_repo
+
+from mlgreenlint import api
+from mlgreenlint.engine import driver
+from mlgreenlint.engine.driver import Job
+from mlgreenlint.python import screen
+from mlgreenlint.ruleset import rulebook
+from mlgreenlint.ruleset.selection import ActiveRule
+from mlgreenlint.settings import Settings
 
 RULES = rulebook.load_builtin()
 
@@ -210,18 +213,18 @@ SKIPPED = {
 def test_files_no_rule_can_fire_on_are_not_parsed_with_libcst(name, monkeypatch):
     code = textwrap.dedent(SKIPPED[name])
     job = _job(prefilter=True)
-    assert engine.python_rules("train.py", code, job), "the token prefilter alone would parse it"
-    assert engine.lint_text("train.py", code, dataclasses.replace(job, prefilter=False)).findings == []
+    assert driver.python_rules("train.py", code, job), "the token prefilter alone would parse it"
+    assert driver.lint_text("train.py", code, dataclasses.replace(job, prefilter=False)).findings == []
     parses = []
     monkeypatch.setattr(libcst, "parse_module", lambda *a, **k: parses.append(1))
-    assert engine.lint_text("train.py", code, job).findings == []
+    assert driver.lint_text("train.py", code, job).findings == []
     assert parses == []
 
 
 def test_a_file_cpython_rejects_goes_to_libcst_for_its_message():
     code = "from transformers import TrainingArguments\nargs = TrainingArguments(output_dir='x'\n"
-    assert prescreen.parse(code) is None
-    result = engine.lint_text("train.py", code, _job(prefilter=True))
+    assert screen.parse(code) is None
+    result = driver.lint_text("train.py", code, _job(prefilter=True))
     assert [f.rule for f in result.findings] == ["GL001"]
 
 
@@ -234,24 +237,24 @@ def test_a_file_cpython_rejects_goes_to_libcst_for_its_message():
     ("foo.ba?", "*"),
 ])
 def test_last_name_globs(pattern, glob):
-    assert prescreen._last_glob(pattern) == glob
+    assert screen._last_glob(pattern) == glob
 
 
 def test_renamed_reexports_keep_their_old_last_name():
     # lightning.pytorch.lite.LightningLite is the canonical lightning.fabric.Fabric
-    assert "LightningLite" in prescreen._terminal_globs(("lightning.fabric.Fabric",))
+    assert "LightningLite" in screen._terminal_globs(("lightning.fabric.Fabric",))
 
 
 def test_check_screens_name_the_checks_own_callees():
-    from mlgreenlint.checks import CHECKS, launched
+    from mlgreenlint.checks import CHECKS, by_launch
 
-    assert prescreen.PARSERS == launched.PARSER
-    assert prescreen.ACCELERATORS == launched.ACCELERATOR
-    assert set(prescreen._CHECK_SCREENS) <= set(CHECKS)
+    assert screen.PARSERS == by_launch.PARSER
+    assert screen.ACCELERATORS == by_launch.ACCELERATOR
+    assert set(screen._CHECK_SCREENS) <= set(CHECKS)
 
 
 def test_a_loop_header_keyword_makes_a_data_loop():
     """libcst counts keyword names among a header's names (`for x in chunks(batch_size=8)`)."""
-    tree = prescreen.parse("for x in chunks(batch_size=8):\n    pass\n")
-    sketch = prescreen.sketch(tree, "m")
+    tree = screen.parse("for x in chunks(batch_size=8):\n    pass\n")
+    sketch = screen.sketch(tree, "m")
     assert list(sketch.loop_headers.values()) == [True]

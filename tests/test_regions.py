@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from mlgreenlint.regions import (
+from mlgreenlint.regions.table import (
     DEFAULT_THRESHOLDS,
     PROVIDERS,
     Region,

@@ -5,7 +5,12 @@ from __future__ import annotations
 from click.testing import CliRunner
 
 from mlgreenlint.cli import main
-from mlgreenlint.regions import PROVIDERS, greener_alternatives, load_table, lookup
+from mlgreenlint.regions.table import (
+    PROVIDERS,
+    greener_alternatives,
+    load_table,
+    lookup,
+)
 
 
 def run(*args: str):

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-
 import pytest
+from repo_helpers import (
+    SAVE_RULE,
+    TRACK_RULE,
+    builtin,
+    custom_rule,
+    found,
+    lint,
+    write_repo,
+)
 
-from mlgreenlint import repo as repo_mod
-from mlgreenlint.repo import DirectoryStore, RepoIndex
-from repo_helpers import SAVE_RULE, TRACK_RULE, builtin, custom_rule, found, lint, write_repo
+from mlgreenlint.repository import index as repo_mod
+from mlgreenlint.repository.index import DirectoryStore, RepoIndex
 
 LOOP = """
 import torch
@@ -307,9 +314,9 @@ def test_summaries_are_cached_by_content_and_dependencies_recorded(tmp_path, mon
 
 
 def test_dependencies_of_a_linted_file(tmp_path):
-    from mlgreenlint.engine import Job
-    from mlgreenlint.selection import ActiveRule
     from mlgreenlint import api
+    from mlgreenlint.engine.driver import Job
+    from mlgreenlint.ruleset.selection import ActiveRule
     from mlgreenlint.settings import Settings
 
     root = write_repo(tmp_path, {**HELPERS, "train.py": script("from utils.io import save_ckpt", 'save_ckpt(model, "a.pt")')})
@@ -369,7 +376,7 @@ def test_constants_imported_from_repository_modules(tmp_path):
     assert sorted((f.rule, f.path, f.span.line) for f in run.findings) == [("MP002", "hf.py", 4), ("MP003", "lit.py", 4)]
     assert "'32-true'" in next(f.message for f in run.findings if f.rule == "MP003")
     index = RepoIndex.build(root, root)
-    from mlgreenlint.values import MISSING, UNKNOWN
+    from mlgreenlint.python.values import MISSING, UNKNOWN
 
     assert index.constant("config.defaults.DEVICES") is UNKNOWN
     assert index.constant("config.defaults.nothing") is MISSING
@@ -416,9 +423,9 @@ def test_dependencies_invalidate_when_a_helper_changes(tmp_path):
     root = write_repo(tmp_path, {**HELPERS, "train.py": script("from utils.io import save_ckpt", 'save_ckpt(model, "a.pt")')})
     rule = custom_rule(tmp_path, SAVE_RULE)
     first = lint(root, [rule])
-    from mlgreenlint.engine import Job
-    from mlgreenlint.selection import ActiveRule
     from mlgreenlint import api
+    from mlgreenlint.engine.driver import Job
+    from mlgreenlint.ruleset.selection import ActiveRule
     from mlgreenlint.settings import Settings
 
     job = Job(rules=[ActiveRule(rule, rule.severity, {})], known_ids={rule.id})
@@ -433,8 +440,8 @@ def test_dependencies_invalidate_when_a_helper_changes(tmp_path):
 
 def test_a_new_launch_file_invalidates_launch_verdicts(tmp_path):
     from mlgreenlint import api
-    from mlgreenlint.engine import Job
-    from mlgreenlint.selection import ActiveRule
+    from mlgreenlint.engine.driver import Job
+    from mlgreenlint.ruleset.selection import ActiveRule
     from mlgreenlint.settings import Settings
 
     root = hf_repo(tmp_path, "python train.py --output_dir a\n")

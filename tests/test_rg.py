@@ -6,13 +6,28 @@ from pathlib import Path
 
 import pytest
 
-from mlgreenlint import regionpolicy, rulebook, testing
-from mlgreenlint.engine import Job, lint_text
+from mlgreenlint import testing
+from mlgreenlint.engine.driver import Job, lint_text
 from mlgreenlint.errors import RuleFileError
 from mlgreenlint.model import Finding
-from mlgreenlint.regionpolicy import RegionPolicy, judge, judge_all, parse_infra, provider_of
-from mlgreenlint.regions import DEFAULT_THRESHOLDS, describe, grams, greener_alternatives, load_table, lookup
-from mlgreenlint.selection import ActiveRule, activate
+from mlgreenlint.regions import policy as region_policy
+from mlgreenlint.regions.policy import (
+    RegionPolicy,
+    judge,
+    judge_all,
+    parse_infra,
+    provider_of,
+)
+from mlgreenlint.regions.table import (
+    DEFAULT_THRESHOLDS,
+    describe,
+    grams,
+    greener_alternatives,
+    load_table,
+    lookup,
+)
+from mlgreenlint.ruleset import rulebook
+from mlgreenlint.ruleset.selection import ActiveRule, activate
 from mlgreenlint.settings import Settings
 
 RULES = {r.id: r for r in rulebook.load_paths([Path(__file__).resolve().parents[1] / "rules"])}
@@ -215,16 +230,16 @@ def test_judge_all_reports_a_list_only_when_every_entry_is_bad():
     assert judge_all(["ap-south-1", "not-a-region"], "aws") == []
     verdicts = judge_all(["ap-south-1", "ap-east-1"], "aws")
     assert [v.region.region for v in verdicts] == ["ap-south-1", "ap-east-1"]
-    message = regionpolicy.combined_message(verdicts)
+    message = region_policy.combined_message(verdicts)
     assert message.count("lower-carbon aws regions in Asia") == 1
 
 
 def test_environment_settings_become_sites_with_a_name_and_a_value():
     import libcst as cst
 
-    from mlgreenlint import pyfacts
-    from mlgreenlint.pycontext import FileContext
-    from mlgreenlint.values import UNKNOWN
+    from mlgreenlint.python import bindings
+    from mlgreenlint.python.context import FileContext
+    from mlgreenlint.python.values import UNKNOWN
 
     code = '''
 import os
@@ -240,7 +255,7 @@ os.environ[key] = "6"
 table = {}
 table["F"] = "7"
 '''
-    ctx = FileContext("x.py", code, pyfacts.collect(cst.parse_module(code)))
+    ctx = FileContext("x.py", code, bindings.collect(cst.parse_module(code)))
     seen = [(s.names, s.keywords["value"].value) for s in ctx.env_sites]
     assert seen == [
         (("A",), "1"), ((), "6"), (("B",), "2"), (("C",), "3"), (("D",), "4"), (("E",), "5"), ((), UNKNOWN),

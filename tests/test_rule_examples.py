@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from mlgreenlint import rulebook, testing
+from mlgreenlint import testing
+from mlgreenlint.ruleset import rulebook
 
 CASES = [case for rule in rulebook.load_builtin() for case in testing.cases(rule)]
 

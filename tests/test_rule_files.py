@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from mlgreenlint import rulebook
 from mlgreenlint.errors import RuleFileError
+from mlgreenlint.ruleset import rulebook
 
 RULES_DIR = rulebook.builtin_rules_dir()
 FILES = rulebook.rule_files(RULES_DIR)

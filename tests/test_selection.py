@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from mlgreenlint.errors import SettingsError
-from mlgreenlint.selection import check_codes, is_selected, path_matches
+from mlgreenlint.ruleset.selection import check_codes, is_selected, path_matches
 
 
 @pytest.mark.parametrize(

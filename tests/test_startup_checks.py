@@ -10,28 +10,28 @@ import jsonschema
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mlgreenlint import _stamp, rulebook
-from mlgreenlint.quickschema import certainly_valid
+from mlgreenlint.ruleset import rulebook, stamp
+from mlgreenlint.ruleset.quickschema import certainly_valid
 
-SETTINGS_SCHEMA = json.loads((Path(rulebook.__file__).parent / "schemas" / "settings.schema.json").read_text())
+SETTINGS_SCHEMA = json.loads((Path(rulebook.__file__).parents[1] / "schemas" / "settings.schema.json").read_text())
 
 
 def test_rules_stamp_is_current():
-    assert _stamp.main(["--check"]) == 0, "rules/VALIDATED is stale: run `python -m mlgreenlint._stamp`"
+    assert stamp.main(["--check"]) == 0, "rules/VALIDATED is stale: run `python -m mlgreenlint.ruleset.stamp`"
 
 
 def test_a_stale_stamp_is_detected_and_rewritten(tmp_path):
     folder = tmp_path / "rules"
     shutil.copytree(rulebook.builtin_rules_dir(), folder)
-    assert _stamp.main(["--check", "--rules-dir", str(folder)]) == 0
+    assert stamp.main(["--check", "--rules-dir", str(folder)]) == 0
     rule = sorted(folder.glob("MP*.toml"))[0]
     rule.write_text(rule.read_text().replace('severity = "warning"', 'severity = "info"', 1))
-    assert _stamp.main(["--check", "--rules-dir", str(folder)]) == 1
-    assert _stamp.main(["--rules-dir", str(folder)]) == 0
-    assert _stamp.main(["--check", "--rules-dir", str(folder)]) == 0
+    assert stamp.main(["--check", "--rules-dir", str(folder)]) == 1
+    assert stamp.main(["--rules-dir", str(folder)]) == 0
+    assert stamp.main(["--check", "--rules-dir", str(folder)]) == 0
     schema = folder / "schema.json"
     schema.write_text(schema.read_text() + "\n")
-    assert _stamp.main(["--check", "--rules-dir", str(folder)]) == 1
+    assert stamp.main(["--check", "--rules-dir", str(folder)]) == 1
 
 
 def test_an_invalid_rule_is_never_stamped(tmp_path):
@@ -39,7 +39,7 @@ def test_an_invalid_rule_is_never_stamped(tmp_path):
     shutil.copytree(rulebook.builtin_rules_dir(), folder)
     rule = sorted(folder.glob("MP*.toml"))[0]
     rule.write_text(rule.read_text().replace('severity = "warning"', 'severity = "loud"', 1))
-    assert _stamp.main(["--rules-dir", str(folder)]) == 2
+    assert stamp.main(["--rules-dir", str(folder)]) == 2
 
 
 _codes = st.lists(st.sampled_from(["ALL", "MP", "MP001", "mp", "", "X1", "GL0001", 3, None]), max_size=3)

@@ -7,14 +7,14 @@ import textwrap
 import libcst as cst
 import pytest
 
-from mlgreenlint import pyfacts
-from mlgreenlint.values import UNKNOWN, CallValue, Symbol, call_site
+from mlgreenlint.python import bindings
+from mlgreenlint.python.values import UNKNOWN, CallValue, Symbol, call_site
 
 
 def probe(code: str):
     """The CallSite of the last `probe(...)` call in the code."""
     module = cst.parse_module(textwrap.dedent(code))
-    facts = pyfacts.collect(module, "example")
+    facts = bindings.collect(module, "example")
     record = [r for r in facts.calls if isinstance(r.node.func, cst.Name) and r.node.func.value == "probe"][-1]
     return call_site(record, ("probe",), None)
 
@@ -88,7 +88,7 @@ def test_a_global_agreeing_with_the_module_constant_stays_known():
 
 
 def test_call_values_are_unknown_to_negative_tests():
-    from mlgreenlint.matcher import Evaluator
+    from mlgreenlint.match.predicates import Evaluator
 
     site = probe('import os\nprobe(accelerator=os.environ.get("ACC", "gpu"))')
     ev = Evaluator(None, {}, None)

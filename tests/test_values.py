@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import libcst as cst
 
-from mlgreenlint import pyfacts
-from mlgreenlint.pycontext import FileContext
-from mlgreenlint.values import UNKNOWN
+from mlgreenlint.python import bindings
+from mlgreenlint.python.context import FileContext
+from mlgreenlint.python.values import UNKNOWN
 
 
 def sites(code: str) -> dict[str, object]:
     """The value of keyword `x` at each call of `f` (UNKNOWN when `**` may pass it), by first argument."""
-    ctx = FileContext("m.py", code, pyfacts.collect(cst.parse_module(code)))
+    ctx = FileContext("m.py", code, bindings.collect(cst.parse_module(code)))
     out = {}
     for site in ctx.sites:
         if site.names and site.names[0] == "mod.f":
@@ -81,7 +81,7 @@ def test_rebinding_chains_resolve_in_linear_time():
     previous = signal.signal(signal.SIGALRM, hang)
     signal.alarm(10)
     try:
-        ctx = FileContext("m.py", code, pyfacts.collect(cst.parse_module(code)))
+        ctx = FileContext("m.py", code, bindings.collect(cst.parse_module(code)))
         names = {site.names[0] for site in ctx.sites if site.names}
     finally:
         signal.alarm(0)

@@ -13,10 +13,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from mlgreenlint.checks import config_regions, emissions, launched, regions, training_loop
-from mlgreenlint.matcher import Hit, PatternMatch
+from mlgreenlint.checks import (
+    by_launch,
+    config_regions,
+    emissions,
+    regions,
+    training_loop,
+)
+from mlgreenlint.match.predicates import Hit, PatternMatch
 from mlgreenlint.model import Rule
-from mlgreenlint.pycontext import FileContext
+from mlgreenlint.python.context import FileContext
 
 Check = Callable[[FileContext, Rule, dict], Iterator[Hit]]
 SiteCheck = Callable[[PatternMatch], Iterator[Hit]]
@@ -26,14 +32,14 @@ CHECKS: dict[str, Check] = {
     "keras-fit-without-mixed-policy": training_loop.keras_fit_without_policy,
     "training-without-emissions-tracking": emissions.training_without_tracking,
     "tracker-never-stopped": emissions.tracker_never_stopped,
-    "hf-argparser-launch": launched.hf_argparser_launch,
-    "accelerate-launch": launched.accelerate_launch,
+    "hf-argparser-launch": by_launch.hf_argparser_launch,
+    "accelerate-launch": by_launch.accelerate_launch,
 }
 
 #: Checks of config files that launch commands tie to scripts; same names as their Python side.
-LINK_CHECKS: dict[str, Callable[[launched.LinkedConfig, Rule, dict], Iterator[Hit]]] = {
-    "hf-argparser-launch": launched.hf_args_file,
-    "accelerate-launch": launched.accelerate_config,
+LINK_CHECKS: dict[str, Callable[[by_launch.LinkedConfig, Rule, dict], Iterator[Hit]]] = {
+    "hf-argparser-launch": by_launch.hf_args_file,
+    "accelerate-launch": by_launch.accelerate_config,
 }
 
 SITE_CHECKS: dict[str, SiteCheck] = {

@@ -2,7 +2,7 @@
 
 The config pattern selects the node (`resources`, `provider`, the document) and, for
 `high-carbon-region`, the key whose value is a region; the verdicts, messages and replacement
-text come from `regionpolicy`, as for Python. A value that is not a literal region (`${{ env.X }}`,
+text come from `regions.policy`, as for Python. A value that is not a literal region (`${{ env.X }}`,
 `${oc.env:REGION}`, a region the table does not know) is unknown and never reported.
 """
 
@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import replace
 
-from mlgreenlint import regionpolicy
-from mlgreenlint.configdoc import Node
-from mlgreenlint.matcher import FixSpec, Hit, PatternMatch
+from mlgreenlint.configs.document import Node
+from mlgreenlint.match.predicates import FixSpec, Hit, PatternMatch
 from mlgreenlint.model import Span
+from mlgreenlint.regions import policy as region_policy
 
 #: Keys of a placement mapping (SkyPilot resources or an any_of/ordered entry) that name a region.
 _PLACE_KEYS = ("infra", "region", "zone")
@@ -25,10 +25,10 @@ def high_carbon_region(match: PatternMatch) -> Iterator[Hit]:
     SkyPilot placements (reported at the first entry when every entry breaks it). Without
     `report`, each region variable of the selected `env`/`envs` mapping is judged."""
     node: Node = match.site.node
-    policy = regionpolicy.RegionPolicy.from_options(match.options)
+    policy = region_policy.RegionPolicy.from_options(match.options)
     if "report" not in match.pattern:
         for key, child in (node.value.items() if node.kind == "map" else ()):
-            provider = regionpolicy.ENV_PROVIDERS.get(key) if isinstance(key, str) else None
+            provider = region_policy.ENV_PROVIDERS.get(key) if isinstance(key, str) else None
             if provider is not None:
                 yield from _judge_scalar(replace(match, node=child.anchor_span()), child, provider, policy)
         return
@@ -48,10 +48,10 @@ def _judge_env_list(match: PatternMatch, entries: list[Node], policy) -> Iterato
     """dstack `env: [AWS_REGION=ap-south-1, ...]`: each region variable, reported at its entry (no fix)."""
     for entry in entries:
         name, _, text = (_text(entry) or "").partition("=")
-        provider = regionpolicy.ENV_PROVIDERS.get(name.strip())
+        provider = region_policy.ENV_PROVIDERS.get(name.strip())
         if provider is None or not text.strip() or _templated(text):
             continue
-        verdict = regionpolicy.judge(text.strip(), provider, policy)
+        verdict = region_policy.judge(text.strip(), provider, policy)
         if verdict is not None:
             yield replace(match, node=entry.span).hit(verdict=verdict.message)
 
@@ -76,15 +76,15 @@ def _pinned(node: Node) -> bool | None:
     if node.get("regions") is not None or node.get("region") is not None or node.get("zone") is not None:
         return True
     cloud = _text(node.get("cloud"))
-    if cloud is not None and cloud.lower() in regionpolicy.CLUSTER_CLOUDS:
+    if cloud is not None and cloud.lower() in region_policy.CLUSTER_CLOUDS:
         return None
     infra = node.get("infra")
     if infra is not None:
         text = _text(infra)
         if text is None or _templated(text):
             return None
-        placement = regionpolicy.parse_infra(text)
-        if placement.cloud is not None and placement.cloud.lower() in regionpolicy.CLUSTER_CLOUDS:
+        placement = region_policy.parse_infra(text)
+        if placement.cloud is not None and placement.cloud.lower() in region_policy.CLUSTER_CLOUDS:
             return None
         if placement.region_or_zone is not None:
             return True
@@ -111,7 +111,7 @@ def _is_dstack(node: Node) -> bool:
 def _all_clouds(backends: Node) -> bool:
     """Every backend is a cloud the table knows (not kubernetes, vastai, runpod, ...)."""
     names = [_text(b) for b in backends.value] if backends.kind == "seq" else []
-    return bool(names) and all(n is not None and regionpolicy.cloud_provider(n) is not None for n in names)
+    return bool(names) and all(n is not None and region_policy.cloud_provider(n) is not None for n in names)
 
 
 def _env_pinned(root: Node) -> bool:
@@ -120,12 +120,12 @@ def _env_pinned(root: Node) -> bool:
         env = root.get(key)
         if env is None:
             continue
-        if env.kind == "map" and any(k in regionpolicy.ENV_PROVIDERS for k in env.value):
+        if env.kind == "map" and any(k in region_policy.ENV_PROVIDERS for k in env.value):
             return True
         if env.kind == "seq":
             for item in env.value:
                 text = _text(item)
-                if text is not None and text.split("=", 1)[0].strip() in regionpolicy.ENV_PROVIDERS:
+                if text is not None and text.split("=", 1)[0].strip() in region_policy.ENV_PROVIDERS:
                     return True
     return False
 
@@ -135,12 +135,12 @@ def _judge_scalar(match: PatternMatch, value: Node, provider: str | None, policy
     if text is None or _templated(text):
         return
     if "," in text:  # Ray availability_zone: "us-west-2a,us-west-2b"
-        verdicts = regionpolicy.judge_all([t for t in text.split(",") if t.strip()], provider, policy)
+        verdicts = region_policy.judge_all([t for t in text.split(",") if t.strip()], provider, policy)
         unique = list({v.region.region: v for v in verdicts}.values())  # zones of one region
         if unique:
-            yield match.hit(verdict=regionpolicy.combined_message(unique))
+            yield match.hit(verdict=region_policy.combined_message(unique))
         return
-    verdict = regionpolicy.judge(text, provider, policy)
+    verdict = region_policy.judge(text, provider, policy)
     if verdict is not None:
         yield match.hit(_fix(match.text, value, verdict), verdict=verdict.message)
 
@@ -158,19 +158,19 @@ def _judge_list(match: PatternMatch, entries: list[Node], provider: str | None, 
         text = _text(where)
         if text is None or _templated(text):
             return
-        verdict = regionpolicy.judge(text, own, policy)
+        verdict = region_policy.judge(text, own, policy)
         if verdict is None:
             return
         verdicts.append(verdict)
         anchors.append(where.anchor_span())
-    yield replace(match, node=anchors[0]).hit(verdict=regionpolicy.combined_message(verdicts))
+    yield replace(match, node=anchors[0]).hit(verdict=region_policy.combined_message(verdicts))
 
 
 def _provider(match: PatternMatch) -> str | None:
     """From the variable's name, the node's `cloud` / Ray `type`, dstack's single backend, or SageMaker."""
     key = match.pattern.get("report", "").rsplit(".", 1)[-1]
-    if key in regionpolicy.ENV_PROVIDERS:
-        return regionpolicy.ENV_PROVIDERS[key]
+    if key in region_policy.ENV_PROVIDERS:
+        return region_policy.ENV_PROVIDERS[key]
     node: Node = match.site.node
     own = _cloud_of(node)
     if own is not None:
@@ -181,7 +181,7 @@ def _provider(match: PatternMatch) -> str | None:
         if backends is not None and backends.kind == "seq" and len(backends.value) == 1:
             name = _text(backends.value[0])
             if name is not None:
-                return regionpolicy.cloud_provider(name)
+                return region_policy.cloud_provider(name)
         if _text(root.get("compute_environment")) == "AMAZON_SAGEMAKER":
             return "aws"
     return None
@@ -191,7 +191,7 @@ def _cloud_of(node: Node) -> str | None:
     for key in ("cloud", "type"):
         name = _text(node.get(key))
         if name is not None:
-            provider = regionpolicy.cloud_provider(name)
+            provider = region_policy.cloud_provider(name)
             if provider is not None:
                 return provider
     return None
@@ -208,7 +208,7 @@ def _templated(text: str) -> bool:
     return "$" in text or "{{" in text
 
 
-def _fix(text: str, value: Node, verdict: regionpolicy.Verdict) -> FixSpec | None:
+def _fix(text: str, value: Node, verdict: region_policy.Verdict) -> FixSpec | None:
     """Replace the scalar's text, keeping its quotes; single-line scalars only."""
     span: Span = value.span
     if verdict.replacement is None or span.line != span.end_line or not text:

@@ -13,12 +13,12 @@ from collections.abc import Iterator
 
 import libcst as cst
 
-from mlgreenlint import pyfacts
-from mlgreenlint.checks.reach import reachable_sites
-from mlgreenlint.matcher import ABSENT, Hit, format_message, names_match
+from mlgreenlint.match.predicates import ABSENT, Hit, format_message, names_match
 from mlgreenlint.model import Rule
-from mlgreenlint.pycontext import FileContext
-from mlgreenlint.values import UNKNOWN, CallSite, CallValue, Symbol
+from mlgreenlint.python import bindings
+from mlgreenlint.python.context import FileContext
+from mlgreenlint.python.reach import reachable_sites
+from mlgreenlint.python.values import UNKNOWN, CallSite, CallValue, Symbol
 
 _HF_ARGS = ("transformers.TrainingArguments", "transformers.Seq2SeqTrainingArguments", "trl.*Config", "trl.experimental.*Config")
 _HF_TRAINERS = ("transformers.Trainer", "transformers.Seq2SeqTrainer", "trl.*Trainer", "trl.experimental.*Trainer")
@@ -58,7 +58,7 @@ def _launches_report(ctx: FileContext) -> bool:
     """Some launch may report to codecarbon; True (unknown) when no launch is found."""
     if ctx.repo is None or ctx.rel is None:
         return True
-    from mlgreenlint.checks.launched import load
+    from mlgreenlint.checks.by_launch import load
 
     launches = ctx.repo.launches_of(ctx.rel, consumer=ctx.rel)
     if not launches:
@@ -151,7 +151,7 @@ def _escapes(ctx: FileContext, name: str, site: CallSite) -> bool:
     receivers: set[int] = set()
     targets: set[int] = set()
     uses: list[int] = []
-    for node in pyfacts.walk(body):
+    for node in bindings.walk(body):
         if isinstance(node, cst.Attribute):
             targets.add(id(node.attr))  # `x.monitor` is not the name `monitor`
             if isinstance(node.value, cst.Name):

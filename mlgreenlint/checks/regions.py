@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from mlgreenlint import regionpolicy
-from mlgreenlint.matcher import FixSpec, Hit, PatternMatch
-from mlgreenlint.regions import describe
-from mlgreenlint.values import CallValue
+from mlgreenlint.match.predicates import FixSpec, Hit, PatternMatch
+from mlgreenlint.python.values import CallValue
+from mlgreenlint.regions import policy as region_policy
+from mlgreenlint.regions.table import describe
 
 
 def high_carbon_region(match: PatternMatch) -> Iterator[Hit]:
@@ -17,37 +17,37 @@ def high_carbon_region(match: PatternMatch) -> Iterator[Hit]:
     policy, and is not rewritten.
     """
     value = match.values.get("value")
-    policy = regionpolicy.RegionPolicy.from_options(match.options)
+    policy = region_policy.RegionPolicy.from_options(match.options)
     provider = _provider(match)
     if isinstance(value, str):
-        verdict = regionpolicy.judge(value, provider, policy)
+        verdict = region_policy.judge(value, provider, policy)
         if verdict is not None:
             yield match.hit(_fix(match, value, verdict), verdict=verdict.message)
     elif isinstance(value, (list, tuple)) and value and all(isinstance(v, str) for v in value):
-        verdicts = regionpolicy.judge_all(value, provider, policy)
+        verdicts = region_policy.judge_all(value, provider, policy)
         if verdicts:
-            yield match.hit(verdict=regionpolicy.combined_message(verdicts))
+            yield match.hit(verdict=region_policy.combined_message(verdicts))
 
 
 def unpinned_region(match: PatternMatch) -> Iterator[Hit]:
     """Fills `{fallback}`: the region the API falls back to, with its intensity, when its library names one."""
-    region = regionpolicy.fallback_region(match.site.name)
+    region = region_policy.fallback_region(match.site.name)
     yield match.hit(fallback=describe(region) if region else "a region chosen outside the repository")
 
 
 def _provider(match: PatternMatch) -> str | None:
     """From the API or variable name, else from a `cloud=` argument (SkyPilot `sky.AWS()`, Modal `"aws"`)."""
-    provider = regionpolicy.provider_of(match.site.name)
+    provider = region_policy.provider_of(match.site.name)
     if provider is not None:
         return provider
     cloud = match.site.argument("cloud")
     value = cloud.value if cloud is not None else None
     if isinstance(value, CallValue):
         value = value.name
-    return regionpolicy.cloud_provider(value) if isinstance(value, str) else None
+    return region_policy.cloud_provider(value) if isinstance(value, str) else None
 
 
-def _fix(match: PatternMatch, value: str, verdict: regionpolicy.Verdict) -> FixSpec | None:
+def _fix(match: PatternMatch, value: str, verdict: region_policy.Verdict) -> FixSpec | None:
     literal = match.arg.literal() if match.arg is not None else None
     if verdict.replacement is None or literal is None or literal.evaluated_value != value:
         return None

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 
 import libcst as cst
 
-from mlgreenlint.matcher import Hit, format_message
+from mlgreenlint.match.predicates import Hit, format_message
 from mlgreenlint.model import Rule
-from mlgreenlint.pycontext import FileContext
+from mlgreenlint.python.context import FileContext
 
 # Accelerators visible in the file; without one the loop runs on the CPU, where
 # mixed precision buys little (catalogue 1.8, trap 1).

@@ -1,4 +1,4 @@
-"""Machine- and CI-oriented output formats; `text` and `json` live in `mlgreenlint.reporters`."""
+"""Machine- and CI-oriented output formats; `text` and `json` live in `mlgreenlint.formats.text`."""
 
 from __future__ import annotations
 

@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING
 
 from mlgreenlint import limits, suppression
 from mlgreenlint.model import Edit, FileResult, Finding, Fix, Span
-from mlgreenlint.selection import ActiveRule, glob_matcher, ignored_for_path
+from mlgreenlint.ruleset.selection import ActiveRule, glob_matcher, ignored_for_path
 from mlgreenlint.versions import Versions
 
 if TYPE_CHECKING:  # libcst is imported only when a file survives the prefilter
-    from mlgreenlint.matcher import Hit
+    from mlgreenlint.match.predicates import Hit
 
 PYTHON_SUFFIXES = (".py", ".pyi")
 CONFIG_SUFFIXES = (".yaml", ".yml", ".json", ".toml")
@@ -161,18 +161,18 @@ def python_rules(path: str, content: str | bytes, job: Job, *, encoded: bool = F
 
 def screened_rules(path: str, text: str, job: Job) -> tuple[list[ActiveRule], bool]:
     """The Python rules that may fire on a file after the token prefilter and the `ast`
-    screen (see prescreen.py), and whether the screen ran (CPython accepted the file)."""
+    screen (see screen.py), and whether the screen ran (CPython accepted the file)."""
     rules = python_rules(path, text, job)
     if not rules or not job.prefilter:
         return rules, False
-    from mlgreenlint import prescreen
+    from mlgreenlint.python import screen
 
-    tree = prescreen.parse(text)
+    tree = screen.parse(text)
     if tree is None:
         return rules, False
     repo = job.repo
-    sketch = prescreen.sketch(tree, _module_name(path, job), *_repo_questions(repo, repo.rel(path) if repo else None))
-    return [a for a in rules if prescreen.may_fire(a.rule, sketch, job.versions)], True
+    sketch = screen.sketch(tree, _module_name(path, job), *_repo_questions(repo, repo.rel(path) if repo else None))
+    return [a for a in rules if screen.may_fire(a.rule, sketch, job.versions)], True
 
 
 def _module_name(path: str, job: Job) -> str:
@@ -188,8 +188,8 @@ def _python(path: str, text: str, job: Job, result: FileResult):
         return [], None
     import libcst as cst
 
-    from mlgreenlint import pyfacts
-    from mlgreenlint.pycontext import FileContext
+    from mlgreenlint.python import bindings
+    from mlgreenlint.python.context import FileContext
 
     # CPython accepted the file, so its nesting cannot crash the native parser.
     too_complex = None if screened else limits.too_complex(text)
@@ -216,7 +216,7 @@ def _python(path: str, text: str, job: Job, result: FileResult):
         return [], None
     repo = job.repo
     rel = repo.rel(path) if repo is not None else None
-    facts = pyfacts.collect(module, _module_name(path, job))
+    facts = bindings.collect(module, _module_name(path, job))
     if repo is not None:
         facts.scope.external = lambda qualname: repo.constant(qualname, consumer=rel)
     ctx = FileContext(path, text, facts, job.versions, repo, rel)
@@ -225,7 +225,7 @@ def _python(path: str, text: str, job: Job, result: FileResult):
         hits.extend((active, hit) for hit in run_rule(active, ctx))
     if repo is not None and repo.wants_summary(path):
         # Hand this parse's summary to the repository pass, so callers need no second parse.
-        from mlgreenlint.summary import summarise
+        from mlgreenlint.repository.summaries import summarise
 
         repo.record(path, summarise(ctx))
     return hits, _locator(module)
@@ -242,31 +242,32 @@ def _repo_questions(repo, rel: str | None):
 
 def _config(path: str, text: str, job: Job, result: FileResult) -> list[tuple[ActiveRule, Hit]]:
     """Classify before parsing: pre-commit hands the hook every YAML, JSON and TOML file."""
-    from mlgreenlint import configkind
+    from mlgreenlint.configs import classify
 
     rules = [a for a in job.rules if _applies(a, path) and _config_rule(a)]
-    by_name = configkind.kinds_by_name(path)
-    if not rules or not (by_name or configkind.could_be_ml_config(path, text.encode("utf-8", "replace"))):
+    by_name = classify.kinds_by_name(path)
+    if not rules or not (by_name or classify.could_be_ml_config(path, text.encode("utf-8", "replace"))):
         return []
-    from mlgreenlint import configdoc, configrules
+    from mlgreenlint.configs import document
+    from mlgreenlint.engine import config_patterns
 
     try:
-        docs = configdoc.parse(text, configdoc.format_of(path))
-    except configdoc.ConfigError as exc:
+        docs = document.parse(text, document.format_of(path))
+    except document.ConfigError as exc:
         if by_name:
             span = Span(exc.line, exc.column, exc.line, exc.column)
             _tool_finding(result, job, GL_PARSE, span, f"cannot parse: {exc.message}")
         else:
             result.notes.append(f"{path}: not parsed ({exc}); not a recognised ML config")
         return []
-    kinds = configkind.classify(path, docs)
+    kinds = classify.classify(path, docs)
     if not kinds:
         return []
-    return list(configrules.run(rules, configrules.ConfigFile(path, text, docs, kinds, job.versions)))
+    return list(config_patterns.run(rules, config_patterns.ConfigFile(path, text, docs, kinds, job.versions)))
 
 
 def _linked(path: str, text: str, job: Job, hits: list) -> list[tuple[ActiveRule, Hit]]:
-    """Rules whose check judges a config by the scripts launched with it (see checks/launched.py).
+    """Rules whose check judges a config by the scripts launched with it (see checks/by_launch.py).
 
     A hit on a line where the same rule already reported from the config rules is dropped.
     """
@@ -277,7 +278,7 @@ def _linked(path: str, text: str, job: Job, hits: list) -> list[tuple[ActiveRule
     if rel is None or not repo.launches_with(rel):
         return []
     from mlgreenlint.checks import LINK_CHECKS
-    from mlgreenlint.checks.launched import LinkedConfig
+    from mlgreenlint.checks.by_launch import LinkedConfig
 
     rules = [a for a in job.rules if _applies(a, path) and a.rule.match.get("check") in LINK_CHECKS]
     if not rules:
@@ -299,8 +300,8 @@ def _config_rule(active: ActiveRule) -> bool:
 
 def run_rule(active: ActiveRule, ctx) -> list[Hit]:
     from mlgreenlint.checks import CHECKS
-    from mlgreenlint.matcher import Evaluator
-    from mlgreenlint.pyrules import run_patterns
+    from mlgreenlint.engine.python_patterns import run_patterns
+    from mlgreenlint.match.predicates import Evaluator
 
     rule, options = active.rule, active.options
     match = rule.match

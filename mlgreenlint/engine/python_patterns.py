@@ -6,11 +6,19 @@ import re
 from collections.abc import Iterator
 
 from mlgreenlint.checks import SITE_CHECKS
-from mlgreenlint.matcher import (
-    ABSENT, Evaluator, FixSpec, Hit, PatternMatch, candidates, display_name, site_matches_target, where,
+from mlgreenlint.match.predicates import (
+    ABSENT,
+    Evaluator,
+    FixSpec,
+    Hit,
+    PatternMatch,
+    candidates,
+    display_name,
+    site_matches_target,
+    where,
 )
 from mlgreenlint.model import Rule
-from mlgreenlint.pycontext import FileContext, innermost_loop
+from mlgreenlint.python.context import FileContext, innermost_loop
 
 
 def run_patterns(rule: Rule, ctx: FileContext, options: dict) -> Iterator[Hit]:

@@ -10,11 +10,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mlgreenlint.aliases import canonical
-from mlgreenlint.configdoc import Node
-from mlgreenlint.configkind import iter_target_nodes
-from mlgreenlint.matcher import Evaluator, Hit, PatternMatch, display_name, names_match
-from mlgreenlint.selection import ActiveRule
-from mlgreenlint.values import Arg, CallSite
+from mlgreenlint.configs.classify import iter_target_nodes
+from mlgreenlint.configs.document import Node
+from mlgreenlint.match.predicates import (
+    Evaluator,
+    Hit,
+    PatternMatch,
+    display_name,
+    names_match,
+)
+from mlgreenlint.python.values import Arg, CallSite
+from mlgreenlint.ruleset.selection import ActiveRule
 
 
 class ConfigFile:

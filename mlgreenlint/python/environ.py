@@ -12,9 +12,9 @@ from collections.abc import Iterable, Iterator
 
 import libcst as cst
 
-from mlgreenlint import pyfacts
-from mlgreenlint.pyfacts import CallRecord, Store
-from mlgreenlint.values import UNKNOWN, Arg, CallSite
+from mlgreenlint.python import bindings
+from mlgreenlint.python.bindings import CallRecord, Store
+from mlgreenlint.python.values import UNKNOWN, Arg, CallSite
 
 ENVIRON = "os.environ"
 _SETTERS = ("os.environ.setdefault", "os.environ.__setitem__", "os.putenv")
@@ -44,7 +44,7 @@ def _unknown(node, record: CallRecord | None) -> CallSite:
 
 
 def _from_store(store: Store) -> Iterator[CallSite]:
-    resolved = pyfacts.resolve(store.target.value, store.scope)
+    resolved = bindings.resolve(store.target.value, store.scope)
     if resolved is None or resolved.instance or resolved.qualname != ENVIRON:
         return
     record = CallRecord(store.target, store.scope, store.frame)

@@ -11,7 +11,7 @@ import libcst as cst
 
 from mlgreenlint.aliases import canonical
 from mlgreenlint.model import Rule
-from mlgreenlint.values import UNKNOWN, Arg, CallSite, CallValue, Symbol
+from mlgreenlint.python.values import UNKNOWN, Arg, CallSite, CallValue, Symbol
 from mlgreenlint.versions import Versions
 
 ABSENT = object()
@@ -257,7 +257,7 @@ def _launched_with(file_ctx, spec: dict) -> bool:
     repo, rel = getattr(file_ctx, "repo", None), getattr(file_ctx, "rel", None)
     if repo is None or rel is None:
         return False
-    from mlgreenlint.checks.launched import load
+    from mlgreenlint.checks.by_launch import load
 
     for launch in repo.launches_of(rel, consumer=rel):
         if launch.wrapper and launch.wrapper in spec.get("wrapper", ()):

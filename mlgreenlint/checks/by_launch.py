@@ -21,10 +21,10 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from mlgreenlint.launch import Launch
-from mlgreenlint.matcher import Hit, names_match
+from mlgreenlint.match.predicates import Hit, names_match
 from mlgreenlint.model import Rule, Span
-from mlgreenlint.pycontext import FileContext
+from mlgreenlint.python.context import FileContext
+from mlgreenlint.repository.launch import Launch
 
 TRAINING_ARGS = ("transformers.TrainingArguments", "transformers.Seq2SeqTrainingArguments", "trl.*Config")
 PARSER = ("transformers.HfArgumentParser", "trl.TrlParser")
@@ -137,7 +137,7 @@ def hf_argparser_launch(ctx: FileContext, rule: Rule, options: dict) -> Iterator
     """An HfArgumentParser script every launch of which leaves precision off on the command line."""
     if ctx.repo is None or ctx.rel is None:
         return
-    from mlgreenlint.summary import parser_classes
+    from mlgreenlint.repository.summaries import parser_classes
 
     parser = next((s for s in ctx.sites if names_match(s.names[:1], PARSER) and _parses_training_args(parser_classes(s))), None)
     if parser is None:

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from mlgreenlint import pyfacts
-from mlgreenlint.pyfacts import AssignBinding, ImportBinding, Scope
+from mlgreenlint.python import bindings
+from mlgreenlint.python.bindings import AssignBinding, ImportBinding, Scope
 
 
 class _Unknown:
@@ -84,7 +84,7 @@ class CallSite:
     open_kwargs: bool
     open_args: bool
     node: object
-    record: pyfacts.CallRecord | None = None
+    record: bindings.CallRecord | None = None
     #: Absent arguments may be supplied elsewhere (Hydra overrides): their defaults are unknown.
     partial: bool = False
 
@@ -104,7 +104,7 @@ class CallSite:
         return self.open_kwargs or (position is not None and self.open_args)
 
 
-def call_site(record: pyfacts.CallRecord, names: tuple[str, ...], method: str | None, depth: int = 0) -> CallSite:
+def call_site(record: bindings.CallRecord, names: tuple[str, ...], method: str | None, depth: int = 0) -> CallSite:
     """The call's arguments; `**mapping` is folded at `depth` so `x = f(**x)` cannot recurse forever."""
     node = record.node
     keywords: dict[str, Arg] = {}
@@ -168,10 +168,10 @@ def evaluate(node, scope: Scope | None, depth: int = 0):
         return _from_name(node, scope, depth)
     if isinstance(node, cst.Attribute):
         # Attributes of local classes and functions (class attributes) are not followed.
-        base = pyfacts.resolve(node.value, scope)
+        base = bindings.resolve(node.value, scope)
         if base is None or base.instance or base.local is not None:
             return UNKNOWN
-        resolved = pyfacts.resolve(node, scope)
+        resolved = bindings.resolve(node, scope)
         if resolved is not None and not resolved.instance and not resolved.member and resolved.local is None:
             return _imported(resolved.qualname, scope)
         return UNKNOWN
@@ -259,7 +259,7 @@ def _binding_value(binding, node: cst.Name, depth: int, scope: Scope):
     if isinstance(binding, AssignBinding) and not binding.unpacked:
         return evaluate(binding.value, binding.scope, depth + 1)
     if isinstance(binding, ImportBinding):
-        return _imported(pyfacts.canonical(binding.qualname), scope)
+        return _imported(bindings.canonical(binding.qualname), scope)
     return UNKNOWN
 
 
@@ -306,15 +306,15 @@ class CallValue:
 
 
 def _call_value(node: cst.Call, scope: Scope, depth: int):
-    resolved = pyfacts.resolve(node.func, scope)
+    resolved = bindings.resolve(node.func, scope)
     if isinstance(node.func, cst.Name) and node.func.value == "dict" and scope.lookup("dict") is None:
         return _dict_call(node, scope, depth)
     if resolved is None:
         return UNKNOWN
     names = (resolved.qualname,)
-    if isinstance(resolved.local, pyfacts.ClassBinding):
-        names = names + tuple(pyfacts.class_bases(resolved.local))
-    record = pyfacts.CallRecord(node, scope, None)
+    if isinstance(resolved.local, bindings.ClassBinding):
+        names = names + tuple(bindings.class_bases(resolved.local))
+    record = bindings.CallRecord(node, scope, None)
     return CallValue(call_site(record, names, None, depth))
 
 

@@ -10,7 +10,7 @@ from functools import lru_cache
 
 from mlgreenlint.errors import SettingsError
 from mlgreenlint.model import Rule, Severity
-from mlgreenlint.rulebook import option_type_problem
+from mlgreenlint.ruleset.rulebook import option_type_problem
 from mlgreenlint.settings import Settings
 
 _CODE = re.compile(r"^(ALL|[A-Z]{2}[0-9]{0,3})$")

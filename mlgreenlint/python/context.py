@@ -8,10 +8,16 @@ from functools import cached_property
 
 import libcst as cst
 
-from mlgreenlint import pyenv, pyfacts
-from mlgreenlint.prescreen import DATA_LOOP, OPTIMIZER_NAME, TRAINER_NAME
-from mlgreenlint.pyfacts import CallRecord, FileFacts, Frame, dotted_name, expression_words
-from mlgreenlint.values import CallSite, call_site
+from mlgreenlint.python import bindings, environ
+from mlgreenlint.python.bindings import (
+    CallRecord,
+    FileFacts,
+    Frame,
+    dotted_name,
+    expression_words,
+)
+from mlgreenlint.python.screen import DATA_LOOP, OPTIMIZER_NAME, TRAINER_NAME
+from mlgreenlint.python.values import CallSite, call_site
 from mlgreenlint.versions import Versions
 
 # Guards are judged by the words of the names in the condition, so `accelerator` is not `acc`.
@@ -56,25 +62,25 @@ class FileContext:
     def _callee(self, record: CallRecord) -> tuple[tuple[str, ...], str | None]:
         func = record.node.func
         method = func.attr.value if isinstance(func, cst.Attribute) else None
-        resolved = pyfacts.resolve(func, record.scope)
+        resolved = bindings.resolve(func, record.scope)
         if resolved is None:
             return (), method
         names = (resolved.qualname,)
-        if isinstance(resolved.local, pyfacts.ClassBinding):
-            names += tuple(pyfacts.class_bases(resolved.local))
+        if isinstance(resolved.local, bindings.ClassBinding):
+            names += tuple(bindings.class_bases(resolved.local))
         return names, method
 
     @cached_property
     def env_sites(self) -> list[CallSite]:
         """Environment variables the file sets, as call sites (see `pyenv`)."""
-        return pyenv.env_sites(self.facts.stores, self.sites)
+        return environ.env_sites(self.facts.stores, self.sites)
 
     @cached_property
     def own_referenced(self) -> set[str]:
         """Qualified names this file itself calls, decorates with or enters with `with`."""
         names = {n for site in self.sites for n in site.names}
         for expr, scope in self.facts.references:
-            resolved = pyfacts.resolve(expr, scope)
+            resolved = bindings.resolve(expr, scope)
             if resolved is not None:
                 names.add(resolved.qualname)
         return names
@@ -85,7 +91,7 @@ class FileContext:
         A tracker started in utils/carbon.py counts for the script calling it. Helpers are
         summarised (parsed with libcst) only when their `ast` sketch may reference one.
         """
-        from mlgreenlint.matcher import names_match
+        from mlgreenlint.match.predicates import names_match
 
         if names_match(tuple(self.own_referenced), patterns):
             return True
@@ -295,11 +301,11 @@ class FileContext:
         return {}
 
     def _frequency_guard(self, test) -> bool:
-        for node in pyfacts.walk(test):
+        for node in bindings.walk(test):
             if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Modulo):
                 return True
             if isinstance(node, cst.Call):
-                callee = pyfacts.resolve(node.func, self.facts.scope)
+                callee = bindings.resolve(node.func, self.facts.scope)
                 if callee is not None and callee.qualname in _TIME_CALLS:
                     return True
             if isinstance(node, cst.Comparison) and _once_comparison(node):
@@ -311,7 +317,7 @@ class FileContext:
         body = getattr(loop.body, "body", ())
         for stmt in body:
             if isinstance(stmt, cst.If) and _only_continue(stmt.body):
-                for node in pyfacts.walk(stmt.test):
+                for node in bindings.walk(stmt.test):
                     if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Modulo):
                         return True
         return False
@@ -364,7 +370,7 @@ class FileContext:
         for stmt in getattr(getattr(node, "body", None), "body", ()):
             if isinstance(stmt, cst.If) and _only_break(stmt.body) and any(
                 isinstance(n, cst.Comparison) and any(_is_int_expr(c.comparator) for c in n.comparisons)
-                for n in pyfacts.walk(stmt.test)
+                for n in bindings.walk(stmt.test)
             ):
                 return True
         return False
@@ -418,10 +424,10 @@ class FileContext:
         return "training" if any(uses) else "other"
 
     @cached_property
-    def _local_calls_with(self) -> dict[str, list[tuple[str, pyfacts.Scope]]]:
+    def _local_calls_with(self) -> dict[str, list[tuple[str, bindings.Scope]]]:
         """Name -> (local function, calling scope) for every `f(..., name, ...)` of a function defined here."""
         local = {f.node.name.value for f in self.facts.functions}
-        out: dict[str, list[tuple[str, pyfacts.Scope]]] = {}
+        out: dict[str, list[tuple[str, bindings.Scope]]] = {}
         for record in self.facts.calls:
             callee = _local_callee(record.node)
             if callee in local:
@@ -431,13 +437,13 @@ class FileContext:
         return out
 
     @cached_property
-    def _assigned_names(self) -> dict[int, list[tuple[str, pyfacts.Scope]]]:
+    def _assigned_names(self) -> dict[int, list[tuple[str, bindings.Scope]]]:
         """Value node id -> the names (and their scope) it is assigned to with a plain `name = value`."""
-        out: dict[int, list[tuple[str, pyfacts.Scope]]] = {}
+        out: dict[int, list[tuple[str, bindings.Scope]]] = {}
         for scope in (self.facts.scope, *(f.scope for f in self.facts.functions)):
-            for name, bindings in scope.bindings.items():
-                for b in bindings:
-                    if isinstance(b, pyfacts.AssignBinding) and not b.unpacked:
+            for name, binds in scope.bindings.items():
+                for b in binds:
+                    if isinstance(b, bindings.AssignBinding) and not b.unpacked:
                         out.setdefault(id(b.value), []).append((name, scope))
         return out
 
@@ -455,19 +461,19 @@ class FileContext:
         out: dict[int, list[Frame]] = {}
         for frame in self.facts.loops:
             if isinstance(frame.node, cst.For):
-                for node in pyfacts.walk(frame.node.iter):
+                for node in bindings.walk(frame.node.iter):
                     if isinstance(node, cst.Call):
                         out.setdefault(id(node), []).append(frame)
         return out
 
-    def _scope_of(self, frame: Frame) -> pyfacts.Scope:
+    def _scope_of(self, frame: Frame) -> bindings.Scope:
         for f in _frames(frame.parent):
             if f.kind == "def":
                 return self._function_scopes.get(id(f.node), self.facts.scope)
         return self.facts.scope
 
     @cached_property
-    def _function_scopes(self) -> dict[int, pyfacts.Scope]:
+    def _function_scopes(self) -> dict[int, bindings.Scope]:
         return {id(f.node): f.scope for f in self.facts.functions}
 
     @cached_property
@@ -488,7 +494,7 @@ class FileContext:
             if f.kind == "with":
                 for item in f.node.items:
                     expr = item.item.func if isinstance(item.item, cst.Call) else item.item
-                    resolved = pyfacts.resolve(expr, self.facts.scope)
+                    resolved = bindings.resolve(expr, self.facts.scope)
                     if resolved is not None and resolved.qualname in names:
                         return True
         return False
@@ -594,7 +600,7 @@ def _only_continue(suite) -> bool:
 
 
 def _names(node):
-    for current in pyfacts.walk(node):
+    for current in bindings.walk(node):
         if isinstance(current, cst.Name):
             yield current.value
         elif isinstance(current, cst.Attribute):

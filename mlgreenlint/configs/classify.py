@@ -13,7 +13,8 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from mlgreenlint._configkeys import (
+from mlgreenlint.configs.document import Node, format_of
+from mlgreenlint.configs.keys import (
     DS_KEYS,
     DS_ONLY,
     DSTACK_KEYS,
@@ -26,7 +27,6 @@ from mlgreenlint._configkeys import (
     TRAINER_KEYS,
     TRAINER_ONLY,
 )
-from mlgreenlint.configdoc import Node, format_of
 
 KINDS = ("deepspeed", "accelerate", "lightning-cli", "hydra", "torchtune", "hf-args",
          "skypilot", "ray-cluster", "dstack")

@@ -138,15 +138,15 @@ def parse(text: str, fmt: str) -> list[Node]:
     """
     # Parsers are imported lazily: a run that sees no TOML never imports tomllib.
     if fmt == "yaml":
-        from mlgreenlint._yamldoc import parse_yaml
+        from mlgreenlint.configs.yamldoc import parse_yaml
 
         return parse_yaml(text)
     if fmt == "json":
-        from mlgreenlint._jsondoc import parse_json
+        from mlgreenlint.configs.jsondoc import parse_json
 
         return [parse_json(text)]
     if fmt == "toml":
-        from mlgreenlint._tomldoc import parse_toml
+        from mlgreenlint.configs.tomldoc import parse_toml
 
         return [parse_toml(text)]
     raise ValueError(f"unknown config format {fmt!r} (expected one of {', '.join(FORMATS)})")

@@ -72,7 +72,7 @@ def load_table() -> tuple[Region, ...]:
     """All regions of the shipped table, ordered by provider then region id."""
     from importlib.resources import files
 
-    text = files(__package__).joinpath(_DATA).read_text(encoding="utf-8")
+    text = files("mlgreenlint").joinpath(_DATA).read_text(encoding="utf-8")
     rows = (
         Region(
             provider=row["provider"],

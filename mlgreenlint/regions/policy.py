@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from mlgreenlint.regions import (
+from mlgreenlint.regions.table import (
     DEFAULT_THRESHOLDS,
     Region,
     describe,

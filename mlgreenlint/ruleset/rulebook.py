@@ -12,7 +12,7 @@ from mlgreenlint.errors import RuleFileError
 from mlgreenlint.model import Rule, Severity
 from mlgreenlint.tomlcompat import tomllib
 
-_PACKAGE_DIR = Path(__file__).resolve().parent
+_PACKAGE_DIR = Path(__file__).resolve().parent.parent
 _FILE_NAME = re.compile(r"^([A-Z]{2}[0-9]{3})-([a-z0-9]+(?:-[a-z0-9]+)*)\.toml$")
 
 
@@ -45,7 +45,7 @@ def load_builtin() -> list[Rule]:
 def _load_builtin_cached() -> tuple[Rule, ...]:
     files = rule_files(builtin_rules_dir())
     raw = [(f, f.read_bytes()) for f in files]
-    # Built-in rules are validated by the test suite and `python -m mlgreenlint._stamp`;
+    # Built-in rules are validated by the test suite and `python -m mlgreenlint.ruleset.stamp`;
     # the stamp it writes beside them records their digest and their parsed documents,
     # so a run neither imports jsonschema nor parses TOML unless somebody edited the
     # installed files or the schema.

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import libcst as cst
 
-from mlgreenlint import pyfacts
-from mlgreenlint.pyfacts import ClassBinding, FunctionBinding
-from mlgreenlint.pycontext import FileContext
-from mlgreenlint.values import CallSite
+from mlgreenlint.python import bindings
+from mlgreenlint.python.bindings import ClassBinding, FunctionBinding
+from mlgreenlint.python.context import FileContext
+from mlgreenlint.python.values import CallSite
 
 
 def owner(site: CallSite) -> cst.FunctionDef | None:
@@ -50,7 +50,7 @@ def _targets(site: CallSite, ctx: FileContext, methods: dict[str, list[FunctionB
     for expr in exprs:
         if not isinstance(expr, (cst.Name, cst.Attribute)):
             continue
-        resolved = pyfacts.resolve(expr, scope)
+        resolved = bindings.resolve(expr, scope)
         local = resolved.local if resolved is not None else None
         if isinstance(local, FunctionBinding):
             yield local.node

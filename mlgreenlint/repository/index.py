@@ -4,7 +4,7 @@
 its summary (`summary.py`: computed from the parse the engine already made, or from one
 parse on demand, and cached by content hash), and scans launch files (`launch.py`) the
 first time a rule asks about launches. Rules reach it only through `FileContext`, the
-`launched-with` predicate and `checks/launched.py`, never through special cases in the
+`launched-with` predicate and `checks/by_launch.py`, never through special cases in the
 engine.
 
 Module names come from paths relative to the repository root, and relative to its `src/`
@@ -20,9 +20,16 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mlgreenlint import launch as launch_mod
-from mlgreenlint.launch import Launch
-from mlgreenlint.summary import SUMMARY_VERSION, DirectoryStore, MemoryStore, SummaryStore, summarise, summarise_source
+from mlgreenlint.repository import launch as launch_mod
+from mlgreenlint.repository.launch import Launch
+from mlgreenlint.repository.summaries import (
+    SUMMARY_VERSION,
+    DirectoryStore,
+    MemoryStore,
+    SummaryStore,
+    summarise,
+    summarise_source,
+)
 
 __all__ = ["DirectoryStore", "MemoryStore", "RepoIndex", "SummaryStore", "find_root", "summarise"]
 
@@ -100,7 +107,7 @@ class RepoIndex:
     def kept(self, rel: str) -> bool:
         """Inside the repository, an existing file, and not excluded by the settings."""
         if rel not in self._kept:
-            from mlgreenlint.selection import path_matches
+            from mlgreenlint.ruleset.selection import path_matches
 
             self._kept[rel] = (not rel.startswith("../") and (self.root / rel).is_file()
                                and not any(path_matches(rel, glob) for glob in self.excludes))
@@ -300,7 +307,7 @@ class RepoIndex:
 
     def _sketches(self):
         if self._helper_sketches is None:
-            from mlgreenlint.prescreen import HelperSketches
+            from mlgreenlint.python.screen import HelperSketches
 
             self._helper_sketches = HelperSketches(self, REACH_DEPTH)
         return self._helper_sketches
@@ -328,7 +335,7 @@ class RepoIndex:
 
         A module variable that is not one constant value is UNKNOWN; re-exports are followed.
         """
-        from mlgreenlint.values import MISSING, UNKNOWN, Symbol
+        from mlgreenlint.python.values import MISSING, UNKNOWN, Symbol
 
         parts = qualname.split(".")
         module = self.module_path(".".join(parts[:-1])) if len(parts) > 1 else None
@@ -436,7 +443,7 @@ def _list_launch_files(root: Path, excludes: tuple[str, ...], notes: list[str], 
     outside any repository must not walk a whole home folder.
     """
     from mlgreenlint.discovery import git_names
-    from mlgreenlint.selection import path_matches
+    from mlgreenlint.ruleset.selection import path_matches
 
     def kept(rel: str) -> bool:
         return not any(path_matches(rel, glob) for glob in excludes)

@@ -71,11 +71,10 @@ def summarise_source(data: bytes, module: str, keep=None) -> dict | None:
     """Parse a module once and summarise it; None when it cannot be parsed. `keep(text, tree)` gets the parse."""
     import libcst as cst
 
-    from mlgreenlint import pyfacts
-    from mlgreenlint.engine import decode
-    from mlgreenlint.pycontext import FileContext
-
     from mlgreenlint import limits
+    from mlgreenlint.engine.driver import decode
+    from mlgreenlint.python import bindings
+    from mlgreenlint.python.context import FileContext
 
     try:
         text = decode(data)
@@ -88,14 +87,14 @@ def summarise_source(data: bytes, module: str, keep=None) -> dict | None:
         return None
     if keep is not None:
         keep(text, tree)
-    facts = pyfacts.collect(tree, module)
+    facts = bindings.collect(tree, module)
     return summarise(FileContext(module, text, facts))
 
 
 def summarise(ctx) -> dict:
     """The summary of a parsed file (see the module docstring)."""
-    from mlgreenlint import pyfacts
-    from mlgreenlint.pycontext import innermost_loop
+    from mlgreenlint.python import bindings
+    from mlgreenlint.python.context import innermost_loop
 
     functions: dict[str, dict] = {}
     defs = {id(b.node): b.qualname for b in ctx.facts.functions}
@@ -120,7 +119,7 @@ def summarise(ctx) -> dict:
                 summary["calls"].append({"names": list(site.names), "method": site.method})
     for expr, scope in ctx.facts.references:
         if scope.kind == "function" and scope.name in functions:
-            resolved = pyfacts.resolve(expr, scope)
+            resolved = bindings.resolve(expr, scope)
             if resolved is not None:
                 functions[scope.name]["refs"].add(resolved.qualname)
     for summary in functions.values():
@@ -136,8 +135,8 @@ def _constants(scope) -> tuple[dict[str, dict], list[str]]:
     """Module-level names with one literal value (`{"value": v}`) or naming another (`{"alias": q}`)."""
     import libcst as cst
 
-    from mlgreenlint.pyfacts import AssignBinding, ImportBinding
-    from mlgreenlint.values import Symbol, evaluate
+    from mlgreenlint.python.bindings import AssignBinding, ImportBinding
+    from mlgreenlint.python.values import Symbol, evaluate
 
     hook, scope.external = scope.external, None  # other modules' constants stay out of this summary
     constants: dict[str, dict] = {}
@@ -194,7 +193,7 @@ def parser_classes(site) -> list[str]:
     """Qualified names mentioned by a call's first positional argument (`(ModelArgs, TrainingArguments)`)."""
     import libcst as cst
 
-    from mlgreenlint import pyfacts
+    from mlgreenlint.python import bindings
 
     if not site.positional or site.record is None:
         return []
@@ -203,10 +202,10 @@ def parser_classes(site) -> list[str]:
     elements = [e.value for e in node.elements] if isinstance(node, (cst.Tuple, cst.List)) else [node]
     names: list[str] = []
     for element in elements:
-        resolved = pyfacts.resolve(element, site.record.scope)
+        resolved = bindings.resolve(element, site.record.scope)
         if resolved is None:
             continue
         names.append(resolved.qualname)
-        if isinstance(resolved.local, pyfacts.ClassBinding):
-            names.extend(pyfacts.class_bases(resolved.local))
+        if isinstance(resolved.local, bindings.ClassBinding):
+            names.extend(bindings.class_bases(resolved.local))
     return names

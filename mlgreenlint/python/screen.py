@@ -729,7 +729,7 @@ def _last_glob(pattern: str) -> str:
     return pattern.rsplit(".", 1)[-1]
 
 
-#: The callees of checks/launched.py (PARSER, ACCELERATOR), without importing it (it imports libcst).
+#: The callees of checks/by_launch.py (PARSER, ACCELERATOR), without importing it (it imports libcst).
 PARSERS = ("transformers.HfArgumentParser", "trl.TrlParser")
 ACCELERATORS = ("accelerate.Accelerator",)
 
@@ -795,7 +795,7 @@ class HelperSketches:
 
     def _function(self, qualname: str, consumer: str | None):
         """As `RepoIndex.function`: the function's (trains, refs), None, or unknown."""
-        from mlgreenlint.repo import facts_module
+        from mlgreenlint.repository.index import facts_module
 
         parts = qualname.split(".")
         for cut in range(len(parts) - 1, 0, -1):
@@ -817,7 +817,7 @@ class HelperSketches:
 
 def _functions(text: str, rel: str):
     """{qualname: (runs a step or fit itself, names it refers to)} of a module, or unknown."""
-    from mlgreenlint.repo import facts_module
+    from mlgreenlint.repository.index import facts_module
 
     tree = parse(text)
     if tree is None:

@@ -1,0 +1,1 @@
+"""Lint one file: the driver and the Python and config pattern runners."""

@@ -1,0 +1,1 @@
+"""The rule vocabulary: three-valued predicates over call sites and config nodes."""

@@ -1,0 +1,1 @@
+"""Python source analysis: bindings, values, training context, environment writes, the ast screen."""

@@ -1,0 +1,1 @@
+"""The repository around a file: module index, launch commands, pins, module summaries."""

@@ -1,0 +1,1 @@
+"""Rule files: load, validate, stamp and select."""
