@@ -158,7 +158,7 @@ def render(fmt: str, outcome: Outcome, run: Run, *, tool_version: str, colour: b
             lines.append(text_format.statistics(findings))
         report = "\n".join(line for line in lines if line)
     elif fmt == "json":
-        report = text_format.json_findings(findings)
+        report = text_format.json_findings(findings, [a.rule for a in run.rules])
     else:
         from mlgreenlint import formats
 

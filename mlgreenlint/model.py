@@ -137,6 +137,8 @@ class Rule:
     examples: dict = field(compare=False)
     source: str
     builtin: bool = True
+    #: The measured or cited cost of the habit (the rule file's `impact` table), or None.
+    impact: dict | None = field(default=None, compare=False)
 
     @property
     def help_uri(self) -> str:

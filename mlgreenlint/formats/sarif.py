@@ -6,6 +6,7 @@ import json
 from urllib.parse import quote
 
 from mlgreenlint.fingerprints import unique_fingerprints
+from mlgreenlint.formats import impact
 from mlgreenlint.model import Finding, Fix, Rule, Severity, Span
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -33,7 +34,7 @@ def _help(rule: Rule) -> dict:
 
 
 def _descriptor(rule: Rule) -> dict:
-    return {
+    descriptor = {
         "id": rule.id,
         "name": rule.name,
         "shortDescription": {"text": rule.summary},
@@ -43,6 +44,9 @@ def _descriptor(rule: Rule) -> dict:
         "defaultConfiguration": {"level": LEVELS[rule.severity]},
         "properties": {"tags": sorted({"sustainability", rule.family} - {""})},
     }
+    if (facts := impact.facts(rule)) is not None:
+        descriptor["properties"]["impact"] = facts
+    return descriptor
 
 
 def _region(span: Span) -> dict:
@@ -74,7 +78,7 @@ def _fix(path: str, fix: Fix) -> dict:
     }
 
 
-def _result(finding: Finding, index: int, fingerprint: str) -> dict:
+def _result(finding: Finding, index: int, fingerprint: str, facts: dict | None) -> dict:
     result = {
         "ruleId": finding.rule,
         "ruleIndex": index,
@@ -87,6 +91,8 @@ def _result(finding: Finding, index: int, fingerprint: str) -> dict:
     }
     if finding.fix is not None and finding.fix.edits:
         result["fixes"] = [_fix(finding.path, finding.fix)]
+    if facts is not None:
+        result["properties"] = {"impact": facts}
     return result
 
 
@@ -98,8 +104,9 @@ def render(findings: list[Finding], rules: list[Rule], *, tool_version: str) -> 
         descriptors.setdefault(finding.rule, {"id": finding.rule})
     ids = sorted(descriptors)
     index = {rule_id: position for position, rule_id in enumerate(ids)}
+    impacts = impact.by_rule(rules)
     results = [
-        _result(finding, index[finding.rule], fingerprint)
+        _result(finding, index[finding.rule], fingerprint, impacts.get(finding.rule))
         for finding, fingerprint in zip(ordered, unique_fingerprints(ordered))
     ]
     log = {

@@ -7,6 +7,7 @@ from collections import Counter
 
 import click
 
+from mlgreenlint.formats import impact
 from mlgreenlint.model import Finding, Rule, Severity
 
 _COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
@@ -44,14 +45,17 @@ def statistics(findings: list[Finding]) -> str:
     return "\n".join(f"{n:5d}  {rule}  [{severity}]" for (rule, severity), n in rows)
 
 
-def json_findings(findings: list[Finding]) -> str:
-    return json.dumps([f.to_dict() for f in findings], indent=2, sort_keys=True)
+def json_findings(findings: list[Finding], rules: list[Rule] = ()) -> str:
+    """The findings as a JSON array; each carries its rule's impact facts (or null)."""
+    impacts = impact.by_rule(list(rules))
+    return json.dumps([impact.finding_dict(f, impacts) for f in findings], indent=2, sort_keys=True)
 
 
 def rule_rows(rules: list[Rule]) -> list[dict]:
     return [
         {"id": r.id, "name": r.name, "family": r.family, "severity": r.severity.label,
-         "summary": r.summary, "options": sorted(r.options), "builtin": r.builtin, "help_uri": r.help_uri}
+         "summary": r.summary, "options": sorted(r.options), "builtin": r.builtin, "help_uri": r.help_uri,
+         "impact": impact.facts(r)}
         for r in sorted(rules, key=lambda r: r.id)
     ]
 

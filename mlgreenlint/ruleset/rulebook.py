@@ -183,6 +183,7 @@ def _rule(path: Path, doc: dict, validator, *, builtin: bool) -> Rule:
         examples=doc["examples"],
         source=str(path),
         builtin=builtin,
+        impact=doc.get("impact"),
     )
 
 
