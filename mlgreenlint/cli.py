@@ -11,6 +11,7 @@ import click
 from mlgreenlint import __version__, atomic, gate
 from mlgreenlint import settings as settings_mod
 from mlgreenlint.errors import MlgreenlintError
+from mlgreenlint.fixes.policy import summary as fix_summary
 from mlgreenlint.formats import text as text_format
 from mlgreenlint.model import Severity
 
@@ -63,9 +64,15 @@ def main() -> None:
 @click.option("--verbose", "-v", is_flag=True, help="Also print notes about skipped files.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes for parsing [default: available cores].")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the cache (.mlgreenlint_cache/).")
+@click.option("--fix/--no-fix", default=None, help="Apply safe fixes, then report what remains (config: fix).")
+@click.option("--unsafe-fixes/--no-unsafe-fixes", default=None,
+              help="Apply unsafe fixes too with --fix; without it, show them as available (config: unsafe-fixes).")
+@click.option("--fix-only", is_flag=True, help="Apply fixes and report nothing else; exit 0 unless a fix fails.")
+@click.option("--diff", is_flag=True, help="Print a unified diff of what --fix would change and write nothing; "
+                                           "exit 1 when there is a change.")
 def check(paths, select, ignore, extend_select, fmt, output, fail_on, exit_zero, baseline, no_baseline,
           write_baseline, fail_on_stale_baseline, changed_since, config, isolated, show_settings, statistics,
-          quiet, verbose, jobs, no_cache) -> None:
+          quiet, verbose, jobs, no_cache, fix, unsafe_fixes, fix_only, diff) -> None:
     """Lint files and folders (default: the current folder)."""
     from mlgreenlint import api
 
@@ -80,7 +87,7 @@ def check(paths, select, ignore, extend_select, fmt, output, fail_on, exit_zero,
         settings = base.with_overrides(
             select=_codes(select), ignore=cli_ignore, extend_select=_codes(extend_select),
             fail_on=Severity.parse(fail_on) if fail_on else None,
-            baseline=baseline, fail_on_stale_baseline=fail_on_stale_baseline,
+            baseline=baseline, fail_on_stale_baseline=fail_on_stale_baseline, fix=fix, unsafe_fixes=unsafe_fixes,
         )
         if show_settings:
             rules = api.load_rules(settings)
@@ -90,7 +97,11 @@ def check(paths, select, ignore, extend_select, fmt, output, fail_on, exit_zero,
             view.update(_versions_view(api, list(paths) or [Path(".")], settings, job.rules))
             click.echo(json.dumps(view, indent=2, sort_keys=True))
             return
-        run = api.lint_paths(targets, settings, jobs=jobs, cache=not no_cache)
+        fixing = "diff" if diff else "only" if fix_only else "fix" if settings.fix else None
+        if fixing and write_baseline is not None:
+            _fail("--write-baseline records findings; it cannot be combined with --fix, --fix-only or --diff")
+        job = api.make_job(settings, api.load_rules(settings))
+        run = api.lint_paths(targets, settings, jobs=jobs, cache=not no_cache, job=job)
         if write_baseline is not None:
             count = gate.write_baseline(write_baseline, run)
             click.echo(f"Wrote {count} finding{'s' if count != 1 else ''} to baseline {write_baseline}.")
@@ -101,6 +112,14 @@ def check(paths, select, ignore, extend_select, fmt, output, fail_on, exit_zero,
             exit_zero=exit_zero,
         )
         outcome = gate.apply(run, policy, targets)
+        fixed = None
+        if fixing:
+            from mlgreenlint.fixes import command
+
+            fixed = command.run(fixing, settings, job, outcome, policy, targets)
+            if fixed.changed and fixing == "fix":
+                run = api.lint_paths(targets, settings, jobs=jobs, cache=not no_cache)
+                outcome = gate.apply(run, policy, targets)
     except MlgreenlintError as exc:
         _fail(str(exc))
         return
@@ -110,9 +129,14 @@ def check(paths, select, ignore, extend_select, fmt, output, fail_on, exit_zero,
         _fail(f"internal error: {describe(exc)}; please report it at "
               "https://github.com/mlgreenlint/mlgreenlint/issues")
         return
+    if fixing in ("diff", "only"):
+        click.echo(fixed.output, nl=False)
+        click.echo(fixed.summary, err=True)
+        sys.exit(fixed.exit_code)
     colour = fmt == "text" and output is None and sys.stdout.isatty()
     report = gate.render(fmt, outcome, run, tool_version=__version__, colour=colour, quiet=quiet,
-                         statistics=statistics, changed_ref=changed_since)
+                         statistics=statistics, changed_ref=changed_since,
+                         fixes=fix_summary(settings, outcome.reported, fixed))
     if output is not None:
         try:
             atomic.write_text(output, report)
@@ -125,9 +149,13 @@ def check(paths, select, ignore, extend_select, fmt, output, fail_on, exit_zero,
     for line in gate.stale_lines(outcome.stale):
         click.echo(line, err=True)
     if verbose:
-        for note in run.notes:
+        for note in run.notes + (fixed.notes if fixed else []):
             click.echo(f"note: {note}", err=True)
-    sys.exit(outcome.exit_code(policy))
+    for error in fixed.errors if fixed else ():
+        click.echo(f"mlgreenlint: error: {error}", err=True)
+    code = outcome.exit_code(policy)
+    sys.exit(EXIT_ERROR if fixed and fixed.errors and not exit_zero else code)
+
 
 
 @main.command()

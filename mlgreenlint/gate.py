@@ -147,13 +147,16 @@ def keep_changed(finding: Finding, changed: changes.ChangedLines) -> bool:
 
 
 def render(fmt: str, outcome: Outcome, run: Run, *, tool_version: str, colour: bool = False,
-           quiet: bool = False, statistics: bool = False, changed_ref: str | None = None) -> str:
-    """The report text, ending in a newline unless it is empty (a clean `github` run)."""
+           quiet: bool = False, statistics: bool = False, changed_ref: str | None = None, fixes: str = "") -> str:
+    """The report text, ending in a newline unless it is empty (a clean `github` run);
+    `fixes` is the text summary's sentence about fixes."""
     findings = outcome.reported
     if fmt == "text":
         lines = [text_format.text(findings, files=run.files, colour=colour, quiet=quiet)]
         if not quiet and (held := held_back(outcome, changed_ref)):
             lines.append(held)
+        if not quiet and fixes:
+            lines.append(fixes)
         if statistics and findings:
             lines.append(text_format.statistics(findings))
         report = "\n".join(line for line in lines if line)

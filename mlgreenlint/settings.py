@@ -42,6 +42,13 @@ class Settings:
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     timeout_per_file: float = DEFAULT_TIMEOUT_PER_FILE
     cache_dir: Path | None = None
+    #: Autofix (see mlgreenlint/fixes/policy.py): apply fixes, unsafe ones too, and which rules' fixes.
+    fix: bool = False
+    unsafe_fixes: bool = False
+    fixable: tuple[str, ...] = ("ALL",)
+    unfixable: tuple[str, ...] = ()
+    extend_safe_fixes: tuple[str, ...] = ()
+    extend_unsafe_fixes: tuple[str, ...] = ()
     #: Per-rule overrides: {"CK001": {"severity": "info", "min-save-steps": 50}}
     rules: dict[str, dict] = field(default_factory=dict)
     #: Where the settings came from, for --show-settings and messages.
@@ -111,7 +118,8 @@ def _read_table(path: Path) -> dict:
 def from_table(table: dict, *, source: str, root: Path) -> Settings:
     validate_table(table, source)
     values: dict = {}
-    simple = {"select", "ignore", "extend-select", "exclude", "extend-exclude"}
+    simple = {"select", "ignore", "extend-select", "exclude", "extend-exclude",
+              "fixable", "unfixable", "extend-safe-fixes", "extend-unsafe-fixes"}
     for key, value in table.items():
         attr = key.replace("-", "_")
         if key in simple:

@@ -33,7 +33,7 @@ def test_finding_exits_one_with_text_output(project):
     result = project.run("check", ".")
     assert result.exit_code == 1
     assert result.output.splitlines()[0].startswith("train.py:2:8: MP002 [warning] TrainingArguments trains in fp32")
-    assert "Found 1 finding (0 fixable) in 1 file (1 checked)." in result.output
+    assert "Found 1 finding in 1 file (1 checked)." in result.output
 
 
 def test_json_output_shape_and_order(project):

@@ -30,11 +30,11 @@ def text(findings: list[Finding], *, files: int, colour: bool, quiet: bool = Fal
 def summary(findings: list[Finding], files: int) -> str:
     if not findings:
         return f"All checks passed ({files} file{'s' if files != 1 else ''} checked)."
-    fixable = sum(1 for f in findings if f.fix is not None)
     in_files = len({f.path for f in findings})
+    # What is fixable depends on the run's fix settings: the caller adds that sentence.
     return (
         f"Found {len(findings)} finding{'s' if len(findings) != 1 else ''}"
-        f" ({fixable} fixable) in {in_files} file{'s' if in_files != 1 else ''}"
+        f" in {in_files} file{'s' if in_files != 1 else ''}"
         f" ({files} checked)."
     )
 

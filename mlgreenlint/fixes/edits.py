@@ -1,0 +1,121 @@
+"""Apply a finding's edits to a file's text: spans to offsets, overlaps skipped, minimal edits.
+
+Spans are 1-based (line, column) over the decoded text, lines ending at '\\n' (as libcst and
+the config documents count them); columns count characters.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Sequence
+
+from mlgreenlint.model import Edit, Span
+
+
+class Lines:
+    """Offsets of a text's line starts: (line, column) <-> character offset."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.starts = [0]
+        i = text.find("\n")
+        while i >= 0:
+            self.starts.append(i + 1)
+            i = text.find("\n", i + 1)
+
+    def offset(self, line: int, column: int) -> int | None:
+        """The offset of a position, or None when it lies outside the text."""
+        if not 1 <= line <= len(self.starts):
+            return None
+        start = self.starts[line - 1]
+        end = self.starts[line] if line < len(self.starts) else len(self.text) + 1
+        offset = start + column - 1
+        return offset if start <= offset < end or (offset == len(self.text) and column >= 1) else None
+
+    def position(self, offset: int) -> tuple[int, int]:
+        line = bisect.bisect_right(self.starts, offset) - 1
+        return line + 1, offset - self.starts[line] + 1
+
+    def range(self, span: Span) -> tuple[int, int] | None:
+        start = self.offset(span.line, span.column)
+        end = self.offset(span.end_line, span.end_column)
+        return None if start is None or end is None or end < start else (start, end)
+
+
+def minimal(text: str, edit: Edit) -> Edit:
+    """The same change with the unchanged text at both ends dropped from its span.
+
+    A rule may rewrite a whole call to add one keyword; the smaller edit shows the change
+    plainly (diffs, SARIF) and overlaps fewer other fixes.
+    """
+    lines = Lines(text)
+    found = lines.range(edit.span)
+    if found is None:
+        return edit
+    start, end = found
+    old, new = text[start:end], edit.replacement
+    head = 0
+    while head < min(len(old), len(new)) and old[head] == new[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(old), len(new)) - head and old[len(old) - 1 - tail] == new[len(new) - 1 - tail]:
+        tail += 1
+    span = Span(*lines.position(start + head), *lines.position(end - tail))
+    return Edit(span, new[head:len(new) - tail])
+
+
+def newline_of(text: str) -> str:
+    """The file's line ending: '\\r\\n' when most lines end so, else '\\n'."""
+    crlf = text.count("\r\n")
+    return "\r\n" if crlf and crlf * 2 >= text.count("\n") else "\n"
+
+
+def apply(text: str, fixes: Sequence[Sequence[Edit]]) -> tuple[str, list[int], list[tuple[int, int, int]]]:
+    """Apply every fix (a group of edits) that overlaps no earlier one; returns the new text,
+    the indices of the fixes applied and the edits made as (start, end, new length) in the
+    old text. A fix with an edit outside the text is skipped.
+
+    Insertions at the same offset count as overlapping (their order would be a guess).
+    """
+    lines = Lines(text)
+    newline = newline_of(text)
+    taken: list[tuple[int, int]] = []
+    chosen: list[tuple[int, int, str]] = []
+    applied = []
+    for index, fix in enumerate(fixes):
+        ranges = [lines.range(e.span) for e in fix]
+        if not ranges or any(r is None for r in ranges) or _overlap(ranges, taken) or _overlap_within(ranges):
+            continue
+        taken.extend(ranges)
+        for (start, end), edit in zip(ranges, fix):
+            replacement = edit.replacement
+            if newline == "\r\n" and "\r" not in replacement:
+                replacement = replacement.replace("\n", "\r\n")
+            chosen.append((start, end, replacement))
+        applied.append(index)
+    out = text
+    for start, end, replacement in sorted(chosen, reverse=True):
+        out = out[:start] + replacement + out[end:]
+    return out, applied, [(start, end, len(replacement)) for start, end, replacement in chosen]
+
+
+def _touch(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    return a[0] < b[1] and b[0] < a[1] or a[0] == b[0] or (a[0] == a[1] and b[0] <= a[0] <= b[1]) \
+        or (b[0] == b[1] and a[0] <= b[0] <= a[1])
+
+
+def _overlap(ranges, taken) -> bool:
+    return any(_touch(r, t) for r in ranges for t in taken)
+
+
+def _overlap_within(ranges) -> bool:
+    return any(_touch(a, b) for i, a in enumerate(ranges) for b in ranges[i + 1:])
+
+
+def shift(offset: int, edits: Sequence[tuple[int, int, int]]) -> int:
+    """Where an offset of the old text lands after edits given as (start, end, new length)."""
+    delta = 0
+    for start, end, length in edits:
+        if end <= offset:
+            delta += length - (end - start)
+    return offset + delta

@@ -1,0 +1,135 @@
+"""Autofix: --fix, --unsafe-fixes, --diff, --fix-only and the fix settings, through the CLI."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+from mlgreenlint.fixes import edits
+from mlgreenlint.model import Edit, Span
+
+LIGHTNING = '''\
+import lightning as L
+from accelerate import Accelerator
+
+accelerator = Accelerator(mixed_precision="no")  # keep this comment
+trainer = L.Trainer(max_epochs=20, accelerator='gpu', precision=32)
+trainer.fit(model, datamodule=dm)
+'''
+FIXED = LIGHTNING.replace('"no"', '"bf16"').replace("precision=32", 'precision="bf16-mixed"')
+
+
+def test_apply_skips_overlapping_fixes_and_keeps_line_endings():
+    text = "a = f(1)\r\nb = 2\r\n"
+    first = (Edit(Span(1, 7, 1, 8), "x\ny"),)
+    overlapping = (Edit(Span(1, 5, 1, 9), "g()"),)
+    later = (Edit(Span(2, 5, 2, 6), "3"),)
+    new, applied, placed = edits.apply(text, [first, overlapping, later])
+    assert new == "a = f(x\r\ny)\r\nb = 3\r\n"
+    assert applied == [0, 2] and len(placed) == 2
+
+
+def test_apply_skips_a_fix_outside_the_text():
+    assert edits.apply("a = 1\n", [(Edit(Span(9, 1, 9, 2), "x"),)])[:2] == ("a = 1\n", [])
+
+
+def test_minimal_edit_keeps_only_the_change():
+    text = "f(a, b)\n"
+    edit = edits.minimal(text, Edit(Span(1, 1, 1, 8), "f(a, b, c=1)"))
+    assert edit == Edit(Span(1, 7, 1, 7), ", c=1")
+
+
+def test_unsafe_fixes_are_hidden_without_the_flag(project):
+    project.write("train.py", LIGHTNING)
+    result = project.run("check")
+    assert result.exit_code == 1
+    assert "2 hidden fixes can be enabled with `--unsafe-fixes`." in result.output
+    shown = project.run("check", "--unsafe-fixes")
+    assert "[*] 2 fixable with `--fix`." in shown.output
+    assert project.run("check", "--fix").exit_code == 1
+    assert (project.root / "train.py").read_text() == LIGHTNING
+
+
+def test_diff_writes_nothing_and_exits_one_on_change(project):
+    project.write("train.py", LIGHTNING)
+    result = project.run("check", "--diff", "--unsafe-fixes")
+    assert result.exit_code == 1
+    assert "--- a/train.py\n+++ b/train.py\n" in result.output
+    assert '-accelerator = Accelerator(mixed_precision="no")  # keep this comment\n' in result.output
+    assert '+accelerator = Accelerator(mixed_precision="bf16")  # keep this comment\n' in result.output
+    assert (project.root / "train.py").read_text() == LIGHTNING
+    assert project.run("check", "--diff").exit_code == 0  # only unsafe fixes: nothing to apply
+
+
+def test_fix_applies_reports_remaining_and_is_idempotent(project):
+    path = project.write("train.py", LIGHTNING)
+    result = project.run("check", "--fix", "--unsafe-fixes")
+    assert path.read_text() == FIXED
+    assert "Fixed 2 findings in 1 file." in result.output
+    assert "MP003" not in result.output and "MP004" not in result.output
+    assert "ET001" in result.output  # no fix (yet): still reported
+    assert project.run("check", "--diff", "--unsafe-fixes").exit_code == 0
+    project.run("check", "--fix", "--unsafe-fixes")
+    assert path.read_text() == FIXED
+
+
+def test_fix_only_reports_nothing_else(project):
+    path = project.write("train.py", LIGHTNING)
+    result = project.run("check", "--fix-only", "--unsafe-fixes")
+    assert result.exit_code == 0
+    assert "ET001" not in result.output and "Fixed 2 findings in 1 file." in result.output
+    assert path.read_text() == FIXED
+
+
+def test_config_fix_settings(project):
+    path = project.write("train.py", LIGHTNING)
+    project.write("pyproject.toml", '[tool.mlgreenlint]\nfix = true\nextend-safe-fixes = ["MP"]\nunfixable = ["MP004"]\n')
+    project.run("check")
+    assert path.read_text() == LIGHTNING.replace("precision=32", 'precision="bf16-mixed"')
+    project.write("pyproject.toml", '[tool.mlgreenlint]\nunsafe-fixes = true\nfixable = ["MP004"]\n')
+    assert "[*] 1 fixable with `--fix`." in project.run("check").output
+    project.write("pyproject.toml", '[tool.mlgreenlint]\nunsafe-fixes = true\nextend-unsafe-fixes = ["MP"]\n')
+    assert project.run("check", "--diff").exit_code == 1  # unsafe-fixes applies the unsafe ones too
+
+
+def test_fix_keeps_bom_cookie_crlf_and_mode(project):
+    source = "# -*- coding: latin-1 -*-\n# caf\xe9\n" + LIGHTNING
+    path = project.root / "train.py"
+    path.write_bytes(source.replace("\n", "\r\n").encode("latin-1"))
+    os.chmod(path, 0o751)
+    project.run("check", "--fix", "--unsafe-fixes")
+    data = path.read_bytes()
+    assert data == ("# -*- coding: latin-1 -*-\n# caf\xe9\n" + FIXED).replace("\n", "\r\n").encode("latin-1")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o751
+    bom = project.root / "bom.py"
+    bom.write_bytes(b"\xef\xbb\xbf" + LIGHTNING.encode())
+    project.run("check", "--fix", "--unsafe-fixes", "bom.py")
+    assert bom.read_bytes() == b"\xef\xbb\xbf" + FIXED.encode()
+
+
+def test_fix_with_baseline_touches_only_reported_findings(project):
+    path = project.write("train.py", LIGHTNING)
+    project.run("check", "--select", "MP004", "--write-baseline", "base.json")
+    project.run("check", "--fix", "--unsafe-fixes", "--baseline", "base.json")
+    assert path.read_text() == LIGHTNING.replace("precision=32", 'precision="bf16-mixed"')
+
+
+def test_a_fix_that_breaks_the_file_leaves_it_untouched(project, tmp_path):
+    from mlgreenlint import api
+    from mlgreenlint.fixes.policy import FixPolicy
+    from mlgreenlint.fixes.session import fix_findings
+    from mlgreenlint.model import Finding, Fix, Severity
+    from mlgreenlint.settings import Settings
+
+    path = project.write("train.py", LIGHTNING)
+    bad = Finding("MP004", "train.py", Span(4, 1, 4, 1), "m", Severity.WARNING,
+                  Fix("break it", (Edit(Span(4, 1, 4, 1), "("),), safe=True))
+    job = api.make_job(Settings(root=tmp_path), api.load_rules(Settings(root=tmp_path)))
+    [result] = fix_findings([bad], job, FixPolicy(), tmp_path)
+    assert not result.changed and "would break the file" in result.error
+    assert path.read_text() == LIGHTNING
+
+
+def test_fix_and_write_baseline_conflict(project):
+    project.write("train.py", LIGHTNING)
+    assert project.run("check", "--fix", "--write-baseline", "b.json").exit_code == 2
