@@ -16,11 +16,11 @@ config) makes the verdict unknown, and unknown never reports.
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from mlgreenlint.configs import document
+from mlgreenlint.configs.nodes import Node
 from mlgreenlint.match.predicates import Hit, names_match
 from mlgreenlint.model import Rule, Span
 from mlgreenlint.python.context import FileContext
@@ -45,23 +45,6 @@ class LinkedConfig:
 
 # verdicts ---------------------------------------------------------------------------------
 
-def load(repo, rel: str, consumer: str | None) -> dict | None:
-    """A JSON / YAML config of the repository as plain data; None when unreadable or not a mapping."""
-    text = repo.text(rel, consumer=consumer)
-    if text is None:
-        return None
-    try:
-        if rel.endswith(".json"):
-            data = json.loads(text)
-        else:
-            import yaml
-
-            data = yaml.safe_load(text)
-    except Exception:
-        return None
-    return data if isinstance(data, dict) else None
-
-
 def accelerate_precision(launch: Launch, repo, consumer: str | None) -> str | None:
     """The mixed precision an `accelerate launch` gives its script; None when unknown."""
     if launch.flag("mixed_precision"):
@@ -69,7 +52,7 @@ def accelerate_precision(launch: Launch, repo, consumer: str | None) -> str | No
     ref = launch.config("accelerate")
     if ref is None or not ref.found:
         return None  # the user's default config decides
-    data = load(repo, ref.path, consumer)
+    data = repo.config(ref.path, consumer=consumer)
     if data is None or data.get("deepspeed_config"):
         return None
     value = data.get("mixed_precision", "no")
@@ -105,7 +88,7 @@ def hf_verdict(launch: Launch, repo, consumer: str | None, default_on: bool = Fa
     if args is not None:
         if not args.found:
             return "unknown"
-        data = load(repo, args.path, consumer)
+        data = repo.config(args.path, consumer=consumer)
         if data is None:
             return "unknown"
         if any(data.get(k) for k in ("bf16", "fp16", "use_cpu", "no_cuda")):
@@ -185,7 +168,7 @@ def hf_args_file(cfg: LinkedConfig, rule: Rule, options: dict) -> Iterator[Hit]:
         default_on = all(bf16_by_default(s["args"], cfg.versions) for s in parsers)
         if hf_verdict(launch, cfg.repo, cfg.rel, default_on) != "file":
             continue
-        span = key_span(cfg.text, "bf16") or key_span(cfg.text, "fp16") or first_key_span(cfg.text)
+        span = _key_span(cfg, "bf16", "fp16") or _first_key_span(cfg)
         yield Hit(span, f"arguments file for {launch.script} (launched by {launch.source}) trains in fp32: "
                         "neither bf16 nor fp16 is enabled")
         return
@@ -201,32 +184,32 @@ def accelerate_config(cfg: LinkedConfig, rule: Rule, options: dict) -> Iterator[
             continue
         if accelerate_precision(launch, cfg.repo, cfg.rel) != "no":
             continue
-        span = key_span(cfg.text, "mixed_precision")
+        span = _key_span(cfg, "mixed_precision")
         said = "sets mixed_precision: 'no'" if span else "sets no mixed_precision (accelerate's default is 'no')"
-        yield Hit(span or first_key_span(cfg.text),
+        yield Hit(span or _first_key_span(cfg),
                   f"accelerate config {said}, so {launch.script} (launched by {launch.source}) trains in fp32")
         return
 
 
 # positions -----------------------------------------------------------------------------------
 
-def key_span(text: str, key: str) -> Span | None:
-    """Where a top-level-looking key is written (`key:` in YAML, `"key":` in JSON)."""
-    pattern = re.compile(r'^(\s*)("' + re.escape(key) + r'"|' + re.escape(key) + r")\s*:", re.M)
-    m = pattern.search(text)
-    if m is None:
+def _key_span(cfg: LinkedConfig, *keys: str) -> Span | None:
+    """Where the first of `keys` present at the top of the config is written."""
+    root = _root(cfg)
+    found = (root.get(key) for key in keys) if root is not None else ()
+    return next((node.key_span for node in found if node is not None and node.key_span is not None), None)
+
+
+def _first_key_span(cfg: LinkedConfig) -> Span:
+    root = _root(cfg)
+    first = next(iter(root.value.values()), None) if root is not None else None
+    return first.key_span if first is not None and first.key_span is not None else Span.point(1)
+
+
+def _root(cfg: LinkedConfig) -> Node | None:
+    """The config's top-level mapping, read by the positioned parser; None when unreadable."""
+    try:
+        docs = document.parse(cfg.text, document.format_of(cfg.path) or "yaml")
+    except (document.ConfigError, RecursionError):
         return None
-    return _span(text, m.start(2), m.end(2))
-
-
-def first_key_span(text: str) -> Span:
-    m = re.search(r'^\s*("[^"]+"|[A-Za-z_][\w.-]*)\s*:', text, re.M)
-    if m is None:
-        return Span.point(1)
-    return _span(text, m.start(1), m.end(1))
-
-
-def _span(text: str, start: int, end: int) -> Span:
-    line = text.count("\n", 0, start) + 1
-    column = start - (text.rfind("\n", 0, start) + 1) + 1
-    return Span(line, column, line, column + (end - start))
+    return docs[0] if len(docs) == 1 and docs[0].kind == "map" else None

@@ -58,8 +58,6 @@ def _launches_report(ctx: FileContext) -> bool:
     """Some launch may report to codecarbon; True (unknown) when no launch is found."""
     if ctx.repo is None or ctx.rel is None:
         return True
-    from mlgreenlint.checks.by_launch import load
-
     launches = ctx.repo.launches_of(ctx.rel, consumer=ctx.rel)
     if not launches:
         return True
@@ -67,7 +65,7 @@ def _launches_report(ctx: FileContext) -> bool:
         value = launch.flags.get("report_to", ABSENT)
         args = launch.config("args")
         if value is ABSENT and args is not None:
-            data = load(ctx.repo, args.path, ctx.rel) if args.found else None
+            data = ctx.repo.config(args.path, consumer=ctx.rel) if args.found else None
             if data is None:
                 return True  # an arguments file we cannot read
             value = data.get("report_to", ABSENT)

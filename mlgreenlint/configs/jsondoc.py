@@ -13,7 +13,7 @@ import re
 from json.decoder import scanstring  # type: ignore[attr-defined]  # the stdlib's own
 from typing import Any
 
-from mlgreenlint.configs.document import MAX_DEPTH, ConfigError, LineIndex, Node
+from mlgreenlint.configs.nodes import MAX_DEPTH, ConfigError, LineIndex, Node
 from mlgreenlint.model import Span
 
 _WS = re.compile(r"[ \t\n\r]*")

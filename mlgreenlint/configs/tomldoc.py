@@ -11,7 +11,7 @@ import re
 import sys
 from typing import Any
 
-from mlgreenlint.configs.document import MAX_DEPTH, ConfigError, LineIndex, Node
+from mlgreenlint.configs.nodes import MAX_DEPTH, ConfigError, LineIndex, Node
 from mlgreenlint.model import Span
 
 if sys.version_info >= (3, 11):

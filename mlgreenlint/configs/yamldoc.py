@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from mlgreenlint.configs.document import MAX_ALIAS_NODES, MAX_DEPTH, ConfigError, Node
+from mlgreenlint.configs.nodes import MAX_ALIAS_NODES, MAX_DEPTH, ConfigError, Node
 from mlgreenlint.model import Span
 
 LOADER: type = getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader

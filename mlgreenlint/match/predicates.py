@@ -257,8 +257,6 @@ def _launched_with(file_ctx, spec: dict) -> bool:
     repo, rel = getattr(file_ctx, "repo", None), getattr(file_ctx, "rel", None)
     if repo is None or rel is None:
         return False
-    from mlgreenlint.checks.by_launch import load
-
     for launch in repo.launches_of(rel, consumer=rel):
         if launch.wrapper and launch.wrapper in spec.get("wrapper", ()):
             return True
@@ -268,7 +266,7 @@ def _launched_with(file_ctx, spec: dict) -> bool:
         values = [launch.flags.get(flag)]
         args = launch.config("args")
         if args is not None and args.found:
-            data = load(repo, args.path, rel) or {}
+            data = repo.config(args.path, consumer=rel) or {}
             values.append(data.get(flag))
         for value in values:
             if value is None:

@@ -20,6 +20,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mlgreenlint.configs import document
 from mlgreenlint.repository import launch as launch_mod
 from mlgreenlint.repository.launch import Launch
 from mlgreenlint.repository.summaries import (
@@ -107,7 +108,7 @@ class RepoIndex:
     def kept(self, rel: str) -> bool:
         """Inside the repository, an existing file, and not excluded by the settings."""
         if rel not in self._kept:
-            from mlgreenlint.ruleset.selection import path_matches
+            from mlgreenlint.globs import path_matches
 
             self._kept[rel] = (not rel.startswith("../") and (self.root / rel).is_file()
                                and not any(path_matches(rel, glob) for glob in self.excludes))
@@ -387,6 +388,12 @@ class RepoIndex:
         self._depend(consumer, rel)
         return self._text(rel)
 
+    def config(self, rel: str, *, consumer: str | None = None) -> dict | None:
+        """A JSON / YAML / TOML config of the repository as plain data; None when unreadable
+        or not one mapping (read by the same positioned parser as the linted configs)."""
+        text = self.text(rel, consumer=consumer)
+        return None if text is None else document.mapping(text, document.format_of(rel))
+
     def _text(self, rel: str) -> str | None:
         data = self._read(rel)
         if data is None:
@@ -443,7 +450,7 @@ def _list_launch_files(root: Path, excludes: tuple[str, ...], notes: list[str], 
     outside any repository must not walk a whole home folder.
     """
     from mlgreenlint.discovery import git_names
-    from mlgreenlint.ruleset.selection import path_matches
+    from mlgreenlint.globs import path_matches
 
     def kept(rel: str) -> bool:
         return not any(path_matches(rel, glob) for glob in excludes)
