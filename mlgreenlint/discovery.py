@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from mlgreenlint.ruleset.selection import glob_matcher
+from mlgreenlint.globs import glob_matcher
 
 LINTED_SUFFIXES = (".py", ".pyi", ".yaml", ".yml", ".json", ".toml")
 

@@ -1,16 +1,34 @@
-"""Identities of findings that survive lines moving, shared by baselines and output formats."""
+"""Identities of findings that survive lines moving: the engine stamps each finding with a
+fingerprint of its flagged code (`fingerprinted`); baselines and output formats compare them."""
 
 from __future__ import annotations
 
 import hashlib
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import replace
 
 from mlgreenlint.model import Finding
 
 
 def _digest(*parts: str) -> str:
     return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def fingerprinted(findings: list[Finding], text: str) -> list[Finding]:
+    """The findings of one file, each with a hash of rule, path and the flagged line's text
+    (whitespace runs as one space), numbered among identical lines."""
+    if not findings:
+        return findings  # most files: skip splitting the text into lines
+    lines = text.splitlines()
+    seen: Counter[str] = Counter()
+    out = []
+    for f in findings:
+        code = lines[f.span.line - 1] if 0 < f.span.line <= len(lines) else ""
+        base = f"{f.rule}\0{f.path}\0{' '.join(code.split())}"
+        out.append(replace(f, fingerprint=hashlib.sha256(f"{base}\0{seen[base]}".encode()).hexdigest()[:16]))
+        seen[base] += 1
+    return out
 
 
 def code_fingerprint(finding: Finding) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mlgreenlint.ruleset.selection import glob_matcher, path_matches
+from mlgreenlint.globs import glob_matcher, path_matches
 from mlgreenlint.settings import DEFAULT_EXCLUDE
 
 _part = st.sampled_from(["a", "b", "src", "build", "tests", "test_x.py", "x_test.py", ".venv", "m.egg-info",
@@ -31,10 +31,10 @@ def test_default_excludes(path):
 @given(_paths, st.lists(_globs, max_size=5))
 def test_compiled_matcher_equals_path_matches(path, globs):
     """The regular expressions a matcher compiles after its first paths answer the same."""
-    from mlgreenlint.ruleset import selection
+    from mlgreenlint import globs as module
 
-    fresh = selection.glob_matcher.__wrapped__(tuple(globs))
-    for _ in range(selection._COMPILE_AFTER):
+    fresh = module.glob_matcher.__wrapped__(tuple(globs))
+    for _ in range(module._COMPILE_AFTER):
         fresh("warm/up.py")
     assert fresh(path) == any(path_matches(path, g) for g in globs)
 

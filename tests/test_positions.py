@@ -10,7 +10,7 @@ import pytest
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from mlgreenlint import testing
-from mlgreenlint.engine.driver import _positions
+from mlgreenlint.engine.locate import positions_of as _positions
 from mlgreenlint.python import bindings
 from mlgreenlint.ruleset import rulebook
 

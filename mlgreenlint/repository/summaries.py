@@ -72,7 +72,7 @@ def summarise_source(data: bytes, module: str, keep=None) -> dict | None:
     import libcst as cst
 
     from mlgreenlint import limits
-    from mlgreenlint.engine.driver import decode
+    from mlgreenlint.decoding import decode
     from mlgreenlint.python import bindings
     from mlgreenlint.python.context import FileContext
 

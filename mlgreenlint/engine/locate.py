@@ -1,0 +1,72 @@
+"""Positions of the libcst nodes a file's findings point at.
+
+The one module that relies on libcst internals: it drives `Module._codegen` with a
+`PositionProvidingCodegenState` (what `PositionProvider` does) and stops as soon as the
+last wanted node is placed, instead of computing every node's position through a
+`MetadataWrapper` (which also deep-copies the tree). `tests/test_locate.py` pins the
+libcst versions this is known to work with, and pyproject.toml bounds libcst above them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from libcst.metadata.position_provider import PositionProvidingCodegenState
+
+from mlgreenlint.model import Span
+
+#: libcst releases (major, minor) whose private codegen API this module was checked against.
+KNOWN_LIBCST = ((1, 1), (1, 5), (1, 9))
+
+
+def locator(module) -> Callable[[list], Callable[[object], Span]]:
+    """nodes -> (node -> Span), for the nodes of one file's findings.
+
+    Positions cost a codegen pass over the module; it runs once, only for files with
+    findings, and stops as soon as the last wanted node is done. `Span` nodes (config
+    positions) pass through unlocated.
+    """
+
+    def locate_all(nodes: list) -> Callable[[object], Span]:
+        positions = positions_of(module, [n for n in nodes if not isinstance(n, Span)]) if nodes else {}
+
+        def locate(node) -> Span:
+            r = positions[node]
+            return Span(r.start.line, r.start.column + 1, r.end.line, r.end.column + 1)
+
+        return locate
+
+    return locate_all
+
+
+class _Located(Exception):
+    """Every wanted node has its position: the rest of the codegen is not needed."""
+
+
+def positions_of(module, nodes: list) -> dict:
+    """libcst's PositionProvider positions of `nodes`, computed by the same codegen state."""
+
+    class Recorder:
+        _computed: dict = {}
+
+    class State(PositionProvidingCodegenState):
+        def after_codegen(self, node) -> None:
+            super().after_codegen(node)
+            if node in wanted:
+                wanted.discard(node)
+                if not wanted:
+                    raise _Located
+
+    wanted = set(nodes)
+    recorder = Recorder()
+    recorder._computed = {}
+    if wanted:
+        try:
+            module._codegen(State(default_indent=module.default_indent, default_newline=module.default_newline,
+                                  provider=recorder))
+        except Exception:
+            # Unwinding from _Located runs the state's pending `finally` blocks, which may
+            # fail on positions never computed; the wanted ones are all recorded by then.
+            if wanted:
+                raise
+    return recorder._computed

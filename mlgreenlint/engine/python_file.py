@@ -1,0 +1,163 @@
+"""The Python pipeline of one file: token prefilter, `ast` screen, one libcst parse, rules.
+
+Cheapest first: substrings and globs, then the screen on CPython's `ast`; libcst, the
+analysis and the check registry are imported only when some rule survives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from mlgreenlint import limits
+from mlgreenlint.engine.job import GL_PARSE, Job, describe, tool_finding
+from mlgreenlint.model import FileResult, Span
+from mlgreenlint.ruleset.selection import ActiveRule, applies
+
+if TYPE_CHECKING:
+    from mlgreenlint.match.predicates import Hit
+    from mlgreenlint.python.context import FileContext
+    from mlgreenlint.repository.index import RepoIndex
+
+
+def python_rules(path: str, content: str | bytes, job: Job, *, encoded: bool = False) -> list[ActiveRule]:
+    """The Python rules whose tokens occur in a file (its text, or its bytes when `encoded`)
+    and whose globs take it; no import of libcst."""
+    rules = [a for a in job.rules if _maybe_python_rule(a)]
+    if job.prefilter:
+        # Each token is searched once (rules share them); path globs only for rules left.
+        tokens = {t for a in rules for t in a.rule.tokens}
+        present = {t for t in tokens if (t.encode() if encoded else t) in content}
+        rules = [a for a in rules if not a.rule.tokens or not present.isdisjoint(a.rule.tokens)]
+    return [a for a in rules if applies(a, path)]
+
+
+def screened_rules(path: str, text: str, job: Job) -> tuple[list[ActiveRule], bool]:
+    """The Python rules that may fire on a file after the token prefilter and the `ast`
+    screen (see python/screen.py), and whether the screen ran (CPython accepted the file)."""
+    rules = python_rules(path, text, job)
+    if not rules or not job.prefilter:
+        return rules, False
+    from mlgreenlint.python import screen
+
+    tree = screen.parse(text)
+    if tree is None:
+        return rules, False
+    repo = job.repo
+    sketch = screen.sketch(tree, _module_name(path, job), *_repo_questions(repo, repo.rel(path) if repo else None))
+    return [a for a in rules if screen.may_fire(a.rule, sketch, job.versions)], True
+
+
+def module_name(path: str) -> str:
+    """The dotted module name of a path when no repository pass says otherwise."""
+    stem = path[:-3] if path.endswith(".py") else path.rsplit(".", 1)[0]
+    return stem.replace("/", ".").lstrip(".")
+
+
+def _module_name(path: str, job: Job) -> str:
+    return (job.repo.module_name(path) if job.repo is not None else None) or module_name(path)
+
+
+def lint(path: str, text: str, job: Job, result: FileResult) -> tuple[list[tuple[ActiveRule, Hit]], Callable | None]:
+    """The hits of the Python rules on one file, and a locator for their nodes (None when
+    nothing was parsed). Parse failures become GL001 findings on `result`."""
+    rules, screened = screened_rules(path, text, job)
+    rules = [a for a in rules if _python_rule(a)] if rules else []
+    if not rules:
+        return [], None
+    # CPython accepted the file, so its nesting cannot crash the native parser.
+    too_complex = None if screened else limits.too_complex(text)
+    if too_complex is not None:
+        reason, line = too_complex
+        tool_finding(result, job, GL_PARSE, Span.point(line), f"cannot parse: {reason}")
+        return [], None
+    module = _parse(path, text, job, result)
+    if module is None:
+        return [], None
+    from mlgreenlint.engine.locate import locator
+    from mlgreenlint.python import bindings
+    from mlgreenlint.python.context import FileContext
+
+    repo = job.repo
+    rel = repo.rel(path) if repo is not None else None
+    facts = bindings.collect(module, _module_name(path, job))
+    if repo is not None:
+        facts.scope.external = lambda qualname: repo.constant(qualname, consumer=rel)
+    ctx = FileContext(path, text, facts, job.versions, repo, rel)
+    hits = []
+    for active in rules:
+        hits.extend((active, hit) for hit in run_rule(active, ctx))
+    if repo is not None and repo.wants_summary(path):
+        # Hand this parse's summary to the repository pass, so callers need no second parse.
+        from mlgreenlint.repository.summaries import summarise
+
+        repo.record(path, summarise(ctx))
+    return hits, locator(module)
+
+
+def _parse(path: str, text: str, job: Job, result: FileResult):
+    """The file's libcst module (the repository pass's parse when it made one), or None
+    with a GL001 finding."""
+    import libcst as cst
+
+    try:
+        module = job.repo.take_parse(path, text) if job.repo is not None else None
+        return module or cst.parse_module(text)
+    except cst.ParserSyntaxError as exc:
+        line, column, message = limits.syntax_error(text) or (exc.raw_line, exc.raw_column + 1, exc.message)
+        message = " ".join(message.split())
+    except RecursionError:
+        line, column, message = 1, 1, "nesting too deep"
+    except (cst.CSTValidationError, ValueError, TypeError) as exc:
+        # The parser built a tree libcst then rejects (an identifier with an unassigned
+        # code point, ...): the file does not parse, whatever the exception is called.
+        line, column, message = limits.syntax_error(text) or (1, 1, describe(exc))
+        message = " ".join(message.split())
+    tool_finding(result, job, GL_PARSE, Span(line, column, line, column), f"cannot parse: {message}")
+    return None
+
+
+def _repo_questions(repo: RepoIndex | None, rel: str | None):
+    """What the screen may ask the repository pass: is a name a module, may a function step,
+    does a launch command run this file."""
+    if repo is None:
+        return None, None, lambda: False
+    return (repo.module_path, lambda qualname: repo.may_step(qualname, consumer=rel),
+            lambda: rel is not None and bool(repo.launches_of(rel, consumer=rel)))
+
+
+def run_rule(active: ActiveRule, ctx: FileContext) -> list[Hit]:
+    """One rule's hits on a parsed file: its patterns, its file check, then `unless`."""
+    from mlgreenlint.checks import CHECKS
+    from mlgreenlint.engine.python_patterns import run_patterns
+    from mlgreenlint.match.predicates import Evaluator
+
+    rule, options = active.rule, active.options
+    match = rule.match
+    if match.get("scope") == "training" and not ctx.training:
+        return []
+    hits = list(run_patterns(rule, ctx, options))
+    check = match.get("check")
+    if check in CHECKS:
+        hits.extend(CHECKS[check](ctx, rule, options))
+    unless = match.get("unless")
+    # File-level exemptions are asked only when something would be reported: they may
+    # consult the repository pass, which costs parses of other modules.
+    if hits and unless:
+        evaluator = Evaluator(rule, options, ctx)
+        if any(evaluator.predicate(p, None) is not False for p in unless):
+            return []
+    return hits
+
+
+def _maybe_python_rule(active: ActiveRule) -> bool:
+    """A superset of `_python_rule` that needs no import of the checks."""
+    match = active.rule.match
+    return "python" in match or "check" in match
+
+
+def _python_rule(active: ActiveRule) -> bool:
+    from mlgreenlint.checks import CHECKS
+
+    match = active.rule.match
+    return "python" in match or match.get("check") in CHECKS
