@@ -29,6 +29,12 @@ WRONG_TYPES: dict[str, list[tuple[str, str]]] = {
                       ("true", "max-file-size"), ("-1", "max-file-size")],
     "timeout-per-file": [('"20s"', "timeout-per-file"), ("-1", "timeout-per-file"), ("false", "timeout-per-file")],
     "cache-dir": [("1", "cache-dir"), ('""', "cache-dir")],
+    "fix": [('"yes"', "fix"), ("1", "fix")],
+    "unsafe-fixes": [('"true"', "unsafe-fixes")],
+    "fixable": [('"MP"', "fixable"), ('["mp"]', "fixable.0")],
+    "unfixable": [("true", "unfixable"), ("[1]", "unfixable.0")],
+    "extend-safe-fixes": [('"MP003"', "extend-safe-fixes")],
+    "extend-unsafe-fixes": [('["CK-1"]', "extend-unsafe-fixes.0")],
     "rules": [('"MP001"', "rules"), ('{MP001 = "info"}', "rules.MP001"), ('{MP001 = {severity = "loud"}}', "rules.MP001.severity"),
               ('{mp001 = {}}', "rules")],
 }
