@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mlgreenlint import batch
-from mlgreenlint.discovery import Target, iter_targets
-from mlgreenlint.engine.driver import Job
+from mlgreenlint.discovery import Target, display_path, iter_targets
+from mlgreenlint.engine.driver import Job, lint_bytes
 from mlgreenlint.model import FileResult, Finding, Rule
 from mlgreenlint.repository.index import DirectoryStore, RepoIndex, find_root
 from mlgreenlint.repository.pins import read_pins
@@ -70,15 +70,23 @@ def prepare(job: Job, settings: Settings, root: Path, cwd: Path, notes: list[str
     job.repo = RepoIndex.build(root, cwd, excludes=settings.exclude + settings.extend_exclude, store=store)
 
 
+def files_to_lint(paths: list[Path], settings: Settings, *, cwd: Path | None = None,
+                  notes: list[str] | None = None) -> list[Target]:
+    """The files a run over `paths` lints, sorted (what `--show-files` lists)."""
+    cwd = (cwd or Path.cwd()).resolve()
+    return iter_targets(paths, excludes=settings.exclude + settings.extend_exclude, cwd=cwd,
+                        notes=notes if notes is not None else [])
+
+
 def lint_paths(paths: list[Path], settings: Settings, *, cwd: Path | None = None, job: Job | None = None,
-               jobs: int | None = None, cache: bool = False) -> Run:
+               jobs: int | None = None, cache: bool = False, progress: batch.Progress | None = None) -> Run:
     """Lint files and folders. `jobs`: worker processes (default: available cores);
-    `cache`: reuse and store per-file results in the cache folder."""
+    `cache`: reuse and store per-file results in the cache folder; `progress` counts finished files."""
     cwd = (cwd or Path.cwd()).resolve()
     if job is None:
         job = make_job(settings, load_rules(settings))
     run = Run(rules=job.rules)
-    targets = iter_targets(paths, excludes=settings.exclude + settings.extend_exclude, cwd=cwd, notes=run.notes)
+    targets = files_to_lint(paths, settings, cwd=cwd, notes=run.notes)
     prepare(job, settings, repository_root(paths, settings, cwd), cwd, run.notes)
     if job.repo is not None:
         job.repo.set_targets([t.path for t in targets])
@@ -90,12 +98,29 @@ def lint_paths(paths: list[Path], settings: Settings, *, cwd: Path | None = None
 
         store = open_cache(settings, job)
     ctx = batch.Context(job, settings.max_file_size, store)
-    for result in batch.lint_targets(targets, ctx, jobs=jobs or batch.default_jobs()):
+    for result in batch.lint_targets(targets, ctx, jobs=jobs or batch.default_jobs(), progress=progress):
         run.findings.extend(result.findings)
         run.notes.extend(result.notes)
     if job.repo is not None:
         run.notes.extend(job.repo.notes)
     run.findings.sort(key=Finding.sort_key)
+    return run
+
+
+def lint_source(data: bytes, name: str, settings: Settings, *, cwd: Path | None = None, job: Job | None = None) -> Run:
+    """Lint bytes that have no file of their own (standard input), as if they were the file `name`."""
+    cwd = (cwd or Path.cwd()).resolve()
+    job = job or make_job(settings, load_rules(settings))
+    display = display_path(Path(name), cwd)
+    run = Run(rules=job.rules, files=1, checked=[display])
+    prepare(job, settings, repository_root([Path(name)], settings, cwd), cwd, run.notes)
+    if len(data) > settings.max_file_size:
+        result = batch.unreadable(Target(display, Path(name)), job,
+                                  f"file is {len(data)} bytes, over max-file-size {settings.max_file_size}: not analysed")
+    else:
+        result = lint_bytes(display, data, job)
+    run.findings = sorted(result.findings, key=Finding.sort_key)
+    run.notes.extend(result.notes)
     return run
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from mlgreenlint.cache import Cache
 from mlgreenlint.discovery import Target
@@ -36,6 +37,14 @@ def can_fork() -> bool:
     import multiprocessing
 
     return "fork" in multiprocessing.get_all_start_methods()
+
+
+class Progress(Protocol):
+    """Told how many files a run has, then of each file finished (progress.Meter is one)."""
+
+    def begin(self, total: int) -> None: ...
+
+    def advance(self, count: int = 1) -> None: ...
 
 
 def ProcessPoolExecutor(workers: int, **kwargs):  # noqa: N802 - stands for the class, imported late
@@ -77,7 +86,8 @@ class Context:
         return self.job.repo is not None and self.job.repo.still_valid(deps)
 
 
-def lint_targets(targets: Sequence[Target], ctx: Context, *, jobs: int = 1) -> list[FileResult]:
+def lint_targets(targets: Sequence[Target], ctx: Context, *, jobs: int = 1,
+                 progress: Progress | None = None) -> list[FileResult]:
     """One result per target, in the order of `targets`, whatever ran where.
 
     Files are read largest first; one that may need parsing is sent to the pool as soon
@@ -90,6 +100,9 @@ def lint_targets(targets: Sequence[Target], ctx: Context, *, jobs: int = 1) -> l
     waiting: list[tuple[int, bytes, str | None]] = []
     futures: dict = {}
     pool = None
+    done = progress.advance if progress is not None else (lambda count=1: None)
+    if progress is not None:
+        progress.begin(len(targets))
     with rare_collections():
         try:
             for i in order:
@@ -97,12 +110,14 @@ def lint_targets(targets: Sequence[Target], ctx: Context, *, jobs: int = 1) -> l
                 data = ctx.read(target)
                 if isinstance(data, FileResult):
                     results[i] = data
+                    done()
                     continue
                 key = None
                 if ctx.cache is not None:
                     key = ctx.cache.key(target.display, data)
                     results[i] = ctx.cache.get_key(target.display, key, ctx.still_valid)
                     if results[i] is not None:
+                        done()
                         continue
                 heavy = parallel and may_parse(target.display, data, ctx.job)
                 if heavy:
@@ -115,10 +130,13 @@ def lint_targets(targets: Sequence[Target], ctx: Context, *, jobs: int = 1) -> l
                     continue
                 # Routed as light: no Python rule's tokens occur, so the engine need not look again.
                 results[i] = ctx.lint(target.display, data, key, python=not parallel)
+                done()
             for j, d, k in waiting:  # a handful: not worth a pool
                 results[j] = ctx.lint(targets[j].display, d, k)
+                done()
             for j, future in futures.items():
                 results[j] = future.result()
+                done()
         finally:
             if pool is not None:
                 pool.shutdown(cancel_futures=True)

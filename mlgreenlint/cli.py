@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
 import click
 
-from mlgreenlint import __version__, atomic, gate
+from mlgreenlint import __version__, atomic, gate, progress
 from mlgreenlint import settings as settings_mod
 from mlgreenlint.errors import MlgreenlintError
 from mlgreenlint.fixes.policy import summary as fix_summary
@@ -16,6 +17,9 @@ from mlgreenlint.formats import text as text_format
 from mlgreenlint.model import Severity
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = gate.EXIT_CLEAN, gate.EXIT_FINDINGS, gate.EXIT_ERROR
+FORMAT_ENV, CACHE_ENV = "MLGREENLINT_OUTPUT_FORMAT", "MLGREENLINT_CACHE_DIR"
+#: How standard input is shown (and linted: as Python) without --stdin-filename.
+STDIN_NAME = "stdin.py"
 
 
 def _codes(values: tuple[str, ...]) -> tuple[str, ...] | None:
@@ -23,6 +27,39 @@ def _codes(values: tuple[str, ...]) -> tuple[str, ...] | None:
     if not values:
         return None
     return tuple(c.strip().upper() for v in values for c in v.split(",") if c.strip())
+
+
+def _globs(values: tuple[str, ...]) -> tuple[str, ...] | None:
+    """`--exclude a,b --exclude c` -> ("a", "b", "c"); None when not given."""
+    return tuple(g.strip() for v in values for g in v.split(",") if g.strip()) or None
+
+
+def _per_file_ignores(values: tuple[str, ...]) -> dict[str, tuple[str, ...]] | None:
+    """`--per-file-ignores 'tests/*:ET,CW'` -> {"tests/*": ("ET", "CW")}; None when not given."""
+    table: dict[str, tuple[str, ...]] = {}
+    for value in values:
+        glob, sep, codes = value.rpartition(":")
+        if not sep or not glob.strip():
+            raise click.BadParameter(f"{value!r} is not GLOB:CODES", param_hint="'--per-file-ignores'")
+        table[glob.strip()] = table.get(glob.strip(), ()) + (_codes((codes,)) or ())
+    return table or None
+
+
+def _stdin_requested(targets: list[Path], stdin_filename: str | None) -> bool:
+    if str(targets[0]) == "-" and len(targets) == 1:
+        return True
+    if any(str(t) == "-" for t in targets):
+        _fail("`-` (standard input) cannot be combined with other paths")
+    if stdin_filename is not None:
+        _fail("--stdin-filename names standard input: pass `-` as the only path")
+    return False
+
+
+def _colour(choice: str, output: Path | None) -> bool:
+    """--color: `always`, `never`, or (auto) a terminal on stdout and no NO_COLOR (no-color.org)."""
+    if choice != "auto":
+        return choice == "always"
+    return output is None and not os.environ.get("NO_COLOR") and sys.stdout.isatty()
 
 
 def _fail(message: str) -> None:
@@ -41,12 +78,15 @@ def main() -> None:
 @click.option("--select", multiple=True, help="Rule ids or prefixes to enable (replaces the configured set).")
 @click.option("--ignore", multiple=True, help="Rule ids or prefixes to disable.")
 @click.option("--extend-select", multiple=True, help="Rule ids or prefixes to enable in addition.")
-@click.option("--format", "fmt", type=click.Choice(gate.FORMATS), default="text", show_default=True,
+@click.option("--output-format", "--format", "fmt", type=click.Choice(gate.FORMATS), envvar=FORMAT_ENV,
               help="Report format: sarif for code scanning, github for annotations, markdown for a summary, "
-                   "junit and gitlab for other CI systems.")
-@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write the report to a file.")
+                   f"junit and gitlab for other CI systems [env: {FORMAT_ENV}; default: output-format, else text].")
+@click.option("--output-file", "--output", "-o", "output", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write the report to a file.")
+@click.option("--color", "color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
+              help="Colour the text report; auto: only on a terminal and when NO_COLOR is unset.")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), help="Lowest severity that fails the run [default: warning].")
-@click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings or stale baseline entries fail the run.")
+@click.option("--exit-zero", "-e", is_flag=True, help="Exit 0 even when findings or stale baseline entries fail the run.")
 @click.option("--baseline", type=click.Path(path_type=Path, dir_okay=False),
               help="Report only findings not recorded in this baseline file (overrides `baseline` in the configuration).")
 @click.option("--no-baseline", is_flag=True, help="Ignore the baseline named in the configuration.")
@@ -56,29 +96,45 @@ def main() -> None:
               help="Exit 1 when the baseline has entries no finding matches any more.")
 @click.option("--changed-since", metavar="REF",
               help="Report only findings on lines changed since the git ref (working tree included) and in new files.")
+@click.option("--exclude", multiple=True, metavar="GLOBS", help="Paths to skip, comma-separated (replaces the default list).")
+@click.option("--extend-exclude", multiple=True, metavar="GLOBS", help="Paths to skip in addition, comma-separated.")
+@click.option("--per-file-ignores", multiple=True, metavar="GLOB:CODES",
+              help="Rules to switch off for matching files, e.g. 'notebooks/*:ET,CW' (replaces the configured table).")
+@click.option("--stdin-filename", metavar="PATH", help="The name of the file read from standard input (PATH `-`).")
 @click.option("--config", type=click.Path(path_type=Path, dir_okay=False, exists=True), help="Configuration file to use.")
 @click.option("--isolated", is_flag=True, help="Ignore configuration files.")
 @click.option("--show-settings", is_flag=True, help="Print the settings and active rules, then exit.")
-@click.option("--statistics", is_flag=True, help="Print counts per rule (to stderr unless the format is text).")
+@click.option("--show-files", is_flag=True, help="Print the files that would be checked, then exit.")
+@click.option("--show-links", is_flag=True, help="After a text report, print each reported rule's documentation link.")
+@click.option("--statistics", is_flag=True, help="Print counts per rule instead of the findings.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only findings and errors.")
-@click.option("--verbose", "-v", is_flag=True, help="Also print notes about skipped files.")
+@click.option("--verbose", "-v", is_flag=True, help="Also print notes about skipped files, and rule links.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes for parsing [default: available cores].")
-@click.option("--no-cache", is_flag=True, help="Neither read nor write the cache (.mlgreenlint_cache/).")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the cache.")
+@click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False), envvar=CACHE_ENV,
+              help=f"Cache folder [env: {CACHE_ENV}; default: cache-dir, else .mlgreenlint_cache].")
 @click.option("--fix/--no-fix", default=None, help="Apply safe fixes, then report what remains (config: fix).")
 @click.option("--unsafe-fixes/--no-unsafe-fixes", default=None,
               help="Apply unsafe fixes too with --fix; without it, show them as available (config: unsafe-fixes).")
 @click.option("--fix-only", is_flag=True, help="Apply fixes and report nothing else; exit 0 unless a fix fails.")
 @click.option("--diff", is_flag=True, help="Print a unified diff of what --fix would change and write nothing; "
                                            "exit 1 when there is a change.")
-def check(paths, select, ignore, extend_select, fmt, output, fail_on, exit_zero, baseline, no_baseline,
-          write_baseline, fail_on_stale_baseline, changed_since, config, isolated, show_settings, statistics,
-          quiet, verbose, jobs, no_cache, fix, unsafe_fixes, fix_only, diff) -> None:
-    """Lint files and folders (default: the current folder)."""
+def check(paths, select, ignore, extend_select, fmt, output, color, fail_on, exit_zero, baseline, no_baseline,
+          write_baseline, fail_on_stale_baseline, changed_since, exclude, extend_exclude, per_file_ignores,
+          stdin_filename, config, isolated, show_settings, show_files, show_links, statistics, quiet, verbose,
+          jobs, no_cache, cache_dir, fix, unsafe_fixes, fix_only, diff) -> None:
+    """Lint files and folders (default: the current folder; `-` reads standard input)."""
     from mlgreenlint import api
 
     targets = list(paths) or [Path(".")]
+    stdin = _stdin_requested(targets, stdin_filename)
     if write_baseline is not None and changed_since is not None:
         _fail("--write-baseline records every finding; it cannot be combined with --changed-since")
+    if not stdin:
+        # A gate that lints nothing must not pass: name every path that is not there (ruff's E902).
+        missing = [str(p) for p in targets if not os.path.lexists(p)]
+        if missing:
+            _fail("; ".join(f"{m}: no such file or folder" for m in missing))
     try:
         base = settings_mod.load(config, isolated=isolated)
         # A --select on the command line starts a fresh selection, as in ruff: the
@@ -88,7 +144,10 @@ def check(paths, select, ignore, extend_select, fmt, output, fail_on, exit_zero,
             select=_codes(select), ignore=cli_ignore, extend_select=_codes(extend_select),
             fail_on=Severity.parse(fail_on) if fail_on else None,
             baseline=baseline, fail_on_stale_baseline=fail_on_stale_baseline, fix=fix, unsafe_fixes=unsafe_fixes,
+            exclude=_globs(exclude), extend_exclude=_globs(extend_exclude),
+            per_file_ignores=_per_file_ignores(per_file_ignores), cache_dir=cache_dir, output_format=fmt,
         )
+        fmt = settings.output_format
         if show_settings:
             rules = api.load_rules(settings)
             job = api.make_job(settings, rules)
@@ -97,11 +156,22 @@ def check(paths, select, ignore, extend_select, fmt, output, fail_on, exit_zero,
             view.update(_versions_view(api, list(paths) or [Path(".")], settings, job.rules))
             click.echo(json.dumps(view, indent=2, sort_keys=True))
             return
+        if show_files:
+            for target in api.files_to_lint(targets, settings):
+                click.echo(target.display)
+            return
         fixing = "diff" if diff else "only" if fix_only else "fix" if settings.fix else None
         if fixing and write_baseline is not None:
             _fail("--write-baseline records findings; it cannot be combined with --fix, --fix-only or --diff")
+        if fixing and stdin:
+            _fail("--fix, --fix-only and --diff change files; standard input has none")
         job = api.make_job(settings, api.load_rules(settings))
-        run = api.lint_paths(targets, settings, jobs=jobs, cache=not no_cache, job=job)
+        if stdin:
+            run = api.lint_source(sys.stdin.buffer.read(), stdin_filename or STDIN_NAME, settings, job=job)
+            targets = [Path(stdin_filename or STDIN_NAME)]
+        else:
+            with progress.Meter(sys.stderr, enabled=not quiet) as meter:
+                run = api.lint_paths(targets, settings, jobs=jobs, cache=not no_cache, job=job, progress=meter)
         if write_baseline is not None:
             count = gate.write_baseline(write_baseline, run)
             click.echo(f"Wrote {count} finding{'s' if count != 1 else ''} to baseline {write_baseline}.")
@@ -133,9 +203,9 @@ def check(paths, select, ignore, extend_select, fmt, output, fail_on, exit_zero,
         click.echo(fixed.output, nl=False)
         click.echo(fixed.summary, err=True)
         sys.exit(fixed.exit_code)
-    colour = fmt == "text" and output is None and sys.stdout.isatty()
+    colour = fmt == "text" and _colour(color, output)
     report = gate.render(fmt, outcome, run, tool_version=__version__, colour=colour, quiet=quiet,
-                         statistics=statistics, changed_ref=changed_since,
+                         statistics=statistics, changed_ref=changed_since, links=show_links or verbose,
                          fixes=fix_summary(settings, outcome.reported, fixed))
     if output is not None:
         try:
@@ -143,9 +213,7 @@ def check(paths, select, ignore, extend_select, fmt, output, fail_on, exit_zero,
         except OSError as exc:
             _fail(f"cannot write {output}: {exc.strerror or exc}")
     elif report:
-        click.echo(report, nl=False)
-    if statistics and fmt != "text" and outcome.reported:
-        click.echo(text_format.statistics(outcome.reported), err=True)
+        click.echo(report, nl=False, color=colour)
     for line in gate.stale_lines(outcome.stale):
         click.echo(line, err=True)
     if verbose:

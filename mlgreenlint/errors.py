@@ -20,3 +20,11 @@ class RuleFileError(MlgreenlintError):
         self.path, self.where, self.problem = path, where, problem
         at = f" at {where}" if where else ""
         super().__init__(f"{path}{at}: {problem}")
+
+
+def did_you_mean(word: str, choices) -> str:
+    """`; did you mean 'select'?` for the closest choice, as click says of options; '' when none is close."""
+    import difflib
+
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""

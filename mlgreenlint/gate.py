@@ -14,6 +14,7 @@ only when a changed line falls inside their span.
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -147,25 +148,34 @@ def keep_changed(finding: Finding, changed: changes.ChangedLines) -> bool:
 
 
 def render(fmt: str, outcome: Outcome, run: Run, *, tool_version: str, colour: bool = False,
-           quiet: bool = False, statistics: bool = False, changed_ref: str | None = None, fixes: str = "") -> str:
-    """The report text, ending in a newline unless it is empty (a clean `github` run);
-    `fixes` is the text summary's sentence about fixes."""
+           quiet: bool = False, statistics: bool = False, changed_ref: str | None = None, fixes: str = "",
+           links: bool = False) -> str:
+    """The report text, ending in a newline unless it is empty (a clean `github` run).
+
+    `fixes` is the text summary's sentence about fixes. `statistics` replaces the findings
+    with counts per rule, as ruff's does: JSON for `json`, a table for every other format.
+    `links`: a text report ends with each reported rule's documentation link.
+    """
     findings = outcome.reported
-    if fmt == "text":
+    rules = [a.rule for a in run.rules]
+    if statistics:
+        rows = text_format.statistics_rows(findings, rules)
+        report = json.dumps(rows, indent=2) if fmt == "json" else text_format.statistics(rows)
+    elif fmt == "text":
         lines = [text_format.text(findings, files=run.files, colour=colour, quiet=quiet)]
         if not quiet and (held := held_back(outcome, changed_ref)):
             lines.append(held)
         if not quiet and fixes:
             lines.append(fixes)
-        if statistics and findings:
-            lines.append(text_format.statistics(findings))
+        if links:
+            lines.append(text_format.links(findings, rules))
         report = "\n".join(line for line in lines if line)
     elif fmt == "json":
-        report = text_format.json_findings(findings, [a.rule for a in run.rules])
+        report = text_format.json_findings(findings, rules)
     else:
         from mlgreenlint import formats
 
-        report = formats.render(fmt, findings, [a.rule for a in run.rules], tool_version=tool_version)
+        report = formats.render(fmt, findings, rules, tool_version=tool_version)
     return report if not report or report.endswith("\n") else report + "\n"
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, fields, replace
 from functools import lru_cache
 from pathlib import Path
 
-from mlgreenlint.errors import SettingsError
+from mlgreenlint.errors import SettingsError, did_you_mean
 from mlgreenlint.model import Severity
 from mlgreenlint.ruleset.quickschema import certainly_valid
 from mlgreenlint.tomlcompat import tomllib
@@ -49,6 +49,8 @@ class Settings:
     unfixable: tuple[str, ...] = ()
     extend_safe_fixes: tuple[str, ...] = ()
     extend_unsafe_fixes: tuple[str, ...] = ()
+    #: The report format when neither --output-format nor MLGREENLINT_OUTPUT_FORMAT names one.
+    output_format: str = "text"
     #: Per-rule overrides: {"CK001": {"severity": "info", "min-save-steps": 50}}
     rules: dict[str, dict] = field(default_factory=dict)
     #: Where the settings came from, for --show-settings and messages.
@@ -118,14 +120,17 @@ def _read_table(path: Path) -> dict:
 def from_table(table: dict, *, source: str, root: Path) -> Settings:
     validate_table(table, source)
     values: dict = {}
-    simple = {"select", "ignore", "extend-select", "exclude", "extend-exclude",
-              "fixable", "unfixable", "extend-safe-fixes", "extend-unsafe-fixes"}
+    codes = {"select", "ignore", "extend-select", "fixable", "unfixable", "extend-safe-fixes", "extend-unsafe-fixes"}
+    globs = {"exclude", "extend-exclude"}
     for key, value in table.items():
         attr = key.replace("-", "_")
-        if key in simple:
+        # Rule codes are case-insensitive everywhere, as on the command line.
+        if key in codes:
+            values[attr] = tuple(c.upper() for c in value)
+        elif key in globs:
             values[attr] = tuple(value)
         elif key == "per-file-ignores":
-            values[attr] = {glob: tuple(codes) for glob, codes in value.items()}
+            values[attr] = {glob: tuple(c.upper() for c in ids) for glob, ids in value.items()}
         elif key == "fail-on":
             values[attr] = Severity.parse(value)
         elif key == "rule-paths":
@@ -146,6 +151,10 @@ def validate_table(table: dict, source: str) -> None:
     if not table:
         return
     schema = _schema()
+    known = schema["properties"]
+    for key in table:
+        if key not in known:
+            raise SettingsError(source, f"tool.mlgreenlint.{key}", f"unknown key{did_you_mean(key, known)}")
     # A one-sided check of the schema's own keywords: jsonschema (about 100 ms to import)
     # runs, and writes the message, only when the table may be invalid.
     if certainly_valid(table, schema):

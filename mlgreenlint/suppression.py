@@ -44,14 +44,15 @@ def parse(text: str, known: set[str]) -> Directives:
             if body is not None:
                 offset = m.start(2)
                 for raw in body.split(","):
-                    code = raw.strip()
-                    if not code:
+                    written = raw.strip()
+                    if not written:
                         continue
-                    column = offset + raw.index(code) + 1 if code in raw else m.start() + 1
+                    column = offset + raw.index(written) + 1
+                    code = written.upper()  # ids are case-insensitive, as in --select
                     if _CODE.match(code) and (code == ALL or code in families or any(k.startswith(code) for k in known)):
                         codes.add(code)
                     else:
-                        found.unknown.append((number, column, code))
+                        found.unknown.append((number, column, written))
                     offset += len(raw) + 1
             if kind == "ignore-file":
                 found.file |= codes

@@ -142,14 +142,11 @@ def test_output_writes_the_report_to_a_file(repo, fmt):
     assert not [p.name for p in repo.iterdir() if p.name.endswith(".tmp")]
 
 
-def test_statistics_on_stdout_for_text_and_stderr_otherwise(repo):
-    text = check("--statistics")
-    assert "    1  MP002  [warning]" in text.stdout
-    sarif = check("--format", "sarif", "--statistics")
-    assert "    1  MP002  [warning]" in sarif.stderr
-    json.loads(sarif.stdout)
-    markdown = check("--format", "markdown", "--statistics")
-    assert "MP002  [warning]" in markdown.stderr and "  [warning]" not in markdown.stdout
+def test_statistics_replace_the_report_json_for_json(repo):
+    assert check("--statistics").stdout == "1\tMP002\t[ ] hf-training-args-fp32\n"
+    assert check("--format", "sarif", "--statistics").stdout == check("--statistics").stdout
+    rows = json.loads(check("--format", "json", "--statistics").stdout)
+    assert rows == [{"code": "MP002", "name": "hf-training-args-fp32", "count": 1, "fixable": False}]
 
 
 def test_exit_zero_and_fail_on(repo):

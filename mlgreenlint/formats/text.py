@@ -39,16 +39,38 @@ def summary(findings: list[Finding], files: int) -> str:
     )
 
 
-def statistics(findings: list[Finding]) -> str:
-    counts = Counter((f.rule, f.severity.label) for f in findings)
-    rows = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-    return "\n".join(f"{n:5d}  {rule}  [{severity}]" for (rule, severity), n in rows)
+def statistics_rows(findings: list[Finding], rules: list[Rule]) -> list[dict]:
+    """Counts per rule, most frequent first (ruff's `--statistics`): code, name, count, fixable."""
+    names = {r.id: r.name for r in rules}
+    counts = Counter(f.rule for f in findings)
+    fixable = {f.rule for f in findings if f.fix is not None}
+    return [{"code": rule, "name": names.get(rule, ""), "count": n, "fixable": rule in fixable}
+            for rule, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+
+def statistics(rows: list[dict]) -> str:
+    """`    3\tMP002\t[ ] hf-training-args-fp32` per rule; `[*]` marks a rule with fixes."""
+    width = max((len(str(r["count"])) for r in rows), default=1)
+    return "\n".join(f"{r['count']:>{width}}\t{r['code']}\t[{'*' if r['fixable'] else ' '}] {r['name']}" for r in rows)
+
+
+def links(findings: list[Finding], rules: list[Rule]) -> str:
+    """Each reported rule's documentation link, once, in id order."""
+    uris = {r.id: r.help_uri for r in rules}
+    return "\n".join(f"{rule}: {uris[rule]}" for rule in sorted({f.rule for f in findings}) if rule in uris)
 
 
 def json_findings(findings: list[Finding], rules: list[Rule] = ()) -> str:
-    """The findings as a JSON array; each carries its rule's impact facts (or null)."""
+    """One object per finding with its rule's impact facts (or null), `url` (the rule's docs) and
+    `fingerprint` (the one SARIF and GitLab carry for it)."""
+    from mlgreenlint.fingerprints import unique_fingerprints
+
+    uris = {r.id: r.help_uri for r in rules}
+    ordered = sorted(findings, key=Finding.sort_key)
     impacts = impact.by_rule(list(rules))
-    return json.dumps([impact.finding_dict(f, impacts) for f in findings], indent=2, sort_keys=True)
+    rows = [impact.finding_dict(f, impacts) | {"fingerprint": fp, "url": uris.get(f.rule)}
+            for f, fp in zip(ordered, unique_fingerprints(ordered))]
+    return json.dumps(rows, indent=2, sort_keys=True)
 
 
 def rule_rows(rules: list[Rule]) -> list[dict]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from mlgreenlint.errors import SettingsError
+from mlgreenlint.errors import SettingsError, did_you_mean
 from mlgreenlint.globs import glob_matcher, path_matches
 from mlgreenlint.model import Rule, Severity
 from mlgreenlint.ruleset.rulebook import option_type_problem
@@ -53,7 +53,7 @@ def check_codes(codes, known: set[str], where: str, source: str = "") -> None:
         if code == "ALL":
             continue
         if not any(k.startswith(code) for k in known) and code not in families:
-            raise SettingsError(source, where, f"unknown rule id or prefix {code!r}")
+            raise SettingsError(source, where, f"unknown rule id or prefix {code!r}{did_you_mean(code, known)}")
 
 
 def activate(rules: list[Rule], settings: Settings) -> list[ActiveRule]:
@@ -66,14 +66,15 @@ def activate(rules: list[Rule], settings: Settings) -> list[ActiveRule]:
     by_id = {r.id: r for r in rules}
     for rule_id, table in settings.rules.items():
         if rule_id not in by_id:
-            raise SettingsError(settings.source, f"tool.mlgreenlint.rules.{rule_id}", "unknown rule id")
+            raise SettingsError(settings.source, f"tool.mlgreenlint.rules.{rule_id}",
+                                f"unknown rule id{did_you_mean(rule_id, by_id)}")
         rule = by_id[rule_id]
         for key, value in table.items():
             if key == "severity":
                 continue
             if key not in rule.options:
                 allowed = ", ".join(sorted(rule.options)) or "none"
-                raise SettingsError(settings.source, f"tool.mlgreenlint.rules.{rule_id}.{key}", f"unknown option (options of {rule_id}: {allowed})")
+                raise SettingsError(settings.source, f"tool.mlgreenlint.rules.{rule_id}.{key}", f"unknown option{did_you_mean(key, rule.options)} (options of {rule_id}: {allowed})")
             problem = option_type_problem(rule.options[key]["type"], value)
             if problem:
                 raise SettingsError(settings.source, f"tool.mlgreenlint.rules.{rule_id}.{key}", problem)

@@ -1,0 +1,217 @@
+"""The command line a ruff user expects (issue 18): errors for missing paths, standard input,
+ruff's option names, statistics, case-insensitive ids, "did you mean" for configuration keys."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from mlgreenlint.cli import main
+
+FP32_ARGS = 'from transformers import TrainingArguments\nargs = TrainingArguments(output_dir="o", save_total_limit=2)\n'
+ACC_NO = 'from accelerate import Accelerator\nacc = Accelerator(mixed_precision="no")\n'
+
+
+def rules_of(result) -> list[str]:
+    return [row["rule"] for row in json.loads(result.stdout)]
+
+
+# --- 1. missing paths and standard input ----------------------------------------------
+
+def test_a_missing_path_fails_the_run_naming_it(project):
+    project.write("train.py", FP32_ARGS)
+    result = project.run("check", "does_not_exist/", "train.py", "gone.py")
+    assert result.exit_code == 2
+    assert "does_not_exist: no such file or folder" in result.stderr and "gone.py" in result.stderr
+    assert "All checks passed" not in result.output
+
+
+def test_a_missing_path_is_an_error_even_with_exit_zero(project):
+    assert project.run("check", "-e", "missing.py").exit_code == 2
+
+
+def test_dash_reads_standard_input_as_the_named_file(project):
+    runner = CliRunner()
+    result = runner.invoke(main, ["check", "-", "--stdin-filename", "pkg/train.py", "--output-format", "json"],
+                           input=FP32_ARGS)
+    assert result.exit_code == 1
+    [finding] = json.loads(result.stdout)
+    assert (finding["path"], finding["line"], finding["rule"]) == ("pkg/train.py", 2, "MP002")
+    # Without a name, standard input is Python.
+    assert runner.invoke(main, ["check", "-", "-q"], input=FP32_ARGS).stdout.startswith("stdin.py:2:8: MP002")
+    clean = runner.invoke(main, ["check", "-"], input="x = 1\n")
+    assert clean.exit_code == 0 and "All checks passed (1 file checked)." in clean.stdout
+
+
+def test_stdin_filename_decides_the_kind_and_per_file_ignores(project):
+    project.write("pyproject.toml", '[tool.mlgreenlint.per-file-ignores]\n"scripts/*" = ["MP"]\n')
+    runner = CliRunner()
+    ignored = runner.invoke(main, ["check", "-", "--stdin-filename", "scripts/t.py"], input=FP32_ARGS)
+    assert ignored.exit_code == 0
+    as_yaml = runner.invoke(main, ["check", "-", "--stdin-filename", "notes.txt"], input=FP32_ARGS)
+    assert as_yaml.exit_code == 0  # not a linted kind of file: nothing applies
+
+
+def test_dash_with_other_paths_or_a_stray_stdin_filename_is_a_usage_error(project):
+    project.write("a.py", "x = 1\n")
+    assert project.run("check", "-", "a.py").exit_code == 2
+    assert project.run("check", "a.py", "--stdin-filename", "b.py").exit_code == 2
+
+
+# --- 5. statistics ------------------------------------------------------------------------
+
+def test_statistics_sorted_by_count_with_fixable_mark(project):
+    project.write("a.py", FP32_ARGS)
+    project.write("b.py", FP32_ARGS)
+    project.write("c.py", ACC_NO)
+    result = project.run("check", "--statistics")
+    assert result.stdout == "2\tMP002\t[ ] hf-training-args-fp32\n1\tMP004\t[*] accelerate-mixed-precision-disabled\n"
+    assert result.exit_code == 1
+
+
+# --- 6. ruff's option names -----------------------------------------------------------------
+
+def test_output_format_alias_config_and_environment(project, monkeypatch):
+    project.write("train.py", FP32_ARGS)
+    assert rules_of(project.run("check", "--output-format", "json")) == ["MP002"]
+    assert rules_of(project.run("check", "--format", "json")) == ["MP002"]
+    project.write("pyproject.toml", '[tool.mlgreenlint]\noutput-format = "json"\n')
+    assert rules_of(project.run("check")) == ["MP002"]
+    monkeypatch.setenv("MLGREENLINT_OUTPUT_FORMAT", "github")
+    assert project.run("check").stdout.startswith("::warning file=train.py")  # env beats the file
+    assert project.run("check", "--output-format", "text").stdout.startswith("train.py:2:8")  # flag beats env
+    monkeypatch.setenv("MLGREENLINT_OUTPUT_FORMAT", "yaml")
+    assert project.run("check").exit_code == 2
+
+
+def test_output_format_in_config_is_validated_with_a_suggestion(project):
+    project.write("pyproject.toml", '[tool.mlgreenlint]\noutput-format = "jsn"\n')
+    result = project.run("check")
+    assert result.exit_code == 2 and "tool.mlgreenlint.output-format" in result.stderr
+
+
+def test_output_file_and_its_aliases(project):
+    project.write("train.py", FP32_ARGS)
+    for flag in ("--output-file", "--output", "-o"):
+        result = project.run("check", "--output-format", "json", flag, "report.json")
+        assert result.exit_code == 1 and result.stdout == ""
+        assert [r["rule"] for r in json.loads((project.root / "report.json").read_text())] == ["MP002"]
+
+
+def test_color_always_never_and_no_color(project, monkeypatch):
+    project.write("train.py", FP32_ARGS)
+    assert "\x1b[" in project.run("check", "--color", "always").stdout
+    assert "\x1b[" not in project.run("check", "--color", "never").stdout
+    assert "\x1b[" not in project.run("check").stdout  # auto, and the runner is no terminal
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert "\x1b[" in project.run("check", "--color", "always").stdout  # an explicit flag wins
+    assert project.run("check", "--color", "sometimes").exit_code == 2
+
+
+def test_exit_zero_short_flag(project):
+    project.write("train.py", FP32_ARGS)
+    assert project.run("check", "-e").exit_code == 0
+    assert project.run("check").exit_code == 1
+
+
+def test_exclude_extend_exclude_and_per_file_ignores_flags(project):
+    project.write("legacy/old.py", FP32_ARGS)
+    project.write("train.py", FP32_ARGS)
+    project.write("build/gen.py", FP32_ARGS)
+    files = project.run("check", "--show-files").stdout.split()
+    assert files == ["legacy/old.py", "train.py"]  # build/ is excluded by default
+    assert project.run("check", "--show-files", "--extend-exclude", "legacy").stdout.split() == ["train.py"]
+    # --exclude replaces the default list, so build/ comes back.
+    assert project.run("check", "--show-files", "--exclude", "legacy,x").stdout.split() == ["build/gen.py", "train.py"]
+    result = project.run("check", "--output-format", "json", "--per-file-ignores", "legacy/*:mp002")
+    assert [r["path"] for r in json.loads(result.stdout)] == ["train.py"]
+    assert project.run("check", "--per-file-ignores", "no-codes").exit_code == 2
+    assert project.run("check", "--per-file-ignores", "x/*:ZZ9").exit_code == 2
+
+
+def test_cache_dir_flag_and_environment(project, monkeypatch):
+    project.write("train.py", FP32_ARGS)
+    assert project.run("check", "--cache-dir", "elsewhere").exit_code == 1
+    assert (project.root / "elsewhere").is_dir() and not (project.root / ".mlgreenlint_cache").exists()
+    monkeypatch.setenv("MLGREENLINT_CACHE_DIR", "from-env")
+    assert project.run("check").exit_code == 1
+    assert (project.root / "from-env").is_dir()
+
+
+def test_show_files_lists_and_checks_nothing(project):
+    project.write("b.py", FP32_ARGS)
+    project.write("a/c.yaml", "x: 1\n")
+    project.write("notes.txt", "")
+    result = project.run("check", "--show-files")
+    assert result.exit_code == 0 and result.stdout == "a/c.yaml\nb.py\n"
+
+
+# --- 4. links -----------------------------------------------------------------------------
+
+def test_show_links_and_verbose_print_each_rule_link_once(project):
+    project.write("a.py", FP32_ARGS)
+    project.write("b.py", FP32_ARGS)
+    link = "MP002: https://github.com/mlgreenlint/mlgreenlint/blob/main/docs/rules/MP002-hf-training-args-fp32.md"
+    assert project.run("check", "--show-links").stdout.count(link) == 1
+    assert project.run("check", "-v").stdout.count(link) == 1
+    assert "https://" not in project.run("check").stdout
+    [row, _] = json.loads(project.run("check", "--output-format", "json").stdout)
+    assert row["url"] == link.split(": ", 1)[1]
+
+
+# --- 8. case-insensitive ids --------------------------------------------------------------
+
+def test_suppression_ids_are_case_insensitive(project):
+    project.write("train.py", FP32_ARGS.rstrip("\n") + "  # mlgreenlint: ignore[mp002]\n")
+    result = project.run("check", "--output-format", "json")
+    assert result.exit_code == 0 and json.loads(result.stdout) == []
+    project.write("train.py", "# mlgreenlint: ignore-file[mp]\n" + FP32_ARGS)
+    assert json.loads(project.run("check", "--output-format", "json").stdout) == []
+    project.write("train.py", "x = 1  # mlgreenlint: ignore[zz001]\n")
+    [row] = json.loads(project.run("check", "--output-format", "json").stdout)
+    assert row["rule"] == "GL002" and "'zz001'" in row["message"]
+
+
+def test_configuration_ids_are_case_insensitive(project):
+    project.write("train.py", FP32_ARGS)
+    project.write("pyproject.toml", '[tool.mlgreenlint]\nignore = ["mp002"]\n')
+    assert project.run("check").exit_code == 0
+    project.write("pyproject.toml", '[tool.mlgreenlint.per-file-ignores]\n"train.py" = ["Mp"]\n')
+    assert project.run("check").exit_code == 0
+
+
+# --- 10. one fingerprint per finding across formats -----------------------------------------
+
+def test_json_sarif_and_gitlab_carry_the_same_fingerprint(project):
+    project.write("a.py", FP32_ARGS + FP32_ARGS.splitlines()[1] + "\n")
+    project.write("b.py", FP32_ARGS)
+    from_json = [r["fingerprint"] for r in json.loads(project.run("check", "--output-format", "json").stdout)]
+    sarif = json.loads(project.run("check", "--output-format", "sarif").stdout)
+    from_sarif = [r["partialFingerprints"]["mlgreenlint/v1"] for r in sarif["runs"][0]["results"]]
+    from_gitlab = [i["fingerprint"] for i in json.loads(project.run("check", "--output-format", "gitlab").stdout)]
+    assert len(from_json) == 3 and len(set(from_json)) == 3
+    assert from_json == from_sarif == from_gitlab
+    assert {len(f) for f in from_json} == {64}
+
+
+# --- 12. "did you mean" for configuration keys ---------------------------------------------
+
+@pytest.mark.parametrize(("table", "key", "suggestion"), [
+    ('[tool.mlgreenlint]\nselct = ["MP"]\n', "tool.mlgreenlint.selct", "did you mean 'select'?"),
+    ('[tool.mlgreenlint]\nextend-exclud = ["x"]\n', "tool.mlgreenlint.extend-exclud", "did you mean 'extend-exclude'?"),
+    ('[tool.mlgreenlint.rules.CK002]\nmin-save-step = 5\n', "tool.mlgreenlint.rules.CK002.min-save-step",
+     "did you mean 'min-save-steps'?"),
+    ('[tool.mlgreenlint]\nignore = ["MP0002"]\n', "tool.mlgreenlint.ignore", ""),
+])
+def test_configuration_typos_get_a_suggestion(project, table, key, suggestion):
+    project.write("pyproject.toml", table)
+    result = project.run("check")
+    assert result.exit_code == 2 and key in result.stderr and suggestion in result.stderr
+
+
+def test_a_key_with_nothing_close_gets_no_guess(project):
+    project.write("pyproject.toml", '[tool.mlgreenlint]\nzzzzzz = 1\n')
+    result = project.run("check")
+    assert result.exit_code == 2 and "unknown key" in result.stderr and "did you mean" not in result.stderr
