@@ -128,7 +128,7 @@ RECOGNISED = [
         learning_rate: 1.0e-4
         num_train_epochs: 3.0
         save_steps: 500
-     """, {"hf-args"}),
+     """, {"llama-factory"}),
     ("recipes/zephyr/sft/config_full.yaml", """
         model_name_or_path: base/model
         torch_dtype: bfloat16

@@ -19,7 +19,11 @@ from mlgreenlint.configs.keys import (
     DS_ONLY,
     DSTACK_KEYS,
     DSTACK_TYPES,
+    AXOLOTL_ONLY,
     HF_KEYS,
+    LLAMA_FACTORY_KEYS,
+    LLAMA_FACTORY_STAGES,
+    LLAMA_FACTORY_V1_KEYS,
     SILENT_NAMES,
     SKY_RESOURCES,
     SKY_RESOURCES_WEAK,
@@ -29,7 +33,7 @@ from mlgreenlint.configs.keys import (
 )
 
 KINDS = ("deepspeed", "accelerate", "lightning-cli", "hydra", "torchtune", "hf-args",
-         "skypilot", "ray-cluster", "dstack")
+         "skypilot", "ray-cluster", "dstack", "axolotl", "llama-factory")
 
 # --- names ---------------------------------------------------------------------------
 
@@ -86,6 +90,7 @@ _TOKENS = (
     b"wall_clock_breakdown", b"zero_allow_untested_optimizer", b"prescale_gradients",
     b"gradient_predivide_factor", b"compute_environment", b"distributed_type", b"trainer",
     b"output_dir", b"resources", b"provider", b"commands", b"dev-environment", b"fleet",
+    b"sequence_len", b"micro_batch_size", b"finetuning_type",
 )
 _TEMPLATE_MARKERS = (b"{{", b"{%")
 _STRONG_TOKENS: tuple[tuple[str, tuple[bytes, ...]], ...] = (
@@ -98,6 +103,8 @@ _STRONG_TOKENS: tuple[tuple[str, tuple[bytes, ...]], ...] = (
     ("lightning-cli", (b"trainer:", b"seed_everything")),
     ("lightning-cli", (b"trainer:", b"class_path")),
     ("hf-args", (b"output_dir", b"per_device_train_batch_size")),
+    ("axolotl", (b"base_model", b"sequence_len")),
+    ("llama-factory", (b"stage", b"finetuning_type")),
     ("ray-cluster", (b"available_node_types",)),
     ("ray-cluster", (b"head_node_type",)),
 )
@@ -151,6 +158,7 @@ def _not_ml(root: Node, keys: set[Any]) -> bool:
         or _keys(root.get("services"))  # docker-compose
         or (repos is not None and repos.kind == "seq")  # pre-commit
         or {"site_name", "cff-version", "build-system", "openapi", "swagger"} & keys
+        or "merge_method" in keys  # MergeKit: merges trained weights, trains nothing
         or {"dependencies", "channels"} <= keys  # conda environment
         or {"version", "updates"} <= keys  # dependabot
     )
@@ -219,6 +227,24 @@ def _dstack(root: Node, keys: set[Any], hinted: bool) -> bool:
         len(keys & DSTACK_KEYS) >= 2)
 
 
+def _axolotl(keys: set[Any]) -> bool:
+    return "base_model" in keys and bool(keys & AXOLOTL_ONLY)
+
+
+def _llama_factory(root: Node, keys: set[Any]) -> bool:
+    return _scalar(root.get("stage")) in LLAMA_FACTORY_STAGES and len(keys & LLAMA_FACTORY_KEYS) >= 2
+
+
+def _hf_args(keys: set[Any], found: set[str]) -> bool:
+    """A TrainingArguments file, unless a tool that sets its own defaults reads it: Axolotl,
+    LLaMA-Factory, or LLaMA-Factory v1 (`model` + its keys: bf16 on by default, no saves)."""
+    if found & {"axolotl", "llama-factory"}:
+        return False
+    if "model" in keys and len(keys & LLAMA_FACTORY_V1_KEYS) >= 2:
+        return False
+    return "output_dir" in keys and len(keys & HF_KEYS) >= 2
+
+
 def _document_kinds(root: Node, hints: set[str]) -> set[str]:
     keys = _keys(root)
     if root.kind == "map" and _not_ml(root, keys):
@@ -235,12 +261,16 @@ def _document_kinds(root: Node, hints: set[str]) -> set[str]:
         "deepspeed": _deepspeed(root, keys, "deepspeed" in hints),
         "accelerate": _accelerate(keys, "accelerate" in hints),
         "lightning-cli": _lightning(root),
-        "hf-args": "output_dir" in keys and len(keys & HF_KEYS) >= 2,
+        "axolotl": _axolotl(keys),
+        "llama-factory": _llama_factory(root, keys),
         "skypilot": _skypilot(root, keys, "skypilot" in hints),
         "ray-cluster": _ray(root, keys),
         "dstack": _dstack(root, keys, "dstack" in hints),
     }
-    return kinds | {kind for kind, found in checks.items() if found}
+    found = {kind for kind, hit in checks.items() if hit}
+    if _hf_args(keys, found):
+        found.add("hf-args")
+    return kinds | found
 
 
 def classify(path: str, docs: list[Node]) -> set[str]:

@@ -84,3 +84,16 @@ DSTACK_KEYS = frozenset({
     "availability_zones", "instance_types", "privileged", "registry_auth", "entrypoint",
     "auth", "name",
 })
+
+#: Axolotl configs: `base_model` with one of its own batch / length keys
+#: (axolotl/utils/schemas/config.py); MergeKit and model-card YAMLs also have `base_model`.
+AXOLOTL_ONLY = frozenset({"sequence_len", "micro_batch_size"})
+
+#: LLaMA-Factory (v0) training stages (llamafactory/hparams/finetuning_args.py) and the keys
+#: beside `stage` that tell its YAML / JSON from other files with a `stage`.
+LLAMA_FACTORY_STAGES = frozenset({"pt", "sft", "rm", "ppo", "dpo", "kto"})
+LLAMA_FACTORY_KEYS = frozenset({"model_name_or_path", "finetuning_type", "template", "dataset"})
+#: LLaMA-Factory v1 configs (llamafactory/v1/config): `model` plus two of these; not
+#: TrainingArguments files (bf16 defaults on, nothing is saved without save_steps).
+LLAMA_FACTORY_V1_KEYS = frozenset({"model_class", "train_dataset", "micro_batch_size",
+                                   "dist_config", "kernel_config"})

@@ -1,0 +1,168 @@
+"""Fine-tuning and training stacks: which files are recognised as whose config, and where
+their findings point. Configs written for these tests in the shape each tool documents."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+import pytest
+
+from mlgreenlint.configs.classify import classify
+from mlgreenlint.configs.document import format_of, parse
+
+
+def kinds(path: str, text: str) -> set[str]:
+    return classify(path, parse(textwrap.dedent(text), format_of(path)))
+
+
+# (path, text, kinds): the stack's own files, and look-alikes that must not be taken for them.
+KINDS = [
+    # Axolotl: base_model with its own batch / length keys.
+    ("examples/llama-3/lora-8b.yml", """
+        base_model: org/base-8b
+        datasets:
+          - path: org/alpaca
+            type: alpaca
+        sequence_len: 4096
+        micro_batch_size: 2
+        num_epochs: 1
+        output_dir: ./outputs/lora
+        learning_rate: 0.0002
+        save_steps: 100
+     """, {"axolotl"}),
+    # MergeKit and a Hugging Face model card's metadata also name a base_model.
+    ("merge.yml", """
+        base_model: org/base-7b
+        merge_method: dare_ties
+        dtype: bfloat16
+        models:
+          - model: org/tuned-7b
+     """, set()),
+    ("card.yaml", """
+        base_model: org/base-7b
+        datasets: [org/data]
+        license: apache-2.0
+        tags: [trl, sft]
+     """, set()),
+    # LLaMA-Factory v0: a training stage beside its model / template keys.
+    ("examples/train_full/sft.yaml", """
+        model_name_or_path: org/base
+        stage: sft
+        do_train: true
+        finetuning_type: full
+        dataset: alpaca_en_demo
+        template: llama3
+        output_dir: saves/full
+        per_device_train_batch_size: 1
+        learning_rate: 1.0e-5
+     """, {"llama-factory"}),
+    ("train.json", """
+        {"model_name_or_path": "org/base", "stage": "dpo", "template": "qwen",
+         "output_dir": "saves/dpo", "learning_rate": 5e-6, "num_train_epochs": 1}
+     """, {"llama-factory"}),
+    # A pipeline file with a `stage` and a model path is not LLaMA-Factory.
+    ("pipeline.yaml", """
+        stage: deploy
+        model_name_or_path: org/base
+        template: default
+     """, set()),
+    # LLaMA-Factory v1 files: neither LLaMA-Factory v0 nor TrainingArguments files.
+    ("examples/v1/train_full.yaml", """
+        model: org/base-0.6b
+        model_class: llm
+        train_dataset: data/demo.yaml
+        output_dir: outputs/full
+        micro_batch_size: 1
+        learning_rate: 1.0e-4
+        max_steps: 10
+     """, set()),
+]
+
+
+@pytest.mark.parametrize(("path", "text", "expected"), KINDS, ids=[f"{i}-{c[0]}" for i, c in enumerate(KINDS)])
+def test_stack_config_kinds(path, text, expected):
+    assert kinds(path, text) == expected
+
+
+# (path, text, rule, line, column, end_column): one finding each, at the key.
+FINDINGS = [
+    ("axolotl/lora.yml", """
+        base_model: org/base-8b
+        sequence_len: 4096
+        micro_batch_size: 2
+        tf32: false
+        bf16: false
+        """, "MP002", 5, 1, 5),
+    ("axolotl/lora.yml", """
+        base_model: org/base-8b
+        sequence_len: 4096
+        micro_batch_size: 2
+        max_steps: 5000
+        save_steps: 20
+        """, "CK002", 5, 1, 11),
+    ("lf/full.yaml", """
+        model_name_or_path: org/base
+        stage: sft
+        do_train: true
+        finetuning_type: full
+        template: llama3
+        output_dir: saves/full
+        bf16: false
+        save_total_limit: 1
+        """, "MP002", 7, 1, 5),
+    ("lf/lora.yaml", """
+        model_name_or_path: org/base
+        stage: sft
+        do_train: true
+        finetuning_type: lora
+        template: llama3
+        output_dir: saves/lora
+        save_strategy: epoch
+        num_train_epochs: 3
+        bf16: true
+        """, "CK003", 7, 1, 14),
+]
+
+
+@pytest.mark.parametrize(("path", "text", "rule", "line", "column", "end_column"), FINDINGS,
+                         ids=[f"{c[2]}-{c[0]}-{i}" for i, c in enumerate(FINDINGS)])
+def test_stack_finding_positions(project, path, text, rule, line, column, end_column):
+    project.write(path, text)
+    result = project.run("check", path, "--select", rule, "--format", "json")
+    findings = json.loads(result.output)
+    assert [(f["rule"], f["line"], f["column"], f["end_line"], f["end_column"]) for f in findings] == [
+        (rule, line, column, line, end_column)], result.output
+
+
+# (path, text, files, rules that must stay silent): version-aware defaults and traps.
+SILENT = [
+    # Axolotl 0.5+ reads an unset bf16 as "auto"; it always keeps 4 checkpoints by default.
+    ("axolotl/qlora.yml", """
+        base_model: org/base-8b
+        sequence_len: 2048
+        micro_batch_size: 1
+        num_epochs: 3
+        output_dir: ./out
+        learning_rate: 0.0002
+        per_device_train_batch_size: 1
+        """, {"requirements.txt": "axolotl==0.8.0\n"}, ("MP002", "CK003")),
+    # A MergeKit file in fp32 is not a training run.
+    ("merge.yml", """
+        base_model: org/base-7b
+        merge_method: linear
+        dtype: float32
+        output_dir: merged
+        learning_rate: 0
+        num_train_epochs: 1
+        """, {}, ("MP002", "CK003")),
+]
+
+
+@pytest.mark.parametrize(("path", "text", "files", "rules"), SILENT, ids=[c[0] for c in SILENT])
+def test_stack_traps_stay_silent(project, path, text, files, rules):
+    project.write(path, text)
+    for rel, body in files.items():
+        project.write(rel, body)
+    result = project.run("check", path, "--select", ",".join(rules), "--format", "json")
+    assert json.loads(result.output) == [], result.output
