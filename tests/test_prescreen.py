@@ -17,7 +17,8 @@ from repo_helpers import write_repo
 from mlgreenlint import api
 from mlgreenlint.engine import driver
 from mlgreenlint.engine.driver import Job
-from mlgreenlint.python import screen
+from mlgreenlint.match import names
+from mlgreenlint.python import screen, vocabulary
 from mlgreenlint.ruleset import rulebook
 from mlgreenlint.ruleset.selection import ActiveRule
 from mlgreenlint.settings import Settings
@@ -237,20 +238,20 @@ def test_a_file_cpython_rejects_goes_to_libcst_for_its_message():
     ("foo.ba?", "*"),
 ])
 def test_last_name_globs(pattern, glob):
-    assert screen._last_glob(pattern) == glob
+    assert names.last_glob(pattern) == glob
 
 
 def test_renamed_reexports_keep_their_old_last_name():
     # lightning.pytorch.lite.LightningLite is the canonical lightning.fabric.Fabric
-    assert "LightningLite" in screen._terminal_globs(("lightning.fabric.Fabric",))
+    assert "LightningLite" in names.patterns(("lightning.fabric.Fabric",)).last_globs
 
 
 def test_check_screens_name_the_checks_own_callees():
-    from mlgreenlint.checks import CHECKS, by_launch
+    from mlgreenlint.checks import CHECK_SCREENS, CHECKS, by_launch
 
-    assert screen.PARSERS == by_launch.PARSER
-    assert screen.ACCELERATORS == by_launch.ACCELERATOR
-    assert set(screen._CHECK_SCREENS) <= set(CHECKS)
+    assert by_launch.PARSER == vocabulary.HF_PARSERS
+    assert by_launch.ACCELERATOR == vocabulary.ACCELERATORS
+    assert set(CHECK_SCREENS) == set(CHECKS)
 
 
 def test_a_loop_header_keyword_makes_a_data_loop():

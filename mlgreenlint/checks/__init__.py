@@ -7,47 +7,76 @@ and writes the message and fix. A `[[match.config]]` pattern's `check` names a c
 `site.node` is the node, `root` the document and `text` the file) and may attach a fix whose
 node is a `Span`. Everything else about the rule (docs, severity, options,
 examples) stays in the file. The registries are explicit dicts.
+
+Each file check carries its screen: on the file's `ast` sketch, whether the check may report
+at all (a necessary condition), or None to always parse the file. The screen runs before
+libcst is imported, so a check's module (which imports libcst) is imported on its first call.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from dataclasses import dataclass
+from importlib import import_module
+from typing import TYPE_CHECKING
 
-from mlgreenlint.checks import (
-    by_launch,
-    config_regions,
-    emissions,
-    regions,
-    training_loop,
-)
-from mlgreenlint.match.predicates import Hit, PatternMatch
-from mlgreenlint.model import Rule
-from mlgreenlint.python.context import FileContext
+from mlgreenlint.python.screen import CheckScreen, calls_any
+from mlgreenlint.python.sketch_training import batch_loops, entry_trains, hf_script_unlaunched
+from mlgreenlint.python.vocabulary import ACCELERATORS, HF_PARSERS, KERAS_COMPILE, KERAS_FIT
 
-Check = Callable[[FileContext, Rule, dict], Iterator[Hit]]
-SiteCheck = Callable[[PatternMatch], Iterator[Hit]]
+if TYPE_CHECKING:
+    from mlgreenlint.match.predicates import Hit
 
-CHECKS: dict[str, Check] = {
-    "fp32-training-loop": training_loop.fp32_training_loop,
-    "keras-fit-without-mixed-policy": training_loop.keras_fit_without_policy,
-    "training-without-emissions-tracking": emissions.training_without_tracking,
-    "tracker-never-stopped": emissions.tracker_never_stopped,
-    "hf-argparser-launch": by_launch.hf_argparser_launch,
-    "accelerate-launch": by_launch.accelerate_launch,
+
+@dataclass(frozen=True)
+class Registered:
+    """A check function of `mlgreenlint/checks/<module>.py`, imported when first called."""
+
+    module: str
+    function: str
+
+    def __call__(self, *args) -> Iterator[Hit]:
+        return getattr(import_module(f"{__name__}.{self.module}"), self.function)(*args)
+
+
+@dataclass(frozen=True)
+class FileCheck(Registered):
+    """A check of a whole Python file (`match.check`), called with (FileContext, Rule, options)."""
+
+    #: Required: a check that cannot be screened says so with None.
+    screen: CheckScreen
+
+
+CHECKS: dict[str, FileCheck] = {
+    # MP001: a batch loop (the accelerator test is the check's own).
+    "fp32-training-loop": FileCheck("training_loop", "fp32_training_loop", lambda sk: bool(batch_loops(sk))),
+    "keras-fit-without-mixed-policy": FileCheck("training_loop", "keras_fit_without_policy",
+                                                lambda sk: {KERAS_FIT, KERAS_COMPILE} <= sk.methods),
+    "training-without-emissions-tracking": FileCheck("emissions", "training_without_tracking",
+                                                     lambda sk: entry_trains(sk) and not hf_script_unlaunched(sk)),
+    "tracker-never-stopped": FileCheck("emissions", "tracker_never_stopped", None),
+    "hf-argparser-launch": FileCheck("by_launch", "hf_argparser_launch",
+                                     lambda sk: calls_any(sk, HF_PARSERS) and sk.repo.runs_file()),
+    "accelerate-launch": FileCheck("by_launch", "accelerate_launch", lambda sk: calls_any(sk, ACCELERATORS)),
 }
+
+#: Each file check's screen, for `screen.may_fire`.
+CHECK_SCREENS: dict[str, CheckScreen] = {name: check.screen for name, check in CHECKS.items()}
 
 #: Checks of config files that launch commands tie to scripts; same names as their Python side.
-LINK_CHECKS: dict[str, Callable[[by_launch.LinkedConfig, Rule, dict], Iterator[Hit]]] = {
-    "hf-argparser-launch": by_launch.hf_args_file,
-    "accelerate-launch": by_launch.accelerate_config,
+#: Called with (by_launch.LinkedConfig, Rule, options).
+LINK_CHECKS: dict[str, Registered] = {
+    "hf-argparser-launch": Registered("by_launch", "hf_args_file"),
+    "accelerate-launch": Registered("by_launch", "accelerate_config"),
 }
 
-SITE_CHECKS: dict[str, SiteCheck] = {
-    "high-carbon-region": regions.high_carbon_region,
-    "unpinned-region": regions.unpinned_region,
+#: Site checks, called with a `PatternMatch`.
+SITE_CHECKS: dict[str, Registered] = {
+    "high-carbon-region": Registered("regions", "high_carbon_region"),
+    "unpinned-region": Registered("regions", "unpinned_region"),
 }
 
-CONFIG_CHECKS: dict[str, SiteCheck] = {
-    "high-carbon-region": config_regions.high_carbon_region,
-    "unpinned-region": config_regions.unpinned_region,
+CONFIG_CHECKS: dict[str, Registered] = {
+    "high-carbon-region": Registered("config_regions", "high_carbon_region"),
+    "unpinned-region": Registered("config_regions", "unpinned_region"),
 }

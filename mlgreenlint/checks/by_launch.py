@@ -21,14 +21,16 @@ from dataclasses import dataclass
 
 from mlgreenlint.configs import document
 from mlgreenlint.configs.nodes import Node
-from mlgreenlint.match.predicates import Hit, names_match
+from mlgreenlint.match.names import names_match
+from mlgreenlint.match.predicates import Hit
 from mlgreenlint.model import Rule, Span
 from mlgreenlint.python.context import FileContext
+from mlgreenlint.python.vocabulary import ACCELERATORS, HF_PARSERS
 from mlgreenlint.repository.launch import Launch
 
 TRAINING_ARGS = ("transformers.TrainingArguments", "transformers.Seq2SeqTrainingArguments", "trl.*Config")
-PARSER = ("transformers.HfArgumentParser", "trl.TrlParser")
-ACCELERATOR = ("accelerate.Accelerator",)
+PARSER = HF_PARSERS
+ACCELERATOR = ACCELERATORS
 _ON = ("bf16", "fp16", "fp8")
 
 

@@ -13,23 +13,24 @@ from collections.abc import Iterator
 
 import libcst as cst
 
-from mlgreenlint.match.predicates import ABSENT, Hit, format_message, names_match
+from mlgreenlint.match.names import Symbol, names_match
+from mlgreenlint.match.predicates import ABSENT, Hit, format_message
 from mlgreenlint.model import Rule
 from mlgreenlint.python import bindings
 from mlgreenlint.python.context import FileContext
 from mlgreenlint.python.reach import reachable_sites
-from mlgreenlint.python.values import UNKNOWN, CallSite, CallValue, Symbol
+from mlgreenlint.python.values import UNKNOWN, CallSite, CallValue
+from mlgreenlint.python.vocabulary import GRAD_CALLS, HF_PARSERS
 
 _HF_ARGS = ("transformers.TrainingArguments", "transformers.Seq2SeqTrainingArguments", "trl.*Config", "trl.experimental.*Config")
 _HF_TRAINERS = ("transformers.Trainer", "transformers.Seq2SeqTrainer", "trl.*Trainer", "trl.experimental.*Trainer")
-_HF_PARSERS = ("transformers.HfArgumentParser", "trl.TrlParser")
 
 
 def training_without_tracking(ctx: FileContext, rule: Rule, options: dict) -> Iterator[Hit]:
     """Report once, at the first training call an executed script reaches."""
     sites = reachable_sites(ctx)
     fits = [s for s in sites if ctx.is_fit(s)]
-    steps = [s for s in sites if ctx.is_step(s) or any(n in ("jax.grad", "jax.value_and_grad") for n in s.names)]
+    steps = [s for s in sites if ctx.is_step(s) or any(n in GRAD_CALLS for n in s.names)]
     first = (fits or steps or [None])[0]
     if first is None or _hf_reports_or_unknown(ctx):
         return
@@ -38,7 +39,7 @@ def training_without_tracking(ctx: FileContext, rule: Rule, options: dict) -> It
 
 def _hf_reports_or_unknown(ctx: FileContext) -> bool:
     """Hugging Face `report_to` names codecarbon (or may: unknown, 'all', v4 default)."""
-    if names_match(tuple(ctx.own_referenced), _HF_PARSERS):
+    if names_match(ctx.own_referenced, HF_PARSERS):
         # report_to comes from the command line or a file: the repository's launches decide.
         return _launches_report(ctx)
     for site in ctx.sites:

@@ -12,13 +12,8 @@ from collections.abc import Iterator
 from mlgreenlint.aliases import canonical
 from mlgreenlint.configs.classify import iter_target_nodes
 from mlgreenlint.configs.document import Node
-from mlgreenlint.match.predicates import (
-    Evaluator,
-    Hit,
-    PatternMatch,
-    display_name,
-    names_match,
-)
+from mlgreenlint.match.names import display_name, names_match
+from mlgreenlint.match.predicates import Evaluator, Hit, PatternMatch
 from mlgreenlint.python.values import Arg, CallSite
 from mlgreenlint.ruleset.selection import ActiveRule
 
@@ -74,7 +69,7 @@ def run(rules: list[ActiveRule], cfg: ConfigFile) -> Iterator[tuple[ActiveRule, 
             targets = [(canonical(name), node) for doc in cfg.docs for name, node in iter_target_nodes([doc])]
         for name, node in targets:
             for pattern in calls:
-                if names_match((name,), tuple(pattern["call"])):
+                if names_match((name,), pattern["call"]):
                     site = site_of(_init_args(node), (name,), overridable=True)
                     if evaluator.all(pattern.get("where", []), site) is True:
                         yield active, _match(active, pattern, site, evaluator, node, cfg.text).hit()

@@ -1,7 +1,7 @@
 """The Python pipeline of one file: token prefilter, `ast` screen, one libcst parse, rules.
 
-Cheapest first: substrings and globs, then the screen on CPython's `ast`; libcst, the
-analysis and the check registry are imported only when some rule survives.
+Cheapest first: substrings and globs, then the screen on CPython's `ast` (with each check's
+screen from the registry); libcst and the analysis are imported only when some rule survives.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ def screened_rules(path: str, text: str, job: Job) -> tuple[list[ActiveRule], bo
     rules = python_rules(path, text, job)
     if not rules or not job.prefilter:
         return rules, False
+    from mlgreenlint.checks import CHECK_SCREENS
     from mlgreenlint.python import screen
 
     tree = screen.parse(text)
@@ -45,7 +46,7 @@ def screened_rules(path: str, text: str, job: Job) -> tuple[list[ActiveRule], bo
         return rules, False
     repo = job.repo
     sketch = screen.sketch(tree, _module_name(path, job), *_repo_questions(repo, repo.rel(path) if repo else None))
-    return [a for a in rules if screen.may_fire(a.rule, sketch, job.versions)], True
+    return [a for a in rules if screen.may_fire(a.rule, sketch, job.versions, CHECK_SCREENS)], True
 
 
 def module_name(path: str) -> str:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from fnmatch import fnmatchcase
 from functools import lru_cache
 
 import libcst as cst
 
-from mlgreenlint.aliases import canonical
 from mlgreenlint.model import Rule
-from mlgreenlint.python.values import UNKNOWN, Arg, CallSite, CallValue, Symbol
+from mlgreenlint.match.files import LintedFile, PythonFile
+from mlgreenlint.match.names import names_match
+from mlgreenlint.python.values import UNKNOWN, Arg, CallSite, CallValue
 from mlgreenlint.versions import Versions
 
 ABSENT = object()
@@ -84,39 +84,17 @@ def show(value) -> str:
     return str(value)
 
 
-def display_name(qualname: str) -> Symbol:
-    """How a message names a callee: a class by its name, a function with its module."""
-    parts = qualname.split(".")
-    if len(parts) > 1 and not parts[-1][:1].isupper():
-        return Symbol(".".join(parts[-2:]))
-    return Symbol(parts[-1])
-
-
-@lru_cache(maxsize=1024)
-def _canonical_patterns(names: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(canonical(n) for n in names)
-
-
-def names_match(site_names: tuple[str, ...], patterns: tuple[str, ...]) -> bool:
-    for pattern in _canonical_patterns(patterns):
-        glob = any(c in pattern for c in "*?[")
-        for name in site_names:
-            if name == pattern or (glob and fnmatchcase(name, pattern)):
-                return True
-    return False
-
-
 def site_matches_target(site: CallSite, pattern: dict) -> bool:
     calls = pattern.get("call")
     if calls:
         names = site.names if pattern.get("subclasses") else site.names[:1]
-        if names_match(names, tuple(calls)):
+        if names_match(names, calls):
             return True
     methods = pattern.get("method")
     return bool(methods and site.method in methods)
 
 
-def candidates(pattern: dict, file_ctx) -> list[CallSite]:
+def candidates(pattern: dict, file_ctx: PythonFile) -> list[CallSite]:
     """The sites a pattern's target selects: matching calls, or the file's environment settings."""
     if "env" in pattern:
         return file_ctx.env_sites
@@ -134,7 +112,7 @@ def where(pattern: dict) -> list[dict]:
 class Evaluator:
     """Evaluates predicates for one rule on one file."""
 
-    def __init__(self, rule: Rule, options: dict, file_ctx=None):
+    def __init__(self, rule: Rule, options: dict, file_ctx: LintedFile | PythonFile | None = None):
         self.rule = rule
         self.options = options
         self.file = file_ctx
@@ -252,7 +230,7 @@ class Evaluator:
         return None if value is ABSENT else value
 
 
-def _launched_with(file_ctx, spec: dict) -> bool:
+def _launched_with(file_ctx: PythonFile, spec: dict) -> bool:
     """Some launch of this file passes the flag (or its arguments file holds the key), or wraps it."""
     repo, rel = getattr(file_ctx, "repo", None), getattr(file_ctx, "rel", None)
     if repo is None or rel is None:
@@ -326,7 +304,7 @@ def _truthy(ev, value, expected, site=None) -> bool | None:
 
 
 def _calls(ev, value, names, site=None) -> bool:
-    return isinstance(value, CallValue) and names_match(value.site.names, tuple(names))
+    return isinstance(value, CallValue) and names_match(value.site.names, names)
 
 
 def _regex_test(ev, value, pattern, site=None) -> bool:

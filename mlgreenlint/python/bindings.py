@@ -15,7 +15,7 @@ from functools import lru_cache
 import libcst as cst
 
 from mlgreenlint.aliases import canonical
-from mlgreenlint.python.screen import import_base
+from mlgreenlint.python.imports import import_base
 
 
 @dataclass(eq=False)

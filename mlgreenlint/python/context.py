@@ -16,8 +16,25 @@ from mlgreenlint.python.bindings import (
     dotted_name,
     expression_words,
 )
-from mlgreenlint.python.screen import DATA_LOOP, OPTIMIZER_NAME, TRAINER_NAME
+from mlgreenlint.match.names import names_match
+from mlgreenlint.python.frames import frames as _frames
+from mlgreenlint.python.frames import innermost_def, innermost_loop
+from mlgreenlint.python.seams import Repository
 from mlgreenlint.python.values import CallSite, call_site
+from mlgreenlint.python.vocabulary import (
+    BACKWARD,
+    DATA_LOOP,
+    FIT_METHODS,
+    GRAD_CALLS,
+    KERAS_COMPILE,
+    KERAS_FIT,
+    KERAS_ROOTS,
+    OPTIMIZER_MODULE,
+    OPTIMIZER_NAME,
+    STEP,
+    STEP_HOOKS,
+    TRAINER_NAME,
+)
 from mlgreenlint.versions import Versions
 
 # Guards are judged by the words of the names in the condition, so `accelerator` is not `acc`.
@@ -32,8 +49,6 @@ _RANK_NAME = re.compile(
     re.I,
 )
 _WORD = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
-#: Framework hooks called once per training step (Lightning, HF Trainer subclasses).
-_STEP_HOOKS = frozenset({"training_step"})
 _TIME_CALLS = ("time.time", "time.monotonic", "time.perf_counter", "datetime.datetime.now")
 
 
@@ -45,8 +60,8 @@ class FileContext:
     text: str
     facts: FileFacts
     versions: Versions = field(default_factory=Versions)
-    #: The repository pass (repo.RepoIndex) and this file's repository-relative path, when known.
-    repo: object | None = None
+    #: The repository pass (`repository.index.RepoIndex`) and this file's repository-relative path, when known.
+    repo: Repository | None = None
     rel: str | None = None
 
     @cached_property
@@ -91,8 +106,6 @@ class FileContext:
         A tracker started in utils/carbon.py counts for the script calling it. Helpers are
         summarised (parsed with libcst) only when their `ast` sketch may reference one.
         """
-        from mlgreenlint.match.predicates import names_match
-
         if names_match(tuple(self.own_referenced), patterns):
             return True
         for name in self.own_referenced:
@@ -171,11 +184,11 @@ class FileContext:
         return names
 
     def is_step(self, site: CallSite, *, helpers: bool = True) -> bool:
-        if site.method == "backward":
+        if site.method == BACKWARD:
             return True
-        if site.method == "step":
+        if site.method == STEP:
             receiver = dotted_name(site.node.func.value) or ""
-            return bool(OPTIMIZER_NAME.search(receiver)) or any(n.startswith("torch.optim.") for n in site.names)
+            return bool(OPTIMIZER_NAME.search(receiver)) or any(n.startswith(OPTIMIZER_MODULE) for n in site.names)
         # A repository helper that runs the step (`train_step(...)` from another module).
         if not helpers or not site.names or self.repo is None:
             return False
@@ -188,7 +201,7 @@ class FileContext:
         for site in self.sites:
             if self.is_step(site, helpers=False) or self.is_fit(site):
                 return True
-            if any(n in ("jax.grad", "jax.value_and_grad") for n in site.names):
+            if any(n in GRAD_CALLS for n in site.names):
                 return True
         # Only then ask the repository pass (which may summarise other modules): for a script
         # (a __main__ block) every call, for a library module only its module-level code.
@@ -197,7 +210,7 @@ class FileContext:
                    if site.names and (script or innermost_def(site.record.frame) is None))
 
     def is_fit(self, site: CallSite) -> bool:
-        if site.method not in ("fit", "train"):
+        if site.method not in FIT_METHODS:
             return False
         if any(TRAINER_NAME.search(n.rsplit(".", 1)[0]) for n in site.names):
             return True
@@ -206,8 +219,8 @@ class FileContext:
         if TRAINER_NAME.search(name):
             return True
         # Keras: model.fit on a model the file compiles.
-        return site.method == "fit" and "compile" in self.methods and bool(
-            {"keras", "tensorflow"} & {n.split(".")[0] for n in self.own_referenced}
+        return site.method == KERAS_FIT and KERAS_COMPILE in self.methods and bool(
+            KERAS_ROOTS & {n.split(".")[0] for n in self.own_referenced}
         )
 
     @cached_property
@@ -243,7 +256,7 @@ class FileContext:
                 return None
             if f.kind == "def":
                 name = f.node.name.value
-                return f if name in self._step_functions or name in _STEP_HOOKS else None
+                return f if name in self._step_functions or name in STEP_HOOKS else None
         return None
 
     def conditional(self, frame: Frame | None, stop: Frame | None) -> bool:
@@ -500,31 +513,10 @@ class FileContext:
         return False
 
 
-def _frames(frame: Frame | None):
-    return frame.chain() if frame is not None else ()
-
-
-
 def _data_loop(node) -> bool:
     """`for batch in loader`, `for step in range(n)`, `while step < max_steps`: worth asking helpers."""
     header = (node.target, node.iter) if isinstance(node, cst.For) else (node.test,)
     return any(DATA_LOOP.search(n) for part in header for n in _names(part))
-
-
-def innermost_def(frame: Frame | None) -> Frame | None:
-    for f in _frames(frame):
-        if f.kind == "def":
-            return f
-    return None
-
-
-def innermost_loop(frame: Frame | None) -> Frame | None:
-    for f in _frames(frame):
-        if f.kind == "def":
-            return None
-        if f.kind == "loop":
-            return f
-    return None
 
 
 def _local_callee(node) -> str | None:

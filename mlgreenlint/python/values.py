@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
+from mlgreenlint.match.names import Symbol
 from mlgreenlint.python import bindings
 from mlgreenlint.python.bindings import AssignBinding, ImportBinding, Scope
 
@@ -33,10 +34,6 @@ class _Unknown:
 
 
 UNKNOWN = _Unknown()
-
-
-class Symbol(str):
-    """A qualified name used as a value, such as `torch.bfloat16`."""
 
 
 class Template(str):

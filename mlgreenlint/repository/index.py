@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mlgreenlint.configs import document
+from mlgreenlint.python.imports import facts_module
 from mlgreenlint.repository import launch as launch_mod
 from mlgreenlint.repository.launch import Launch
 from mlgreenlint.repository.summaries import (
@@ -41,26 +42,6 @@ _KEEP_PARSES = 256
 _MAX_WALK = 20000
 #: Dependency key standing for the set of launch files and their contents.
 LAUNCHES = "<launch files>"
-
-
-def module_names(rel: str) -> list[str]:
-    """`src/pkg/mod.py` -> ["src.pkg.mod", "pkg.mod"]; `pkg/__init__.py` -> ["pkg"]."""
-    stem = rel[:-3] if rel.endswith(".py") else rel
-    parts = stem.split("/")
-    if parts[-1] == "__init__":
-        parts = parts[:-1]
-    names = [".".join(parts)] if parts else []
-    if len(parts) > 1 and parts[0] in ("src", "lib"):
-        names.append(".".join(parts[1:]))
-    return names
-
-
-def facts_module(rel: str) -> str:
-    """The module name pyfacts resolves relative imports against: packages end in `.__init__`."""
-    name = module_names(rel)[-1] if module_names(rel) else ""
-    if rel.endswith("__init__.py"):
-        return f"{name}.__init__" if name else "__init__"
-    return name
 
 
 def find_root(start: Path, settings_root: Path | None = None) -> Path:
@@ -308,7 +289,7 @@ class RepoIndex:
 
     def _sketches(self):
         if self._helper_sketches is None:
-            from mlgreenlint.python.screen import HelperSketches
+            from mlgreenlint.python.helper_sketches import HelperSketches
 
             self._helper_sketches = HelperSketches(self, REACH_DEPTH)
         return self._helper_sketches

@@ -1,0 +1,30 @@
+"""The statements around a call (`bindings.Frame` chains), read without importing libcst."""
+
+from __future__ import annotations
+
+
+def frames(frame):
+    """The frame and every frame around it, innermost first."""
+    return frame.chain() if frame is not None else ()
+
+
+def innermost_def(frame):
+    """The innermost function around the frame, or None."""
+    for f in frames(frame):
+        if f.kind == "def":
+            return f
+    return None
+
+
+def innermost_loop(frame):
+    """The innermost loop around the frame inside its own function, or None."""
+    for f in frames(frame):
+        if f.kind == "def":
+            return None
+        if f.kind == "loop":
+            return f
+    return None
+
+
+def in_function(frame) -> bool:
+    return any(f.kind == "def" for f in frames(frame))

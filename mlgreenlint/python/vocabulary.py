@@ -1,0 +1,47 @@
+"""The words the analysis judges training code by, held once for the `ast` screen and the
+libcst analysis alike (no parser imported here).
+
+A screen may only drop a rule when the analysis could not fire it, so both sides must read
+the same names: a pattern edited here reaches both.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: Loop headers worth asking repository helpers about (`for batch in loader`, `while step < n`).
+DATA_LOOP = re.compile(r"batch|load|data|epoch|step|sample|train|iter|\bdl\b|\bds\b|range", re.I)
+#: Names of trainers, whose `.fit()`/`.train()` trains.
+TRAINER_NAME = re.compile(r"trainer$", re.I)
+#: Names of optimizers and gradient scalers, whose `.step()` is a training step.
+OPTIMIZER_NAME = re.compile(r"(^|[._])(optim|optimi[sz]er|opt|scaler)s?$", re.I)
+#: A `.step()` on anything under this module is an optimizer (or scheduler) step.
+OPTIMIZER_MODULE = "torch.optim."
+#: Methods that are a training step: a backward pass on anything, `step` on an optimizer.
+BACKWARD = "backward"
+STEP = "step"
+#: Methods that train on a trainer (or a compiled Keras model: `fit`).
+FIT_METHODS = frozenset({"fit", "train"})
+#: A Keras model is fitted after `compile` in a file that uses one of these packages.
+KERAS_FIT = "fit"
+KERAS_COMPILE = "compile"
+KERAS_ROOTS = frozenset({"keras", "tensorflow"})
+#: Functions whose call computes gradients (JAX trains through them).
+GRAD_CALLS = ("jax.grad", "jax.value_and_grad")
+#: Framework hooks called once per training step (Lightning, HF Trainer subclasses).
+STEP_HOOKS = frozenset({"training_step"})
+
+#: Argument parsers whose script takes its training arguments from the command line.
+HF_PARSERS = ("transformers.HfArgumentParser", "trl.TrlParser")
+#: `accelerate.Accelerator()`: its precision may come from `accelerate launch`.
+ACCELERATORS = ("accelerate.Accelerator",)
+
+#: Environment variables: the mapping, the calls that set one, and the bulk update.
+ENVIRON = "os.environ"
+ENV_SETTERS = ("os.environ.setdefault", "os.environ.__setitem__", "os.putenv")
+ENV_UPDATE = "os.environ.update"
+
+
+def last(qualname: str) -> str:
+    """The last name of a qualified name: what a call is written with at the least."""
+    return qualname.rsplit(".", 1)[-1]
