@@ -80,7 +80,7 @@ def main() -> None:
 @click.option("--extend-select", multiple=True, help="Rule ids or prefixes to enable in addition.")
 @click.option("--output-format", "--format", "fmt", type=click.Choice(gate.FORMATS), envvar=FORMAT_ENV,
               help="Report format: sarif for code scanning, github for annotations, markdown for a summary, "
-                   f"junit and gitlab for other CI systems [env: {FORMAT_ENV}; default: output-format, else text].")
+                   f"junit and gitlab for other CI systems, html for the sustainability report page [env: {FORMAT_ENV}; default: output-format, else text].")
 @click.option("--output-file", "--output", "-o", "output", type=click.Path(path_type=Path, dir_okay=False),
               help="Write the report to a file.")
 @click.option("--color", "color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
@@ -224,6 +224,29 @@ def check(paths, select, ignore, extend_select, fmt, output, color, fail_on, exi
     code = outcome.exit_code(policy)
     sys.exit(EXIT_ERROR if fixed and fixed.errors and not exit_zero else code)
 
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), default=Path("mlgreenlint-report.html"),
+              show_default=True, help="Where to write the page.")
+@click.option("--select", multiple=True, help="Rule ids or prefixes to enable.")
+@click.option("--ignore", multiple=True, help="Rule ids or prefixes to disable.")
+@click.option("--baseline", type=click.Path(path_type=Path, dir_okay=False),
+              help="Report new, fixed and unchanged findings against this baseline file.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings fail the run.")
+@click.option("--config", type=click.Path(path_type=Path, dir_okay=False, exists=True), help="Configuration file to use.")
+@click.option("--isolated", is_flag=True, help="Ignore configuration files.")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the cache.")
+@click.pass_context
+def report(ctx, paths, output, **options) -> None:
+    """Write the sustainability report, one self-contained HTML page (check --format html --output FILE)."""
+    try:
+        ctx.invoke(check, paths=paths, fmt="html", output=output, **options)
+    except SystemExit as exc:
+        if exc.code in (EXIT_CLEAN, EXIT_FINDINGS):
+            click.echo(f"Wrote {output}.", err=True)
+        raise
 
 
 @main.command()

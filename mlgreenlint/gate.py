@@ -30,8 +30,8 @@ if TYPE_CHECKING:  # the engine (and libcst) load only when a check runs; baseli
     from mlgreenlint.baseline import Baseline, BaselineEntry
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-#: `text` and `json` come from reporters; the others from mlgreenlint.formats.
-FORMATS = ("text", "json", "sarif", "github", "markdown", "junit", "gitlab")
+#: `text` and `json` come from formats.text, `html` from formats.html; the others from mlgreenlint.formats.
+FORMATS = ("text", "json", "sarif", "github", "markdown", "junit", "gitlab", "html")
 #: Findings about a whole file (engine.GL_PARSE, GL_UNREADABLE, GL_INTERNAL): kept by
 #: --changed-since when the file changed at all.
 FILE_LEVEL_RULES = frozenset({"GL001", "GL003", "GL004"})
@@ -60,6 +60,7 @@ class Outcome:
     stale: list[BaselineEntry] = field(default_factory=list)
     baselined: int = 0
     unchanged: int = 0
+    baseline_used: bool = False
 
     def exit_code(self, gate: Gate) -> int:
         if gate.exit_zero:
@@ -80,7 +81,8 @@ def apply(run: Run, gate: Gate, paths: list[Path], cwd: Path | None = None) -> O
 
         findings, stale = baseline_mod.apply(load_baseline(gate.baseline), findings)
         stale = [e for e in stale if in_scope(e.path, run.checked, paths, cwd)]
-    outcome = Outcome(findings, stale, baselined=len(run.findings) - len(findings))
+    outcome = Outcome(findings, stale, baselined=len(run.findings) - len(findings),
+                      baseline_used=gate.baseline is not None)
     if gate.changed_since is not None:
         changed = changed_since(gate.changed_since, paths, cwd)
         outcome.reported = [f for f in findings if keep_changed(f, changed)]
@@ -172,6 +174,15 @@ def render(fmt: str, outcome: Outcome, run: Run, *, tool_version: str, colour: b
         report = "\n".join(line for line in lines if line)
     elif fmt == "json":
         report = text_format.json_findings(findings, rules)
+    elif fmt == "html":
+        from mlgreenlint.formats import html
+
+        counts = None
+        if outcome.baseline_used:
+            counts = html.BaselineCounts(new=len(run.findings) - outcome.baselined, unchanged=outcome.baselined,
+                                         fixed=len(outcome.stale))
+        report = html.render(findings, rules, tool_version=tool_version, files=run.files,
+                             baseline=counts)
     else:
         from mlgreenlint import formats
 

@@ -1,4 +1,5 @@
-"""Machine- and CI-oriented output formats; `text` and `json` live in `mlgreenlint.formats.text`."""
+"""Machine- and CI-oriented output formats; `text` and `json` live in `mlgreenlint.formats.text`,
+the HTML report (which also reads the flagged source) in `mlgreenlint.formats.html`."""
 
 from __future__ import annotations
 
