@@ -175,17 +175,20 @@ def test_inputs_paths_args_and_switches(workspace):
     (workspace / "src").mkdir()
     (workspace / "src" / "train.py").write_text(FINDING, encoding="utf-8")
     (workspace / "other.py").write_text(FINDING, encoding="utf-8")
-    runner = Runner(workspace, defaults(paths="src *.py", args="--fail-on error --statistics", upload="false",
-                                        annotations="false", summary="false", **{"python-version": "",
-                                        "sarif-file": "out/report.sarif"}))
+    inputs = dict(upload="false", annotations="false", summary="false",
+                  **{"python-version": "", "sarif-file": "out/report.sarif"})
+    runner = Runner(workspace, defaults(paths="src", args="--fail-on error --show-links", **inputs))
     (workspace / "out").mkdir()
     assert runner.run() == 0
     assert runner.used == []
     assert set(runner.logs) == {"check"}
     results = json.loads((workspace / "out" / "report.sarif").read_text("utf-8"))["runs"][0]["results"]
-    # `*.py` was not glob-expanded: only src/ was linted (and `*.py` reported as missing).
     assert [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results] == ["src/train.py"]
-    assert "1  MP002  [warning]" in runner.logs["check"].stderr
+    # `*.py` is not glob-expanded: a path that does not exist fails the run (exit 2) naming it.
+    runner = Runner(workspace, defaults(paths="src *.py", args="--fail-on error", **inputs))
+    assert runner.run() != 0
+    assert runner.outputs["check"]["exit-code"] == "2"
+    assert "*.py: no such file or folder" in runner.logs["check"].stderr
 
 
 def test_tool_error_stops_the_action(workspace):
