@@ -14,7 +14,7 @@ SCHEMA = json.loads((Path(__file__).parents[1] / "mlgreenlint" / "schemas" / "se
 
 #: A wrong value for every [tool.mlgreenlint] key, and the key path the message must name.
 WRONG_TYPES: dict[str, list[tuple[str, str]]] = {
-    "select": [('"MP"', "select"), ("[1]", "select.0"), ('["mp"]', "select.0")],
+    "select": [('"MP"', "select"), ("[1]", "select.0"), ('["m-p"]', "select.0")],
     "ignore": [("true", "ignore"), ('["CK-1"]', "ignore.0")],
     "extend-select": [("{}", "extend-select"), ("[[]]", "extend-select.0")],
     "exclude": [('"build"', "exclude"), ('[""]', "exclude.0"), ("[3]", "exclude.0")],
@@ -29,9 +29,10 @@ WRONG_TYPES: dict[str, list[tuple[str, str]]] = {
                       ("true", "max-file-size"), ("-1", "max-file-size")],
     "timeout-per-file": [('"20s"', "timeout-per-file"), ("-1", "timeout-per-file"), ("false", "timeout-per-file")],
     "cache-dir": [("1", "cache-dir"), ('""', "cache-dir")],
+    "output-format": [('"yaml"', "output-format"), ('["json"]', "output-format")],
     "fix": [('"yes"', "fix"), ("1", "fix")],
     "unsafe-fixes": [('"true"', "unsafe-fixes")],
-    "fixable": [('"MP"', "fixable"), ('["mp"]', "fixable.0")],
+    "fixable": [('"MP"', "fixable"), ('["m1"]', "fixable.0")],
     "unfixable": [("true", "unfixable"), ("[1]", "unfixable.0")],
     "extend-safe-fixes": [('"MP003"', "extend-safe-fixes")],
     "extend-unsafe-fixes": [('["CK-1"]', "extend-unsafe-fixes.0")],
@@ -60,7 +61,7 @@ def test_wrong_type_for_each_key_is_exit_2_naming_the_key(tmp_path, monkeypatch,
 
 
 @pytest.mark.parametrize("text, message", [
-    ("[tool.mlgreenlint]\nunknown-key = 1\n", "tool.mlgreenlint: Additional properties are not allowed ('unknown-key' was unexpected)"),
+    ("[tool.mlgreenlint]\nunknown-key = 1\n", "tool.mlgreenlint.unknown-key: unknown key"),
     ('[tool.mlgreenlint]\nselect = ["ZZ999"]\n', "tool.mlgreenlint.select: unknown rule id or prefix 'ZZ999'"),
     ('[tool.mlgreenlint]\nignore = ["QQ"]\n', "tool.mlgreenlint.ignore: unknown rule id or prefix 'QQ'"),
     ('[tool.mlgreenlint]\nper-file-ignores = {"a.py" = ["MP999"]}\n',
