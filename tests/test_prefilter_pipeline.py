@@ -123,7 +123,7 @@ def test_a_file_that_names_an_api_without_calling_it_is_screened_without_libcst(
 
 
 def test_an_invalid_configuration_still_gets_the_jsonschema_message(tmp_path):
-    (tmp_path / "pyproject.toml").write_text('[tool.mlgreenlint]\nselect = ["mp"]\n')
+    (tmp_path / "pyproject.toml").write_text('[tool.mlgreenlint]\nselect = ["m-p"]\n')
     proc = subprocess.run([sys.executable, "-m", "mlgreenlint", "check", "--no-cache", "."], cwd=tmp_path,
                           capture_output=True, text=True)
     assert proc.returncode == 2
