@@ -21,8 +21,17 @@ from importlib import import_module
 from typing import TYPE_CHECKING
 
 from mlgreenlint.python.screen import CheckScreen, calls_any
-from mlgreenlint.python.sketch_training import batch_loops, entry_trains, hf_script_unlaunched
-from mlgreenlint.python.vocabulary import ACCELERATORS, HF_PARSERS, KERAS_COMPILE, KERAS_FIT
+from mlgreenlint.python.sketch_training import (
+    batch_loops,
+    entry_trains,
+    hf_script_unlaunched,
+)
+from mlgreenlint.python.vocabulary import (
+    ACCELERATORS,
+    HF_PARSERS,
+    KERAS_COMPILE,
+    KERAS_FIT,
+)
 
 if TYPE_CHECKING:
     from mlgreenlint.match.predicates import Hit

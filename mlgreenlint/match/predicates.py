@@ -8,9 +8,9 @@ from functools import lru_cache
 
 import libcst as cst
 
-from mlgreenlint.model import Rule
 from mlgreenlint.match.files import LintedFile, PythonFile
 from mlgreenlint.match.names import names_match
+from mlgreenlint.model import Rule
 from mlgreenlint.python.values import UNKNOWN, Arg, CallSite, CallValue
 from mlgreenlint.versions import Versions
 
