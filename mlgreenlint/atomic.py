@@ -11,6 +11,7 @@ small files in one folder (a cache with its own cleaning) passes `sweep=False`.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import stat
@@ -52,9 +53,14 @@ def write_bytes(path: str | os.PathLike[str], data: bytes, *, sweep: bool = True
     """
     target = Path(os.path.realpath(path))
     try:
-        mode = stat.S_IMODE(target.stat().st_mode)
+        info = target.stat()
     except FileNotFoundError:
         mode = _default_mode()
+    else:
+        if not stat.S_ISREG(info.st_mode):
+            _write_through(target, info.st_mode, data)
+            return
+        mode = stat.S_IMODE(info.st_mode)
     if sweep:
         _remove_stale_temporaries(target)
     import tempfile  # about 5 ms: only runs that write pay it
@@ -76,6 +82,14 @@ def write_bytes(path: str | os.PathLike[str], data: bytes, *, sweep: bool = True
         raise
     if durable:
         _fsync_directory(target.parent)
+
+
+def _write_through(target: Path, mode: int, data: bytes) -> None:
+    """Write to a character device or FIFO in place; refuse anything else that is not a file."""
+    if not (stat.S_ISCHR(mode) or stat.S_ISFIFO(mode)):
+        raise OSError(errno.EINVAL, "not a regular file, character device or FIFO", str(target))
+    with open(target, "wb") as handle:
+        handle.write(data)
 
 
 def _remove_stale_temporaries(target: Path) -> None:

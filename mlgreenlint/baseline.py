@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mlgreenlint import atomic
+from mlgreenlint.escape import json_text
 from mlgreenlint.fingerprints import code_fingerprint
 from mlgreenlint.model import Finding
 
@@ -61,7 +62,7 @@ def dumps(findings: Iterable[Finding]) -> str:
     """The baseline file text for `findings`: sorted, deterministic JSON."""
     entries = sorted(BaselineEntry.of(f) for f in findings)
     data = {"version": VERSION, "tool": "mlgreenlint", "entries": [e.to_dict() for e in entries]}
-    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return json_text(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False)) + "\n"
 
 
 def write(path: str | os.PathLike[str], findings: Iterable[Finding]) -> None:

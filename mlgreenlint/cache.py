@@ -130,7 +130,7 @@ def run_key(job) -> str:
         "libcst": _libcst_fingerprint(),
         "job": _canonical(job),
     }
-    return hashlib.sha256(json.dumps(parts, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, separators=(",", ":")).encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def _build_fingerprint() -> list:

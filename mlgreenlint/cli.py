@@ -81,8 +81,8 @@ def main() -> None:
 @click.option("--output-format", "--format", "fmt", type=click.Choice(gate.FORMATS), envvar=FORMAT_ENV,
               help="Report format: sarif for code scanning, github for annotations, markdown for a summary, "
                    f"junit and gitlab for other CI systems, html for the sustainability report page [env: {FORMAT_ENV}; default: output-format, else text].")
-@click.option("--output-file", "--output", "-o", "output", type=click.Path(path_type=Path, dir_okay=False),
-              help="Write the report to a file.")
+@click.option("--output-file", "--output", "-o", "output", type=click.Path(path_type=Path, dir_okay=False, allow_dash=True),
+              help="Write the report to a file (`-`: standard output).")
 @click.option("--color", "color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
               help="Colour the text report; auto: only on a terminal and when NO_COLOR is unset.")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), help="Lowest severity that fails the run [default: warning].")
@@ -203,6 +203,8 @@ def check(paths, select, ignore, extend_select, fmt, output, color, fail_on, exi
         click.echo(fixed.output, nl=False)
         click.echo(fixed.summary, err=True)
         sys.exit(fixed.exit_code)
+    if output is not None and str(output) == "-":
+        output = None
     colour = fmt == "text" and _colour(color, output)
     report = gate.render(fmt, outcome, run, tool_version=__version__, colour=colour, quiet=quiet,
                          statistics=statistics, changed_ref=changed_since, links=show_links or verbose,

@@ -26,7 +26,7 @@ def fingerprinted(findings: list[Finding], text: str) -> list[Finding]:
     for f in findings:
         code = lines[f.span.line - 1] if 0 < f.span.line <= len(lines) else ""
         base = f"{f.rule}\0{f.path}\0{' '.join(code.split())}"
-        out.append(replace(f, fingerprint=hashlib.sha256(f"{base}\0{seen[base]}".encode()).hexdigest()[:16]))
+        out.append(replace(f, fingerprint=hashlib.sha256(f"{base}\0{seen[base]}".encode("utf-8", "surrogateescape")).hexdigest()[:16]))
         seen[base] += 1
     return out
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from mlgreenlint.escape import printable
 from mlgreenlint.model import Finding, Rule, Severity
 
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
@@ -19,7 +20,7 @@ def escape_property(text: str) -> str:
 
 def _properties(finding: Finding) -> list[tuple[str, str]]:
     span = finding.span
-    props = [("file", finding.path), ("line", str(span.line))]
+    props = [("file", printable(finding.path)), ("line", str(span.line))]
     if span.end_line == span.line:
         end_column = max(span.column, span.end_column - 1)
         props += [("col", str(span.column)), ("endLine", str(span.end_line)), ("endColumn", str(end_column))]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from mlgreenlint.fingerprints import unique_fingerprints
+from mlgreenlint.escape import json_text
 from mlgreenlint.model import Finding, Rule, Severity
 
 SEVERITIES = {Severity.ERROR: "major", Severity.WARNING: "minor", Severity.INFO: "info"}
@@ -29,4 +30,4 @@ def render(findings: list[Finding], rules: list[Rule], *, tool_version: str) -> 
     """A JSON list of issues with a fingerprint unique per finding and stable across line moves."""
     ordered = sorted(findings, key=Finding.sort_key)
     issues = [_issue(f, fp) for f, fp in zip(ordered, unique_fingerprints(ordered))]
-    return json.dumps(issues, indent=2, ensure_ascii=False) + "\n"
+    return json_text(json.dumps(issues, indent=2, ensure_ascii=False)) + "\n"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
+from mlgreenlint.escape import printable
 from mlgreenlint.model import Finding, Rule
 
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -16,13 +17,14 @@ def _clean(text: str) -> str:
 
 def _testcase(suite: ET.Element, finding: Finding) -> None:
     span = finding.span
-    where = f"{finding.path}:{span.line}:{span.column}"
+    path = printable(finding.path)  # a newline or ESC in a file name must not reach the report raw
+    where = f"{path}:{span.line}:{span.column}"
     case = ET.SubElement(
         suite,
         "testcase",
-        classname=_clean(finding.path),
+        classname=path,
         name=_clean(f"{finding.rule} at {where}"),
-        file=_clean(finding.path),
+        file=path,
         line=str(span.line),
         time="0",
     )

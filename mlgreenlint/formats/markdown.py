@@ -6,6 +6,7 @@ import re
 from collections import Counter
 from itertools import groupby
 
+from mlgreenlint.escape import printable
 from mlgreenlint.model import Finding, Rule, Severity
 
 SEVERITIES = (Severity.ERROR, Severity.WARNING, Severity.INFO)
@@ -14,7 +15,7 @@ _SPECIAL = re.compile(r"([\\`*_\[\]<>|~&#])")
 
 def escape(text: str) -> str:
     """Make `text` render literally, inside a table cell or a heading."""
-    return _SPECIAL.sub(r"\\\1", " ".join(text.split()))
+    return _SPECIAL.sub(r"\\\1", printable(" ".join(text.split())))
 
 
 def _plural(count: int, word: str) -> str:
@@ -44,7 +45,7 @@ def _rule_link(rule_id: str, rules: dict[str, Rule]) -> str:
 
 
 def _file_section(path: str, findings: list[Finding], rules: dict[str, Rule]) -> list[str]:
-    lines = [f"### {escape(path)}", "", "| Line | Severity | Rule | Message |", "|---:|---|---|---|"]
+    lines = [f"### {escape(printable(path))}", "", "| Line | Severity | Rule | Message |", "|---:|---|---|---|"]
     for f in findings:
         fixable = " (fixable)" if f.fix is not None else ""
         lines.append(

@@ -6,6 +6,7 @@ import json
 from urllib.parse import quote
 
 from mlgreenlint.fingerprints import unique_fingerprints
+from mlgreenlint.escape import json_text
 from mlgreenlint.formats import impact
 from mlgreenlint.model import Finding, Fix, Rule, Severity, Span
 
@@ -59,7 +60,7 @@ def _region(span: Span) -> dict:
 
 
 def _location(path: str) -> dict:
-    return {"uri": quote(path, safe="/"), "uriBaseId": SRCROOT}
+    return {"uri": quote(path.encode("utf-8", "surrogateescape"), safe="/"), "uriBaseId": SRCROOT}
 
 
 def _fix(path: str, fix: Fix) -> dict:
@@ -130,4 +131,4 @@ def render(findings: list[Finding], rules: list[Rule], *, tool_version: str) -> 
             }
         ],
     }
-    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+    return json_text(json.dumps(log, indent=2, ensure_ascii=False)) + "\n"

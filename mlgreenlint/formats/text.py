@@ -7,6 +7,7 @@ from collections import Counter
 
 import click
 
+from mlgreenlint.escape import printable
 from mlgreenlint.formats import impact
 from mlgreenlint.model import Finding, Rule, Severity
 
@@ -16,7 +17,7 @@ _COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "b
 def text(findings: list[Finding], *, files: int, colour: bool, quiet: bool = False) -> str:
     lines = []
     for f in findings:
-        where = f"{f.path}:{f.span.line}:{f.span.column}:"
+        where = f"{printable(f.path)}:{f.span.line}:{f.span.column}:"
         rule = f"{f.rule} [{f.severity.label}]"
         if colour:
             where = click.style(where, bold=True)

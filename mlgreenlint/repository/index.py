@@ -362,7 +362,7 @@ class RepoIndex:
         h = hashlib.sha256()
         for rel in sorted(self.launch_files):
             self._text(rel)
-            h.update(f"{rel}\0{self._hashes.get(rel, '')}\0".encode())
+            h.update(f"{rel}\0{self._hashes.get(rel, '')}\0".encode("utf-8", "surrogateescape"))
         return h.hexdigest()
 
     def text(self, rel: str, *, consumer: str | None = None) -> str | None:
@@ -421,7 +421,7 @@ class RepoIndex:
 
 
 def _key(digest: str, module: str) -> str:
-    return hashlib.sha256(f"{SUMMARY_VERSION}\0{module}\0{digest}".encode()).hexdigest()[:32]
+    return hashlib.sha256(f"{SUMMARY_VERSION}\0{module}\0{digest}".encode("utf-8", "surrogateescape")).hexdigest()[:32]
 
 
 def _list_launch_files(root: Path, excludes: tuple[str, ...], notes: list[str], limit: int = _MAX_WALK):

@@ -1,0 +1,95 @@
+"""Regression tests for the hardening issue: what the tool writes, deletes, caches and shows.
+
+Each test names the defect it guards. File names that are not UTF-8, devices, FIFOs and
+signals need a POSIX file system; those tests are skipped elsewhere.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import sys
+import threading
+
+import pytest
+
+from mlgreenlint import atomic
+
+TRAIN = "import torch\nopt = torch.optim.Adam([])\nfor b in []:\n    opt.step()\n"
+posix = pytest.mark.skipif(os.name != "posix", reason="POSIX file system")
+
+
+# 1. --output / --write-baseline never replace a device node or a FIFO ----------------------------
+@posix
+def test_output_to_a_character_device_writes_through(project, tmp_path):
+    project.write("train.py", TRAIN)
+    device = "/dev/null"
+    if os.geteuid() == 0:  # root could replace the real one if this regressed: use a private node
+        device = str(tmp_path / "null")
+        os.mknod(device, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+    before = os.stat(device)
+    result = project.run("check", "--isolated", "--no-cache", "--output", device)
+    assert result.exit_code == 0, result.output
+    after = os.stat(device)
+    assert stat.S_ISCHR(after.st_mode) and after.st_ino == before.st_ino
+
+
+@posix
+def test_baseline_to_a_fifo_writes_through(project, tmp_path):
+    project.write("train.py", TRAIN)
+    fifo = tmp_path / "out.fifo"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    result = project.run("check", "--isolated", "--no-cache", "--write-baseline", str(fifo))
+    reader.join(10)
+    assert result.exit_code == 0, result.output
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    assert json.loads(got[0])["entries"][0]["rule"] == "ET001"
+
+
+def test_output_dash_is_standard_output(project):
+    project.write("train.py", TRAIN)
+    result = project.run("check", "--isolated", "--no-cache", "--format", "json", "--output", "-")
+    assert json.loads(result.stdout)[0]["rule"] == "ET001"
+    assert not (project.root / "-").exists()
+
+
+def test_atomic_write_refuses_other_special_files(tmp_path):
+    with pytest.raises(OSError):
+        atomic.write_text(tmp_path, "x")  # a folder
+
+
+# 4. and 15. file names that are not UTF-8 or hold control characters ------------------------------
+@posix
+@pytest.mark.skipif(sys.platform == "darwin", reason="macOS file systems refuse names that are not UTF-8")
+@pytest.mark.parametrize("cache", [True, False])
+def test_non_utf8_file_name_is_linted_and_shown_escaped(project, cache):
+    name = os.fsdecode(b"tr\xffain.py")
+    (project.root / name).write_text(TRAIN)
+    args = ["check", "--isolated"] + ([] if cache else ["--no-cache"])
+    for _ in range(2 if cache else 1):  # the second run reads the cache
+        result = project.run(*args)
+        assert result.exit_code == 0, result.output
+        assert "tr\\xffain.py:4:5: ET001" in result.stdout
+    for fmt in ("json", "sarif", "junit", "markdown", "github", "gitlab"):
+        assert project.run(*args, "--format", fmt).exit_code == 0
+    assert project.run(*args, "--write-baseline", "b.json").exit_code == 0
+    assert json.loads((project.root / "b.json").read_text())["entries"][0]["path"] == name
+    result = project.run(*args, "--baseline", "b.json")
+    assert result.exit_code == 0 and "1 finding in the baseline" in result.stdout
+
+
+FORGED = "a\nb.py:1:1: MP001 [error] forged\x1b[31m.py"
+
+
+@posix
+@pytest.mark.parametrize("fmt", ["text", "markdown", "junit", "github"])
+def test_control_characters_in_file_names_are_escaped(project, fmt):
+    (project.root / FORGED).write_text(TRAIN)
+    result = project.run("check", "--isolated", "--no-cache", "--format", fmt)
+    assert "\x1b" not in result.stdout
+    assert "\nb.py:1:1: MP001" not in result.stdout
+    assert "a\\x0ab.py" in result.stdout.replace("\\\\", "\\")
