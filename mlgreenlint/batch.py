@@ -137,9 +137,14 @@ def lint_targets(targets: Sequence[Target], ctx: Context, *, jobs: int = 1,
             for j, future in futures.items():
                 results[j] = future.result()
                 done()
-        finally:
-            if pool is not None:
-                pool.shutdown(cancel_futures=True)
+        except BaseException:
+            if pool is not None:  # interrupted or failed: do not wait for the files being parsed
+                from mlgreenlint.signals import stop_workers
+
+                stop_workers(pool)
+            raise
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
     return [r for r in results if r is not None]
 
 
@@ -153,7 +158,8 @@ def _size(target: Target) -> int:
 def _pool(jobs: int, ctx: Context):
     import multiprocessing
 
-    return ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"), initializer=_init, initargs=(ctx,))
+    return ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"), initializer=_init,
+                              initargs=(ctx, os.getpid()))
 
 
 def unreadable(target: Target, job: Job, message: str) -> FileResult:
@@ -169,9 +175,12 @@ def unreadable(target: Target, job: Job, message: str) -> FileResult:
 _WORKER: Context | None = None
 
 
-def _init(ctx: Context) -> None:
+def _init(ctx: Context, parent: int) -> None:
+    from mlgreenlint.signals import die_with_parent
+
     global _WORKER
     _WORKER = ctx
+    die_with_parent(parent)
 
 
 def _work(path: str, data: bytes, key: str | None) -> FileResult:

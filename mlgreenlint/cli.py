@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from mlgreenlint import __version__, atomic, gate, progress
+from mlgreenlint import __version__, atomic, gate, progress, signals
 from mlgreenlint import settings as settings_mod
 from mlgreenlint.errors import MlgreenlintError
 from mlgreenlint.fixes.policy import summary as fix_summary
@@ -67,6 +68,21 @@ def _fail(message: str) -> None:
     sys.exit(EXIT_ERROR)
 
 
+def _interruptible(command):
+    """Ctrl-C and SIGTERM stop the command with exit 128 + the signal (130, 143), never 0 or 1."""
+
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        with signals.terminate_as_interrupt():
+            try:
+                return command(*args, **kwargs)
+            except KeyboardInterrupt as exc:
+                click.echo("mlgreenlint: interrupted", err=True)
+                sys.exit(signals.exit_code(exc))
+
+    return run
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="mlgreenlint")
 def main() -> None:
@@ -119,6 +135,7 @@ def main() -> None:
 @click.option("--fix-only", is_flag=True, help="Apply fixes and report nothing else; exit 0 unless a fix fails.")
 @click.option("--diff", is_flag=True, help="Print a unified diff of what --fix would change and write nothing; "
                                            "exit 1 when there is a change.")
+@_interruptible
 def check(paths, select, ignore, extend_select, fmt, output, color, fail_on, exit_zero, baseline, no_baseline,
           write_baseline, fail_on_stale_baseline, changed_since, exclude, extend_exclude, per_file_ignores,
           stdin_filename, config, isolated, show_settings, show_files, show_links, statistics, quiet, verbose,

@@ -93,3 +93,65 @@ def test_control_characters_in_file_names_are_escaped(project, fmt):
     assert "\x1b" not in result.stdout
     assert "\nb.py:1:1: MP001" not in result.stdout
     assert "a\\x0ab.py" in result.stdout.replace("\\\\", "\\")
+
+
+# 8. and 11. signals: exit 128 + signal, and no worker outlives the run ---------------------------
+SLOW_CLI = """
+import os, sys, time
+from mlgreenlint import batch
+real = batch.lint_bytes
+def slow(path, data, job, **kw):
+    open(os.path.join(os.environ["MARKS"], str(os.getpid())), "w").close()
+    time.sleep(120)
+    return real(path, data, job, **kw)
+batch.lint_bytes = slow
+from mlgreenlint.cli import main
+main(sys.argv[1:], prog_name="mlgreenlint")
+"""
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.parametrize("signum, code", [("SIGINT", 130), ("SIGTERM", 143), ("SIGKILL", -9)])
+def test_a_stopped_run_exits_128_plus_signal_and_leaves_no_worker(tmp_path, signum, code):
+    import signal
+    import subprocess
+    import time
+
+    tree, marks = tmp_path / "tree", tmp_path / "marks"
+    tree.mkdir()
+    marks.mkdir()
+    for i in range(8):
+        (tree / f"train{i}.py").write_text(TRAIN)
+    proc = subprocess.Popen([sys.executable, "-c", SLOW_CLI, "check", "--isolated", "--no-cache", "--exit-zero",
+                             "--jobs", "2", "."], cwd=tree, env={**os.environ, "MARKS": str(marks)},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        for _ in range(600):
+            if len(os.listdir(marks)) >= 2:
+                break
+            time.sleep(0.05)
+        workers = [int(name) for name in os.listdir(marks)]
+        assert workers and proc.pid not in workers
+        proc.send_signal(getattr(signal, signum))
+        assert proc.wait(30) == code
+        for _ in range(100):
+            if not any(_running(pid) for pid in workers):
+                break
+            time.sleep(0.05)
+        assert not [pid for pid in workers if _running(pid)]
+    finally:
+        proc.kill()
+        proc.wait()
+        for name in os.listdir(marks):
+            try:
+                os.kill(int(name), signal.SIGKILL)
+            except ProcessLookupError:
+                pass
