@@ -391,7 +391,10 @@ def validate_rules(paths) -> None:
 
 @main.command("test-rules")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-def test_rules(paths) -> None:
+@click.option("--timeout", type=click.FloatRange(min=0, max=86400, min_open=True), default=settings_mod.DEFAULT_TIMEOUT_PER_FILE,
+              show_default=True, help="Seconds one example may take before it fails.")
+@_interruptible
+def test_rules(paths, timeout) -> None:
     """Run the examples declared in rule files; exit 1 when one fails."""
     from mlgreenlint import testing
     from mlgreenlint.ruleset import rulebook
@@ -403,7 +406,7 @@ def test_rules(paths) -> None:
         return
     failed = total = 0
     for rule in rules:
-        for outcome in testing.run_rule_examples(rule):
+        for outcome in testing.run_rule_examples(rule, timeout):
             total += 1
             if not outcome.ok:
                 failed += 1

@@ -52,7 +52,8 @@ def read_source(path: str | os.PathLike[str], limit: int) -> bytes | str:
 
     Opens without blocking (a FIFO named like a source file must not wait for a writer),
     refuses anything but a regular file, and reads at most `limit + 1` bytes, so a file
-    that grows after fstat cannot exceed max-file-size in memory.
+    that grows after fstat cannot exceed max-file-size in memory. Reads are sized by the
+    file, not by the limit: a single `read(limit + 1)` allocates the whole limit up front.
     """
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
@@ -62,12 +63,23 @@ def read_source(path: str | os.PathLike[str], limit: int) -> bytes | str:
                 return "not a regular file: not analysed"
             if info.st_size > limit:
                 return f"file is {info.st_size} bytes, over max-file-size {limit}: not analysed"
-            data = handle.read(limit + 1)
+            data = _read_at_most(handle, limit + 1, info.st_size + 1)
     except OSError as exc:
         return f"cannot read file: {exc.strerror or exc}"
     if len(data) > limit:
         return f"file is over max-file-size {limit} bytes: not analysed"
     return data
+
+
+def _read_at_most(handle, limit: int, expected: int) -> bytes:
+    chunks, left = [], limit
+    while left > 0:
+        chunk = handle.read(min(left, max(expected, 1 << 16)))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
 
 
 class AnalysisTimeout(Exception):

@@ -150,6 +150,9 @@ def _schema() -> dict:
 def validate_table(table: dict, source: str) -> None:
     if not table:
         return
+    timeout = table.get("timeout-per-file")
+    if isinstance(timeout, float) and timeout != timeout:  # TOML's nan passes every JSON Schema bound
+        raise SettingsError(source, "tool.mlgreenlint.timeout-per-file", "nan is not a number of seconds")
     schema = _schema()
     known = schema["properties"]
     for key in table:

@@ -10,10 +10,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from mlgreenlint import limits
 from mlgreenlint.engine.driver import Job, lint_text
 from mlgreenlint.model import Rule
 from mlgreenlint.ruleset.selection import ActiveRule
+from mlgreenlint.settings import DEFAULT_TIMEOUT_PER_FILE
 
+#: Seconds one example may take (a catastrophic regular expression in a rule must not hang).
+EXAMPLE_SECONDS = DEFAULT_TIMEOUT_PER_FILE
 _EXPECT = re.compile(r"#\s*expect:\s*([A-Z]{2}[0-9]{3}(?:\s*,\s*[A-Z]{2}[0-9]{3})*)")
 
 
@@ -53,7 +57,16 @@ def cases(rule: Rule) -> list[Case]:
     return out
 
 
-def run_case(case: Case) -> Outcome:
+def run_case(case: Case, seconds: float = EXAMPLE_SECONDS) -> Outcome:
+    """Run one example, failing it when it takes longer than `seconds` (POSIX main thread)."""
+    try:
+        with limits.deadline(seconds):
+            return _run_case(case)
+    except limits.AnalysisTimeout as exc:
+        return Outcome(case, False, f"{exc}: a pattern may backtrack catastrophically")
+
+
+def _run_case(case: Case) -> Outcome:
     rule, example = case.rule, case.example
     options = rule.option_defaults() | example.get("options", {})
     job = Job(rules=[ActiveRule(rule, rule.severity, options)], known_ids={rule.id})
@@ -102,5 +115,5 @@ def _lint_repository(path: str, example: dict, job: Job) -> list:
     return [f for f in run.findings if f.path == path]
 
 
-def run_rule_examples(rule: Rule) -> list[Outcome]:
-    return [run_case(c) for c in cases(rule)]
+def run_rule_examples(rule: Rule, seconds: float = EXAMPLE_SECONDS) -> list[Outcome]:
+    return [run_case(c, seconds) for c in cases(rule)]

@@ -155,3 +155,72 @@ def test_a_stopped_run_exits_128_plus_signal_and_leaves_no_worker(tmp_path, sign
                 os.kill(int(name), signal.SIGKILL)
             except ProcessLookupError:
                 pass
+
+
+# 10. test-rules is time-bounded --------------------------------------------------------------------
+REDOS_RULE = '''
+id = "CO001"
+name = "slow-pattern"
+family = "CO"
+severity = "error"
+message = "slow"
+
+[match]
+[[match.python]]
+call = ["corp.go"]
+where = [ { position = 0, mentions = "(a+)+$" } ]
+
+[docs]
+what = "w"
+why = "w"
+bad = "import corp\\ncorp.go(aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab)  # expect: CO001\\n"
+good = "import corp\\ncorp.go(1)\\n"
+references = []
+
+[examples]
+invalid = [ { code = "import corp\\ncorp.go(a)  # expect: CO001\\n" } ]
+valid = [ { code = "import corp\\ncorp.go(1)\\n" } ]
+'''
+
+
+@pytest.mark.skipif(not hasattr(__import__("signal"), "setitimer"), reason="POSIX timer")
+def test_test_rules_bounds_each_example(project):
+    project.write("policy/CO001-slow-pattern.toml", REDOS_RULE)
+    result = project.run("test-rules", "--timeout", "0.5", "policy")
+    assert result.exit_code == 1
+    assert "FAIL CO001-invalid-docs: analysis took longer than 0.5 s" in result.output
+
+
+def test_check_rejects_two_custom_rules_with_one_id(project):
+    project.write("a/CO001-slow-pattern.toml", REDOS_RULE)
+    project.write("b/CO001-slow-pattern.toml", REDOS_RULE)
+    project.write("pyproject.toml", '[tool.mlgreenlint]\nrule-paths = ["a", "b"]\n')
+    result = project.run("check", "--no-cache")
+    assert result.exit_code == 2 and "duplicate id CO001" in result.output
+
+
+# 9. and 14. configuration values the run cannot handle are refused ---------------------------------
+@pytest.mark.parametrize("line, key", [
+    ("timeout-per-file = inf", "timeout-per-file"),
+    ("timeout-per-file = nan", "timeout-per-file"),
+    ("max-file-size = 1099511627776", "max-file-size"),
+    ('select = ["MP\\n"]', "select.0"),
+    ('[tool.mlgreenlint.rules."CK001\\n"]\nseverity = "info"', "rules"),
+])
+def test_settings_the_run_cannot_handle_are_exit_2(project, line, key):
+    project.write("pyproject.toml", f"[tool.mlgreenlint]\n{line}\n")
+    project.write("train.py", TRAIN)
+    result = project.run("check", "--no-cache")
+    assert result.exit_code == 2 and f"tool.mlgreenlint.{key}" in result.output
+
+
+def test_rule_id_with_a_trailing_newline_is_invalid(project):
+    project.write("policy/custom.toml", REDOS_RULE.replace('id = "CO001"', 'id = "CO001\\n"'))
+    assert project.run("validate-rules", "policy").exit_code == 2
+
+
+def test_reading_does_not_allocate_the_limit(tmp_path):
+    from mlgreenlint.limits import read_source
+
+    (tmp_path / "a.py").write_bytes(b"x = 1\n")
+    assert read_source(tmp_path / "a.py", 1 << 50) == b"x = 1\n"  # read(limit + 1) would be MemoryError

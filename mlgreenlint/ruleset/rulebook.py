@@ -58,12 +58,19 @@ def _load_builtin_cached() -> tuple[Rule, ...]:
 
 
 def load_paths(paths: list[Path]) -> list[Rule]:
-    """Load and validate custom rule files; raises RuleFileError on the first invalid one."""
+    """Load and validate custom rule files; raises RuleFileError on the first invalid one or a repeated id."""
     validator = _validator()
-    rules = []
+    rules: list[Rule] = []
+    seen: dict[str, str] = {}
     for path in paths:
         for f in rule_files(path):
-            rules.append(_parse(f, _read(f), validator, builtin=False))
+            rule = _parse(f, _read(f), validator, builtin=False)
+            if seen.get(rule.id) == str(f):
+                continue  # the same file named twice (a file and its folder)
+            if rule.id in seen:
+                raise RuleFileError(str(f), "id", f"duplicate id {rule.id} (also in {seen[rule.id]})")
+            seen[rule.id] = str(f)
+            rules.append(rule)
     return rules
 
 

@@ -11,7 +11,7 @@ from mlgreenlint.model import Rule, Severity
 from mlgreenlint.ruleset.rulebook import option_type_problem
 from mlgreenlint.settings import Settings
 
-_CODE = re.compile(r"^(ALL|[A-Z]{2}[0-9]{0,3})$")
+_CODE = re.compile(r"(ALL|[A-Z]{2}[0-9]{0,3})\Z")
 
 
 @dataclass(frozen=True)
