@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 _UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _escaped(match: re.Match[str]) -> str:
@@ -25,6 +26,11 @@ def printable(text: str) -> str:
     return _UNPRINTABLE.sub(_escaped, text)
 
 
+def undecodable(text: str) -> str:
+    """`text` with only its undecodable bytes escaped (a document whose layout uses control characters)."""
+    return _SURROGATE.sub(_escaped, text)
+
+
 def json_text(text: str) -> str:
     """JSON written with `ensure_ascii=False`, its lone surrogates turned into `\\uXXXX` escapes."""
-    return re.sub("[\ud800-\udfff]", lambda m: f"\\u{ord(m.group()):04x}", text)
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

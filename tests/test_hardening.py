@@ -74,7 +74,7 @@ def test_non_utf8_file_name_is_linted_and_shown_escaped(project, cache):
         result = project.run(*args)
         assert result.exit_code == 0, result.output
         assert "tr\\xffain.py:4:5: ET001" in result.stdout
-    for fmt in ("json", "sarif", "junit", "markdown", "github", "gitlab"):
+    for fmt in ("json", "sarif", "junit", "markdown", "github", "gitlab", "html"):
         assert project.run(*args, "--format", fmt).exit_code == 0
     assert project.run(*args, "--write-baseline", "b.json").exit_code == 0
     assert json.loads((project.root / "b.json").read_text())["entries"][0]["path"] == name

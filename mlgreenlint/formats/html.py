@@ -16,6 +16,7 @@ from html import escape
 from importlib.resources import files as package_files
 from itertools import groupby
 
+from mlgreenlint.escape import undecodable
 from mlgreenlint.formats import charts, impact, region_excerpt, snippets
 from mlgreenlint.model import Finding, Rule, Severity
 
@@ -73,7 +74,7 @@ def render(findings: list[Finding], rules: list[Rule], *, tool_version: str, fil
         _rules_fired(ordered, by_id, impacts),
         _findings(ordered, by_id, impacts, sources),
     ]
-    return (
+    return undecodable(  # a file name that is not UTF-8 is shown with \xNN escapes
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         '<meta name="color-scheme" content="light dark">'
