@@ -10,6 +10,7 @@ import libcst as cst
 from mlgreenlint.match.predicates import Hit, format_message
 from mlgreenlint.model import Rule
 from mlgreenlint.python.context import FileContext
+from mlgreenlint.python.vocabulary import KERAS_COMPILE, KERAS_FIT
 
 # Accelerators visible in the file; without one the loop runs on the CPU, where
 # mixed precision buys little (catalogue 1.8, trap 1).
@@ -31,11 +32,11 @@ def _header(node):
 
 def keras_fit_without_policy(ctx: FileContext, rule: Rule, options: dict) -> Iterator[Hit]:
     """Report the first `model.fit(...)` of a Keras script that compiles a model and sets no policy."""
-    if "compile" not in ctx.methods:
+    if KERAS_COMPILE not in ctx.methods:
         return
     if not {"keras", "tensorflow", "tf_keras"} & {n.split(".")[0] for n in ctx.own_referenced}:
         return
     for site in ctx.sites:
-        if site.method == "fit" and (not site.names or site.names[0].startswith("keras.")):
+        if site.method == KERAS_FIT and (not site.names or site.names[0].startswith("keras.")):
             yield Hit(site.node, format_message(rule.message, options))
             return

@@ -35,7 +35,9 @@ class LaunchSource(Protocol):
 
     def launches_of(self, rel: str, *, consumer: str | None = None) -> Sequence[LaunchCommand]: ...
 
-    def text(self, rel: str, *, consumer: str | None = None) -> str | None: ...
+    def config(self, rel: str, *, consumer: str | None = None) -> dict | None:
+        """A JSON or YAML config of the repository as plain data (an arguments file)."""
+        ...
 
 
 class LintedFile(Protocol):

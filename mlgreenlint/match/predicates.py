@@ -253,6 +253,8 @@ def _launched_with(file_ctx: PythonFile, spec: dict) -> bool:
             if "regex" not in spec or _regex(spec["regex"]).search(text):
                 return True
     return False
+
+
 def _only_mentions(pred: dict) -> bool:
     """A keyword predicate whose only test is `mentions` does not look at the value."""
     return "present" not in pred and not any(k in pred for k in _VALUE_TESTS)

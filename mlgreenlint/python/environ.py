@@ -15,10 +15,7 @@ import libcst as cst
 from mlgreenlint.python import bindings
 from mlgreenlint.python.bindings import CallRecord, Store
 from mlgreenlint.python.values import UNKNOWN, Arg, CallSite
-
-ENVIRON = "os.environ"
-_SETTERS = ("os.environ.setdefault", "os.environ.__setitem__", "os.putenv")
-_UPDATE = "os.environ.update"
+from mlgreenlint.python.vocabulary import ENV_SETTERS, ENV_UPDATE, ENVIRON
 
 
 def env_sites(stores: Iterable[Store], sites: Iterable[CallSite]) -> list[CallSite]:
@@ -26,10 +23,10 @@ def env_sites(stores: Iterable[Store], sites: Iterable[CallSite]) -> list[CallSi
     out = [site for store in stores for site in _from_store(store)]
     for site in sites:
         name = site.names[0] if site.names else ""
-        if name in _SETTERS and len(site.positional) >= 2:
+        if name in ENV_SETTERS and len(site.positional) >= 2:
             key, value = site.positional[:2]
             out.append(_site(key, value, site.node, site.record))
-        elif name == _UPDATE:
+        elif name == ENV_UPDATE:
             out.extend(_from_update(site))
     return out
 
