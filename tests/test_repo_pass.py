@@ -614,3 +614,18 @@ def test_the_linted_files_deadline_is_not_swallowed_by_the_repository_pass(tmp_p
     with pytest.raises(limits.AnalysisTimeout):
         index.summary("a.py")
     assert "a.py" not in index._summaries
+
+
+@pytest.mark.parametrize("files, reported", [
+    ({"scripts/run.sh": "python train.py --epochs 3\n"}, True),  # a plain launch: accelerate's default, fp32
+    ({"scripts/run.sh": "accelerate launch --num_processes 4 train.py\n"}, True),  # the user's default config
+    ({"Dockerfile": "FROM pytorch/pytorch\nENV ACCELERATE_MIXED_PRECISION=bf16\nCMD python train.py\n"}, False),
+    ({"configs/fsdp.yaml": "distributed_type: FSDP\nmixed_precision: fp16\n"}, False),
+    ({"scripts/run.sh": "accelerate launch --mixed_precision=bf16 train.py\n"}, False),
+])
+def test_accelerator_with_nothing_setting_precision(tmp_path, files, reported):
+    root = write_repo(tmp_path, {"train.py": ACCEL_SCRIPT, **files})
+    run = lint(root, [builtin("MP004")])
+    assert found(run) == ([("train.py", 3)] if reported else [])
+    if reported:
+        assert "ACCELERATE_MIXED_PRECISION" in run.findings[0].message

@@ -16,6 +16,7 @@ config) makes the verdict unknown, and unknown never reports.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -143,18 +144,48 @@ def hf_argparser_launch(ctx: FileContext, rule: Rule, options: dict) -> Iterator
 
 
 def accelerate_launch(ctx: FileContext, rule: Rule, options: dict) -> Iterator[Hit]:
-    """`Accelerator()` without mixed_precision, launched with `--mixed_precision no`."""
+    """`Accelerator()` without mixed_precision that no launch or file of the repository gives one.
+
+    Reported at the call when a launch passes `--mixed_precision no`, and when nothing in the
+    repository sets mixed precision at all (accelerate's default is 'no'). A launch that passes
+    a config leaves the verdict to that config; any accelerate config, launch flag or
+    ACCELERATE_MIXED_PRECISION that turns it on anywhere in the repository keeps it silent, since
+    it may be the one the user launches with.
+    """
     if ctx.repo is None or ctx.rel is None:
         return
     sites = [s for s in ctx.sites if names_match(s.names, ACCELERATOR) and "mixed_precision" not in s.keywords
-             and not s.open_kwargs and len(s.positional) < 2]
+             and not s.open_kwargs and len(s.positional) < 2 and not _OWN_PRECISION.intersection(s.keywords)]
     if not sites:
         return
-    off = [launch for launch in ctx.repo.launches_of(ctx.rel, consumer=ctx.rel)
-           if launch.launcher == "accelerate" and launch.flag("mixed_precision") == "no"]
+    launches = [launch for launch in ctx.repo.launches_of(ctx.rel, consumer=ctx.rel) if launch.launcher == "accelerate"]
+    off = [launch for launch in launches if launch.flag("mixed_precision") == "no"]
     if off:
         yield Hit(sites[0].node, f"Accelerator() takes mixed precision from the launch, and {off[0].source} "
                                  "launches it with --mixed_precision no: it trains in fp32")
+        return
+    if any(launch.config("accelerate") for launch in launches):
+        return  # the config a launch passes decides, and is judged itself (config side)
+    # Only an Accelerator that drives the file's own steps trains with its precision (a Trainer has its own).
+    if not any(ctx.is_step(s, helpers=False) for s in ctx.sites) or any(ctx.is_fit(s) for s in ctx.sites):
+        return
+    if _PRECISION_SET.search(ctx.text) or _repository_sets_precision(ctx.repo):
+        return
+    yield Hit(sites[0].node, "Accelerator() sets no mixed_precision and nothing in the repository does (no accelerate "
+                             "config, launch --mixed_precision or ACCELERATE_MIXED_PRECISION): accelerate's default is "
+                             "fp32, unless the accelerate config of the machine that launches it says otherwise")
+
+
+#: Keywords with which an Accelerator takes precision from a plugin or runs on the CPU.
+_OWN_PRECISION = {"cpu", "deepspeed_plugin", "fsdp_plugin", "megatron_lm_plugin"}
+#: Any way a repository file can set accelerate's mixed precision on.
+_PRECISION_SET = re.compile(r"ACCELERATE_MIXED_PRECISION|mixed[_-]precision\W{0,4}(?:bf16|fp16|fp8)\b")
+
+
+def _repository_sets_precision(repo) -> bool:
+    """Whether a launch file or config of the repository (shell, Makefile, YAML, Dockerfile) turns it on."""
+    # launches_of() already made the verdict depend on every launch file.
+    return any(_PRECISION_SET.search(repo.text(rel) or "") for rel in repo.launch_files)
 
 
 # config side ------------------------------------------------------------------------------
