@@ -36,9 +36,7 @@ def load_rules(settings: Settings) -> list[Rule]:
         builtin_ids = {r.id for r in rules}
         for rule in custom:
             if rule.id in builtin_ids:
-                from mlgreenlint.errors import RuleFileError
-
-                raise RuleFileError(rule.source, "id", f"{rule.id} is a built-in rule id; choose another")
+                raise rulebook.builtin_clash(rule)
         rules = rules + custom
     return rules
 

@@ -83,8 +83,18 @@ def _interruptible(command):
     return run
 
 
+def _print_version(ctx: click.Context, _param, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    from mlgreenlint.buildinfo import commit  # git runs only when asked
+
+    click.echo(f"mlgreenlint, version {__version__} (commit {commit()})")
+    ctx.exit()
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="mlgreenlint")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
+              help="Show the version and the commit it was built from, then exit.")
 def main() -> None:
     """A sustainability policy linter for machine-learning repositories."""
 

@@ -17,8 +17,11 @@ args = TrainingArguments(output_dir="o", bf16=True, save_total_limit=2)
 
 
 def test_version(project):
+    from mlgreenlint import buildinfo
+
     result = project.run("--version")
-    assert result.exit_code == 0 and __version__ in result.output
+    assert result.exit_code == 0
+    assert result.output == f"mlgreenlint, version {__version__} (commit {buildinfo.commit()})\n"
 
 
 def test_clean_project_exits_zero(project):

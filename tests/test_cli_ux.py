@@ -215,3 +215,67 @@ def test_a_key_with_nothing_close_gets_no_guess(project):
     project.write("pyproject.toml", '[tool.mlgreenlint]\nzzzzzz = 1\n')
     result = project.run("check")
     assert result.exit_code == 2 and "unknown key" in result.stderr and "did you mean" not in result.stderr
+
+
+# --- 3. validate-rules catches what would break or mislead `check` ------------------------
+
+from tests.test_cli import CUSTOM_RULE  # noqa: E402 -- one example rule for the CLI tests
+
+
+def test_validate_rules_rejects_a_built_in_id(project):
+    project.write("policy/MP001-fp32-training-loop.toml",
+                  CUSTOM_RULE.replace('"CO001"', '"MP001"').replace('"CO"', '"MP"')
+                  .replace('"launch-without-precision"', '"fp32-training-loop"').replace("CO001", "MP001"))
+    result = project.run("validate-rules", "policy")
+    assert result.exit_code == 2
+    assert "MP001-fp32-training-loop.toml at id: MP001 is a built-in rule id; choose another" in result.stderr
+    project.write("pyproject.toml", '[tool.mlgreenlint]\nrule-paths = ["policy"]\n')
+    assert "is a built-in rule id" in project.run("check").stderr  # the same words `check` stops with
+
+
+@pytest.mark.parametrize(("message", "extra", "problem"), [
+    ("launch() must pass precision, not {valeu}", "", "placeholder {valeu} is never filled"),
+    ("launch() passes {value}", "", "placeholder {value} is never filled"),  # no `report`: no value
+    ("{call} must pass precision={", "", "message is not a valid template"),
+])
+def test_validate_rules_rejects_placeholders_nothing_fills(project, message, extra, problem):
+    project.write("policy/CO001-launch-without-precision.toml",
+                  CUSTOM_RULE.replace('message = "launch() must pass precision="', f'message = "{message}"'))
+    result = project.run("validate-rules", "policy")
+    assert result.exit_code == 2 and "CO001-launch-without-precision.toml at message: " + problem in result.stderr
+
+
+def test_validate_rules_accepts_placeholders_the_match_fills(project):
+    rule = CUSTOM_RULE.replace('message = "launch() must pass precision="',
+                               'message = "{call}() sets {keyword}={value}; pass precision= (over {limit})"')
+    rule = rule.replace('where = [ { keyword = "precision", present = false } ]',
+                        'where = [ { keyword = "precision", present = false } ]\nreport = "mode"')
+    rule = rule.replace("[docs]", '[options.limit]\ntype = "integer"\ndefault = 3\ndescription = "d"\n\n[docs]')
+    project.write("policy/CO001-launch-without-precision.toml", rule)
+    result = project.run("validate-rules", "policy")
+    assert result.exit_code == 0, result.output
+    project.write("pyproject.toml", '[tool.mlgreenlint]\nrule-paths = ["policy"]\n')
+    project.write("job.py", "import corp.train as ct\nct.launch(m, mode='fast')\n")
+    assert "train.launch() sets 'mode'='fast'; pass precision= (over 3)" in project.run("check").stdout
+
+
+def test_output_format_choices_are_the_formats(project):
+    from mlgreenlint import gate
+    from mlgreenlint.settings import _schema
+
+    assert tuple(_schema()["properties"]["output-format"]["enum"]) == gate.FORMATS
+
+
+# --- 2. a broken Python file no rule reaches is named under -v ------------------------------
+
+def test_verbose_names_each_python_file_no_parser_saw(project):
+    project.write("broken.py", "def f(:\n    pass\n")
+    project.write("fine.py", "x = 1\n")
+    project.write("train.py", "import torch\ndef f(:\n    loss.backward()\n")
+    result = project.run("check", "-v", "--output-format", "json")
+    # A file some rule's tokens reach is parsed, and its syntax error is GL001.
+    assert [(r["path"], r["rule"]) for r in json.loads(result.stdout)] == [("train.py", "GL001")]
+    notes = [line for line in result.stderr.splitlines() if "not parsed" in line]
+    assert notes == [f"note: {name}: not parsed (no enabled rule's tokens occur in it), so its syntax was not checked"
+                     for name in ("broken.py", "fine.py")]
+    assert "not parsed" not in project.run("check").stderr

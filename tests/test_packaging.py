@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+import mlgreenlint
+
 from mlgreenlint.ruleset import rulebook
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,3 +49,13 @@ def test_installed_package_finds_a_finding(installed):
     (work / "train.py").write_text("from accelerate import Accelerator\nacc = Accelerator(mixed_precision='no')\n")
     proc = subprocess.run([str(python), "-m", "mlgreenlint", "check", "train.py"], cwd=work, capture_output=True, text=True)
     assert proc.returncode == 1 and "train.py:2:19: MP004" in proc.stdout
+
+
+def test_installed_package_names_the_commit_it_was_built_from(installed):
+    from mlgreenlint.buildinfo import git_commit
+
+    python, work = installed
+    out = subprocess.run([str(python), "-m", "mlgreenlint", "--version"], cwd=work, check=True,
+                         capture_output=True, text=True).stdout
+    built_from = git_commit(ROOT) or "unknown"  # a source tree without git records nothing
+    assert out == f"mlgreenlint, version {mlgreenlint.__version__} (commit {built_from})\n"

@@ -92,6 +92,8 @@ def lint_text(path: str, text: str, job: Job, result: FileResult | None = None, 
     if path.endswith(PYTHON_SUFFIXES):
         if python:
             hits, locate = python_file.lint(path, text, job, result)
+        else:
+            result.notes.append(python_file.not_parsed(path))
     elif path.endswith(CONFIG_SUFFIXES):
         hits = config_file.lint(path, text, job, result)
     if locate is not None:

@@ -59,12 +59,19 @@ def _module_name(path: str, job: Job) -> str:
     return (job.repo.module_name(path) if job.repo is not None else None) or module_name(path)
 
 
+def not_parsed(path: str) -> str:
+    """The -v note for a Python file no parser saw: GL001 cannot be reported for it."""
+    return f"{path}: not parsed (no enabled rule's tokens occur in it), so its syntax was not checked"
+
+
 def lint(path: str, text: str, job: Job, result: FileResult) -> tuple[list[tuple[ActiveRule, Hit]], Callable | None]:
     """The hits of the Python rules on one file, and a locator for their nodes (None when
     nothing was parsed). Parse failures become GL001 findings on `result`."""
     rules, screened = screened_rules(path, text, job)
     rules = [a for a in rules if _python_rule(a)] if rules else []
     if not rules:
+        if not screened:  # the screen's CPython parse would have vouched for its syntax
+            result.notes.append(not_parsed(path))
         return [], None
     # CPython accepted the file, so its nesting cannot crash the native parser.
     too_complex = None if screened else limits.too_complex(text)

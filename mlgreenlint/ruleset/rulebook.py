@@ -74,11 +74,17 @@ def load_paths(paths: list[Path]) -> list[Rule]:
     return rules
 
 
-def check_files(paths: list[Path]) -> list[RuleFileError]:
-    """Validate rule files and report every problem instead of stopping at the first."""
+def check_files(paths: list[Path], *, custom: bool = True) -> list[RuleFileError]:
+    """Validate rule files and report every problem instead of stopping at the first.
+
+    `custom`: the files are a team's own rules, so a built-in id is a clash (the built-in
+    folder itself is exempt); the stamp tool validates built-in rules with False.
+    """
     validator = _validator()
     errors: list[RuleFileError] = []
     seen: dict[str, str] = {}
+    builtin_dir = builtin_rules_dir().resolve()
+    builtin_ids = {r.id for r in load_builtin()} if custom else set()
     for path in paths:
         try:
             files = rule_files(path)
@@ -93,8 +99,15 @@ def check_files(paths: list[Path]) -> list[RuleFileError]:
                 continue
             if rule.id in seen:
                 errors.append(RuleFileError(str(f), "id", f"duplicate id {rule.id} (also in {seen[rule.id]})"))
+            elif rule.id in builtin_ids and f.resolve().parent != builtin_dir:
+                errors.append(builtin_clash(rule))
             seen[rule.id] = str(f)
     return errors
+
+
+def builtin_clash(rule: Rule) -> RuleFileError:
+    """A custom rule that takes a built-in rule's id (`check` would stop with this error)."""
+    return RuleFileError(rule.source, "id", f"{rule.id} is a built-in rule id; choose another")
 
 
 def digest_of_builtin(folder: Path | None = None) -> str:
@@ -222,11 +235,44 @@ def _check_semantics(path: Path, doc: dict) -> None:
     for where, name, known in _check_names(doc.get("match", {})):
         if name not in known:
             raise RuleFileError(str(path), where, f"names check {name!r}, which is not registered (known: {', '.join(sorted(known))})")
+    for where, name, fillable in _placeholders(path, doc):
+        if name not in fillable:
+            raise RuleFileError(str(path), where, f"placeholder {{{name}}} is never filled here "
+                                f"(available: {', '.join(sorted(fillable))}); it would print literally")
     for where, pattern in _regexes(doc.get("match", {}), "match"):
         try:
             re.compile(pattern)
         except re.error as exc:
             raise RuleFileError(str(path), where, f"invalid regular expression {pattern!r}: {exc}") from None
+
+
+def _placeholders(path: Path, doc: dict):
+    """(where, name, fillable names) for each `{name}` in a message a declared pattern fills.
+
+    A pattern fills the rule's options, `call` and `pin`, and with `report` also `keyword`
+    and `value`. Patterns and rules with a check registered in code, and the tool's own
+    rules, fill their own placeholders and are not judged here.
+    """
+    import string
+
+    match = doc.get("match", {})
+    if "check" in match or "tool" in match:
+        return
+    options = set(doc.get("options", {}))
+    for kind in ("python", "config"):
+        for n, pattern in enumerate(match.get(kind, ())):
+            if "check" in pattern:
+                continue
+            own = "message" in pattern
+            template = pattern["message"] if own else doc["message"]
+            where = f"match/{kind}/{n}/message" if own else "message"
+            fillable = options | {"call", "pin"} | ({"keyword", "value"} if pattern.get("report") else set())
+            try:
+                fields = [f for _, f, _, _ in string.Formatter().parse(template) if f is not None]
+            except ValueError as exc:
+                raise RuleFileError(str(path), where, f"message is not a valid template: {exc}") from None
+            for field in fields:
+                yield where, re.match(r"[^.\[]*", field).group(0), fillable
 
 
 def option_type_problem(kind: str, value) -> str | None:

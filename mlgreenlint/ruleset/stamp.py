@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     folder = args.rules_dir or rulebook.builtin_rules_dir()
     stamp = folder / STAMP
-    errors = rulebook.check_files([folder])
+    errors = rulebook.check_files([folder], custom=False)
     for error in errors:
         print(error, file=sys.stderr)
     if errors:
