@@ -60,11 +60,15 @@ def repository_root(paths: list[Path], settings: Settings, cwd: Path) -> Path:
     return find_root(start if start.exists() else cwd, settings_root)
 
 
-def prepare(job: Job, settings: Settings, root: Path, cwd: Path, notes: list[str]) -> None:
+def prepare(job: Job, settings: Settings, root: Path, cwd: Path, notes: list[str], *, cache: bool = False) -> None:
     """Fill the repository-wide parts of a job: pinned versions and the repository pass."""
     job.versions = read_pins(root)
     notes.extend(job.versions.notes)
-    store = DirectoryStore(settings.cache_dir / "repo-summaries") if settings.cache_dir else None
+    store = None
+    if cache and settings.cache_dir:
+        from mlgreenlint.cache import SUMMARIES, cache_dir
+
+        store = DirectoryStore(cache_dir(settings), SUMMARIES)
     job.repo = RepoIndex.build(root, cwd, excludes=settings.exclude + settings.extend_exclude, store=store)
 
 
@@ -85,7 +89,7 @@ def lint_paths(paths: list[Path], settings: Settings, *, cwd: Path | None = None
         job = make_job(settings, load_rules(settings))
     run = Run(rules=job.rules)
     targets = files_to_lint(paths, settings, cwd=cwd, notes=run.notes)
-    prepare(job, settings, repository_root(paths, settings, cwd), cwd, run.notes)
+    prepare(job, settings, repository_root(paths, settings, cwd), cwd, run.notes, cache=cache)
     if job.repo is not None:
         job.repo.set_targets([t.path for t in targets])
     run.files = len(targets)

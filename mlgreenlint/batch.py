@@ -76,8 +76,11 @@ class Context:
 
     def lint(self, path: str, data: bytes, key: str | None = None, *, python: bool = True) -> FileResult:
         """Lint bytes and store the result under `key` (computed when not given)."""
+        repo = self.job.repo
+        if repo is not None:
+            repo.begin(path)
         result = lint_bytes(path, data, self.job, python=python)
-        if self.cache is not None:
+        if self.cache is not None and result.cacheable:
             deps = self.job.repo.dependencies(path) if self.job.repo is not None else None
             self.cache.put_key(path, key or self.cache.key(path, data), result, deps)
         return result

@@ -114,6 +114,8 @@ class FileResult:
     path: str
     findings: list[Finding] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: False when the result depends on the machine's load (a timeout): never cached.
+    cacheable: bool = True
 
 
 DOCS_URL = "https://github.com/mlgreenlint/mlgreenlint/blob/main/docs/rules"

@@ -224,3 +224,147 @@ def test_reading_does_not_allocate_the_limit(tmp_path):
 
     (tmp_path / "a.py").write_bytes(b"x = 1\n")
     assert read_source(tmp_path / "a.py", 1 << 50) == b"x = 1\n"  # read(limit + 1) would be MemoryError
+
+
+# 2. clean deletes only what the cache wrote ---------------------------------------------------------
+def _cached_run(project, *args):
+    return project.run("check", "--isolated", *args)
+
+
+def test_clean_refuses_a_tagged_folder_holding_other_files(project):
+    project.write("train.py", TRAIN)
+    _cached_run(project)
+    cache_root = project.root / ".mlgreenlint_cache"
+    (cache_root / "notes.txt").write_text("mine")
+    result = project.run("clean", "--isolated")
+    assert result.exit_code == 2 and "notes.txt" in result.output
+    assert (cache_root / "notes.txt").read_text() == "mine"
+
+
+@posix
+def test_clean_never_follows_a_committed_link(project, tmp_path_factory):
+    outside = tmp_path_factory.mktemp("outside")
+    (outside / "CACHEDIR.TAG").write_text(
+        "Signature: 8a477f597d28d172789f06886806bc55\n# This file is a cache directory tag created by mlgreenlint.\n")
+    (outside / "precious.txt").write_text("keep")
+    (project.root / ".mlgreenlint_cache").symlink_to(outside)
+    assert project.run("clean", "--isolated").exit_code == 2
+    assert (outside / "precious.txt").is_file()
+
+
+@pytest.mark.parametrize("folder", [".", ".."])
+def test_cache_dir_holding_the_project_is_refused(project, folder):
+    project.write("pyproject.toml", f'[tool.mlgreenlint]\ncache-dir = "{folder}"\n')
+    project.write("train.py", TRAIN)
+    for command in (["check"], ["clean"]):
+        result = project.run(*command)
+        assert result.exit_code == 2 and "cache-dir" in result.output, command
+    assert not (project.root / ".gitignore").exists() and (project.root / "train.py").is_file()
+
+
+def test_cache_is_not_written_into_a_foreign_folder(project):
+    project.write("pyproject.toml", '[tool.mlgreenlint]\ncache-dir = "src"\n')
+    project.write("src/lib.py", "x = 1\n")
+    project.write("train.py", TRAIN)
+    assert project.run("check").exit_code == 0
+    assert sorted(p.name for p in (project.root / "src").iterdir()) == ["lib.py"]
+
+
+# 3. negative dependencies: adding a module that was looked for invalidates the cached result --------
+LOOP_WITH_HELPER = """import torch
+from utils.io import save_ckpt
+
+model = torch.nn.Linear(2, 2)
+opt = torch.optim.AdamW(model.parameters())
+for batch in loader:
+    loss = model(batch).sum()
+    loss.backward()
+    opt.step()
+    save_ckpt(model, "a.pt")
+"""
+
+
+def test_adding_a_missing_helper_module_invalidates_the_cache(project):
+    project.write("train.py", LOOP_WITH_HELPER)
+    (project.root / ".git").mkdir()
+    assert project.run("check", "--select", "CK").exit_code == 0
+    project.write("utils/__init__.py", "")
+    project.write("utils/io.py", "import torch\n\ndef save_ckpt(model, path):\n    torch.save(model.state_dict(), path)\n")
+    cached = project.run("check", "--select", "CK", "train.py")
+    fresh = project.run("check", "--select", "CK", "--no-cache", "train.py")
+    assert fresh.exit_code == 1 and "CK001" in fresh.output
+    assert (cached.exit_code, cached.output) == (fresh.exit_code, fresh.output)
+
+
+# 6. results that depend on the machine's load are never cached ---------------------------------------
+def test_a_timeout_is_not_replayed_from_the_cache(project, monkeypatch):
+    from mlgreenlint import limits
+    from mlgreenlint.engine import driver
+
+    project.write("train.py", TRAIN)
+    real = driver._lint_bytes
+
+    def slow(*args):
+        raise limits.AnalysisTimeout(20)
+
+    monkeypatch.setattr(driver, "_lint_bytes", slow)
+    assert "GL003" in project.run("check", "--isolated").output
+    monkeypatch.setattr(driver, "_lint_bytes", real)
+    again = project.run("check", "--isolated")
+    assert "GL003" not in again.output and "ET001" in again.output
+
+
+# 13. cache integrity: a flipped bit or an entry of the wrong types is a miss --------------------------
+def _entries(root):
+    return sorted((root / ".mlgreenlint_cache").rglob("*.json"))
+
+
+def test_a_flipped_bit_in_an_entry_is_a_miss(project):
+    project.write("train.py", TRAIN)
+    first = _cached_run(project, "--format", "json").output
+    (entry,) = _entries(project.root)
+    data = bytearray(entry.read_bytes())
+    at = data.index(b"training entry point")
+    data[at] ^= 0x20  # "training" -> "Training": still valid JSON of the right shape
+    entry.write_bytes(bytes(data))
+    assert _cached_run(project, "--format", "json").output == first
+
+
+@pytest.mark.parametrize("field, value", [("message", 5), ("rule", None), ("severity", "loud"),
+                                          ("line", "1"), ("fingerprint", 3), ("fix", {"title": 1})])
+def test_an_entry_with_wrong_types_is_a_miss_even_with_a_valid_checksum(project, field, value):
+    import hashlib
+
+    project.write("train.py", TRAIN)
+    first = _cached_run(project, "--format", "json")
+    (entry,) = _entries(project.root)
+    stored = entry.read_bytes()
+    checksummed = b"\n" in stored  # the entry's own checksum line, recomputed as a forger would
+    body = json.loads(stored.partition(b"\n")[2] if checksummed else stored)
+    body["findings"][0][field] = value
+    raw = json.dumps(body).encode()
+    entry.write_bytes(hashlib.sha256(raw).hexdigest().encode() + b"\n" + raw if checksummed else raw)
+    again = _cached_run(project, "--format", "json")
+    assert (again.exit_code, again.output) == (first.exit_code, first.output)
+
+
+# 16. cache writes do not list their folder; old configurations are evicted ---------------------------
+def test_cache_writes_do_not_list_the_shard_folder(project, monkeypatch):
+    for i in range(20):
+        project.write(f"m{i}.py", TRAIN + f"# {i}\n")
+    listed = []
+    real = os.listdir
+    monkeypatch.setattr(os, "listdir", lambda p=".": listed.append(str(p)) or real(p))
+    assert project.run("check", "--isolated", "--jobs", "1").exit_code == 0
+    assert not [p for p in listed if ".mlgreenlint_cache" in p]
+
+
+def test_old_run_key_folders_are_evicted(project):
+    from mlgreenlint import cache
+
+    project.write("train.py", TRAIN)
+    for i in range(cache.KEEP_RUNS + 3):  # runs of other configurations or tool builds
+        project.run("check", "--isolated", "--select", ["ET", "MP", "CK", "CW", "GL", "RG", "ET001", "MP001",
+                                                       "CK001", "CW001", "GL001"][i])
+    runs = [p for p in (project.root / ".mlgreenlint_cache").iterdir() if p.is_dir()]
+    assert len(runs) == cache.KEEP_RUNS

@@ -52,9 +52,13 @@ def lint_bytes(path: str, data: bytes, job: Job, *, python: bool = True) -> File
         with limits.deadline(job.timeout):
             return _lint_bytes(path, data, job, python)
     except limits.AnalysisTimeout as exc:
-        return _failed(path, job, GL_UNREADABLE, f"{exc}: skipped (timeout-per-file)")
+        failed = _failed(path, job, GL_UNREADABLE, f"{exc}: skipped (timeout-per-file)")
+        failed.cacheable = False  # a loaded machine times out where a quiet one does not
+        return failed
     except Exception as exc:  # noqa: BLE001 -- the last-resort guard; RecursionError and MemoryError included
-        return _failed(path, job, GL_INTERNAL, f"internal error while analysing the file: {describe(exc)}")
+        failed = _failed(path, job, GL_INTERNAL, f"internal error while analysing the file: {describe(exc)}")
+        failed.cacheable = not isinstance(exc, MemoryError)  # free memory depends on the machine too
+        return failed
 
 
 def _failed(path: str, job: Job, rule_id: str, message: str) -> FileResult:

@@ -42,6 +42,10 @@ _KEEP_PARSES = 256
 _MAX_WALK = 20000
 #: Dependency key standing for the set of launch files and their contents.
 LAUNCHES = "<launch files>"
+#: Dependency key prefixes for what was looked for and not found (recorded with an empty hash):
+#: a module name no repository file provides, a repository file that does not exist.
+NO_MODULE = "<no module>"
+NO_FILE = "<no file>"
 
 
 def find_root(start: Path, settings_root: Path | None = None) -> Path:
@@ -79,6 +83,9 @@ class RepoIndex:
     _parses: dict[str, tuple[str, object]] = field(default_factory=dict)
     _helper_sketches: object | None = None
     _folders: dict[str, bool] = field(default_factory=dict)
+    #: The file being linted (repository-relative) and the module names it looked for in vain.
+    _current: str | None = None
+    _missing: dict[str, set[str]] = field(default_factory=dict)
 
     # construction ------------------------------------------------------------------
     @classmethod
@@ -111,7 +118,14 @@ class RepoIndex:
                     if found:
                         break
             self._modules[name] = found
+        if self._modules[name] is None and self._current is not None:
+            # Negative dependency: adding this module later must invalidate the cached result.
+            self._missing.setdefault(self._current, set()).add(name)
         return self._modules[name]
+
+    def begin(self, display: str) -> None:
+        """The file about to be linted: module look-ups until the next `begin` are its own."""
+        self._current = self.rel(display) or display
 
     @property
     def launch_files(self) -> list[str]:
@@ -345,6 +359,8 @@ class RepoIndex:
         if args_file and self.kept(args_file):
             text = self.text(args_file, consumer=consumer) or ""
             found.append(launch_mod.from_arguments(f"{args_file}:1", rel, text, self.resolve_path))
+        elif args_file and consumer is not None:
+            self._deps.setdefault(consumer, {})[NO_FILE + args_file] = ""
         return found
 
     def launches_with(self, rel: str, *, consumer: str | None = None) -> list[tuple[Launch, launch_mod.ConfigRef]]:
@@ -405,15 +421,30 @@ class RepoIndex:
 
         A cache entry for `display` is valid only while each of these hashes is unchanged.
         """
-        rel = self.rel(display)
-        return dict(self._deps.get(rel or display, {}))
+        own = self.rel(display) or display
+        deps = dict(self._deps.get(own, {}))
+        deps.update((NO_MODULE + name, "") for name in self._missing.get(own, ()))
+        return deps
 
 
     def still_valid(self, deps: dict[str, str]) -> bool:
         """Whether every file a cached result depended on still has the recorded content hash."""
+        current, self._current = self._current, None  # these look-ups are no file's own
+        try:
+            return self._unchanged(deps)
+        finally:
+            self._current = current
+
+    def _unchanged(self, deps: dict[str, str]) -> bool:
         for rel, digest in deps.items():
             if rel == LAUNCHES:
                 if self._launch_digest() != digest:
+                    return False
+            elif rel.startswith(NO_MODULE):
+                if self.module_path(rel[len(NO_MODULE):]) is not None:
+                    return False
+            elif rel.startswith(NO_FILE):
+                if self.kept(rel[len(NO_FILE):]):
                     return False
             elif self._text(rel) is None or self._hashes.get(rel) != digest:
                 return False

@@ -45,8 +45,9 @@ class MemoryStore:
 class DirectoryStore:
     """One JSON file per summary under a cache folder; unreadable entries are misses."""
 
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
+    def __init__(self, root: Path, name: str) -> None:
+        self.root = root
+        self.folder = root / name
 
     def get(self, key: str) -> dict | None:
         try:
@@ -61,8 +62,11 @@ class DirectoryStore:
         if target.exists():  # keyed by content: an existing entry is already right
             return
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            write_text(target, json.dumps(summary, sort_keys=True))
+            from mlgreenlint.cache import claim
+
+            claim(self.root)  # the cache folder's tag first: `clean` removes only tagged folders
+            self.folder.mkdir(exist_ok=True)
+            write_text(target, json.dumps(summary, sort_keys=True), sweep=False, durable=False)
         except OSError:
             pass
 
