@@ -48,7 +48,7 @@ def test_headline_counts_and_chart(demo_page):
     labels = read(demo_page).chart_labels
     assert labels[:2] == ["CK checkpointing", "MP mixed precision"] and "RG cloud region" in labels
     # The chart's numbers are in a table too.
-    assert '<tr><th scope="row">CK checkpointing</th><td>0</td><td>5</td><td>0</td><td class="tot">5</td></tr>' in demo_page
+    assert '<tr><th scope="row">CK checkpointing</th><td class="z">0</td><td>5</td><td class="z">0</td><td class="tot">5</td></tr>' in demo_page
 
 
 def test_directory_heat_table_and_top_files(demo_page):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-ROW, LABEL, BAR, GAP = 30, 220, 420, 60
+ROW, LABEL, BAR, GAP = 28, 165, 300, 40
 
 
 def bar_chart(rows: list[tuple[str, int]], *, title: str, chart_id: str) -> str:
@@ -18,9 +18,9 @@ def bar_chart(rows: list[tuple[str, int]], *, title: str, chart_id: str) -> str:
         y = index * ROW + 4
         width = max(2, round(BAR * count / peak)) if count else 0
         parts.append(
-            f'<g><text class="bl" x="{LABEL - 10}" y="{y + 19}" text-anchor="end">{escape(label)}</text>'
+            f'<g><text class="bl" x="{LABEL - 10}" y="{y + 18}" text-anchor="end">{escape(label)}</text>'
             f'<rect class="bar" x="{LABEL}" y="{y + 4}" width="{width}" height="{ROW - 10}" rx="3"/>'
-            f'<text class="bv" x="{LABEL + width + 8}" y="{y + 19}">{count}</text></g>')
+            f'<text class="bv" x="{LABEL + width + 8}" y="{y + 18}">{count}</text></g>')
     parts.append("</svg>")
     return "".join(parts)
 

@@ -97,6 +97,10 @@ def _nav(has_findings: bool) -> str:
     return f'<nav aria-label="Sections"><ul>{items}</ul></nav>'
 
 
+def _count(value: int) -> str:
+    return f"<td>{value}</td>" if value else '<td class="z">0</td>'
+
+
 def _card(value: int, label: str, extra: str = "") -> str:
     return f'<div class="card{extra}"><span class="num">{value:,}</span> <span class="lbl">{label}</span></div>'
 
@@ -113,8 +117,9 @@ def _costs(findings: list[Finding], impacts: dict[str, dict]) -> str:
         return ""
     ranked = sorted(facts_of.values(), key=lambda f: (-f["multiplier"], f["statement"]))
     items = "".join(
-        f'<li><strong>{impact.multiplier(f)}</strong> {escape(f["statement"])} '
-        f'<span class="src">· {escape(f["source"])} · found by '
+        f'<li><strong>{impact.multiplier(f)}</strong> the {escape(f["quantity"])}: {escape(f["habit"])}, against '
+        f'{escape(f["baseline"])}<br><span class="src">{escape(impact.provenance(f))} · '
+        f'{escape(f["source"])} · found by '
         + ", ".join(f'<a href="#r-{escape(r)}">{escape(r)}</a>' for r in rules_by_statement[f["statement"]]) + "</span></li>"
         for f in ranked)
     return f'<h3>What the habits found here cost</h3><ul class="costs">{items}</ul>'
@@ -126,7 +131,8 @@ def _headline(findings: list[Finding], files: int, baseline: BaselineCounts | No
     in_files = len({f.path for f in findings})
     fixable = sum(f.fix is not None for f in findings)
     cards = [_card(files, "files checked"), _card(len(findings), "findings", " total"),
-             *(_card(counts[s], f"{ICONS[s]} {s.label}", f" {s.label}") for s in SEVERITIES),
+             *(_card(counts[s], f"{ICONS[s]} {s.label}", f" {s.label}" + ("" if counts[s] else " zero"))
+               for s in SEVERITIES),
              _card(fired, "rules fired"), _card(in_files, "files with findings"), _card(fixable, "fixable")]
     if findings:
         lead = (f"{_plural(len(findings), 'finding')} in {_plural(in_files, 'file')} of {files:,} checked, "
@@ -157,19 +163,19 @@ def _families(findings: list[Finding], by_id: dict[str, Rule]) -> str:
     head = "".join(f'<th scope="col">{_severity(s)}</th>' for s in SEVERITIES)
     body = "".join(
         f'<tr><th scope="row">{escape(_family(fam))}</th>'
-        + "".join(f"<td>{counts[fam, s]}</td>" for s in SEVERITIES)
+        + "".join(_count(counts[fam, s]) for s in SEVERITIES)
         + f'<td class="tot">{total}</td></tr>'
         for fam, (_, total) in zip(families, rows))
     return ('<section id="families" aria-labelledby="families-h"><h2 id="families-h">Findings by family</h2>'
-            f'<figure><figcaption>Findings per rule family (the table below holds the same numbers).'
+            f'<div class="pair"><figure><figcaption>Findings per rule family (the table holds the same numbers)'
             f'</figcaption>{chart}</figure>'
             '<table class="num"><caption>Findings per family and severity</caption>'
             f'<thead><tr><th scope="col">family</th>{head}<th scope="col">total</th></tr></thead>'
-            f"<tbody>{body}</tbody></table></section>")
+            f"<tbody>{body}</tbody></table></div></section>")
 
 
 def _directory(path: str) -> str:
-    return posixpath.dirname(path) or "."
+    return posixpath.dirname(path) or "(top level)"
 
 
 def _directories(findings: list[Finding]) -> str:
@@ -203,7 +209,7 @@ def _top_files(findings: list[Finding]) -> str:
     head = "".join(f'<th scope="col">{_severity(s)}</th>' for s in SEVERITIES)
     body = "".join(
         f'<tr><th scope="row"><a href="#{ids[p]}"><code>{escape(p)}</code></a></th>'
-        + "".join(f"<td>{counts[p, s]}</td>" for s in SEVERITIES) + f'<td class="tot">{totals[p]}</td></tr>'
+        + "".join(_count(counts[p, s]) for s in SEVERITIES) + f'<td class="tot">{totals[p]}</td></tr>'
         for p in ranked)
     return ('<section id="top-files" aria-labelledby="top-files-h"><h2 id="top-files-h">Top files</h2>'
             f'<table class="num"><caption>The {len(ranked)} files with the most findings</caption>'

@@ -14,9 +14,13 @@ def facts(rule: Rule | None) -> dict | None:
 
 def statement(impact: dict) -> str:
     """E.g. `strict fp32 (TF32 off) used 6.1x the GPU energy per training step of bf16 autocast (...)`."""
-    how = f"measured on {impact['setting']}" if impact["kind"] == "measured" else f"{impact['setting']}; cited"
     return (f"{impact['habit']} used {multiplier(impact)} the {impact['quantity']} of {impact['baseline']}"
-            f" ({how})")
+            f" ({provenance(impact)})")
+
+
+def provenance(impact: dict) -> str:
+    """`measured on one NVIDIA H200, ...`, or `<setting>; cited` for a published figure."""
+    return f"measured on {impact['setting']}" if impact["kind"] == "measured" else f"{impact['setting']}; cited"
 
 
 def multiplier(impact: dict) -> str:
