@@ -257,7 +257,8 @@ def check(paths, select, ignore, extend_select, fmt, output, color, fail_on, exi
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), default=Path("mlgreenlint-report.html"),
+@click.option("--output-file", "--output", "-o", "output", type=click.Path(path_type=Path, dir_okay=False),
+              default=Path("mlgreenlint-report.html"),
               show_default=True, help="Where to write the page.")
 @click.option("--select", multiple=True, help="Rule ids or prefixes to enable.")
 @click.option("--ignore", multiple=True, help="Rule ids or prefixes to disable.")

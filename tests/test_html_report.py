@@ -90,6 +90,15 @@ def test_reference_scanner_catches_what_it_must():
     assert text_references(bad)
 
 
+def test_headings_nest_and_charts_have_text(demo_page):
+    import re
+
+    levels = [int(n) for n in re.findall(r"<h([1-6])\b", demo_page)]
+    assert levels[0] == 1 and all(b - a <= 1 for a, b in zip(levels, levels[1:])), levels
+    assert demo_page.count("<table") == demo_page.count("<caption>")
+    assert demo_page.count("<svg") == demo_page.count("<title id=")
+
+
 def test_light_dark_and_print_styles(demo_page):
     assert "@media (prefers-color-scheme:dark)" in demo_page
     assert "@media print" in demo_page
