@@ -77,6 +77,67 @@ KINDS = [
         learning_rate: 1.0e-4
         max_steps: 10
      """, set()),
+    # Composer / llm-foundry: max_duration with its batch and save keys.
+    ("yamls/pretrain/mpt-125m.yaml", """
+        max_duration: 4800ba
+        global_train_batch_size: 256
+        device_train_microbatch_size: 16
+        precision: amp_bf16
+     """, {"composer"}),
+    # dstack's max_duration beside commands is a dstack task, not Composer.
+    ("train.dstack.yml", """
+        type: task
+        max_duration: 2h
+        commands: [python train.py]
+     """, {"dstack"}),
+    # MosaicML platform run: image, command and GPUs / a cluster (older spelling at the top).
+    ("mcli/run.yaml", """
+        name: ft
+        image: mosaicml/llm-foundry:latest
+        compute: {gpus: 8}
+        command: composer train.py /mnt/config/parameters.yaml
+        parameters: {}
+     """, {"mcli"}),
+    ("mcli/old.yaml", """
+        run_name: ft
+        image: mosaicml/pytorch
+        gpu_num: 8
+        command: python train.py
+     """, {"mcli"}),
+    # A container job with an image and a command but no GPUs or cluster is not MCLI.
+    ("job.yaml", """
+        image: python:3.12
+        command: pytest
+     """, set()),
+    # NeMo: a Lightning trainer section beside exp_manager (also read as a trainer config).
+    ("examples/asr/conf/conformer.yaml", """
+        name: Conformer-CTC
+        trainer:
+          devices: -1
+          precision: bf16-mixed
+          max_epochs: 100
+        exp_manager:
+          exp_dir: null
+     """, {"nemo", "lightning-cli"}),
+    # NeMo inference configs hold a trainer section but train nothing.
+    ("examples/nlp/conf/megatron_llama_inference.yaml", """
+        inference:
+          greedy: false
+        trainer:
+          devices: 1
+          precision: 32
+          accelerator: gpu
+     """, set()),
+    # nanotron: checkpoints.checkpoint_interval, tokens and parallelism.
+    ("examples/config_tiny_llama.yaml", """
+        checkpoints:
+          checkpoint_interval: 1000
+          checkpoints_path: checkpoints
+        general: {project: debug}
+        model: {dtype: bfloat16}
+        parallelism: {dp: 2, tp: 1, pp: 1}
+        tokens: {train_steps: 2000, sequence_length: 256}
+     """, {"nanotron"}),
 ]
 
 
@@ -122,6 +183,59 @@ FINDINGS = [
         num_train_epochs: 3
         bf16: true
         """, "CK003", 7, 1, 14),
+    ("yamls/pretrain/run.yaml", """
+        max_duration: 20000ba
+        global_train_batch_size: 256
+        precision: fp32
+        save_folder: ./ckpt
+        save_interval: 25ba
+        save_num_checkpoints_to_keep: 2
+        """, "MP007", 3, 1, 10),
+    ("yamls/pretrain/run.yaml", """
+        max_duration: 20000ba
+        global_train_batch_size: 256
+        save_folder: ./ckpt
+        save_interval: 25ba
+        save_num_checkpoints_to_keep: 2
+        """, "CK012", 4, 1, 14),
+    ("mcli/run.yaml", """
+        image: mosaicml/llm-foundry:latest
+        compute: {cluster: c1, gpus: 8}
+        command: composer train.py /mnt/config/parameters.yaml
+        parameters:
+          max_duration: 2ep
+          global_train_batch_size: 64
+          save_folder: s3://bucket/run
+          save_num_checkpoints_to_keep: -1
+        """, "CK013", 7, 3, 14),
+    ("examples/config.yaml", """
+        checkpoints:
+          checkpoint_interval: 10
+          checkpoints_path: checkpoints
+        general: {project: p}
+        model: {dtype: float32}
+        parallelism: {dp: 8}
+        tokens: {train_steps: 30000}
+        """, "CK012", 2, 3, 22),
+    ("examples/config.yaml", """
+        checkpoints:
+          checkpoint_interval: 1000
+          checkpoints_path: checkpoints
+        general: {project: p}
+        model: {dtype: float32}
+        parallelism: {dp: 8}
+        tokens: {train_steps: 30000}
+        """, "MP007", 5, 9, 14),
+    ("conf/megatron_gpt.yaml", """
+        name: megatron_gpt
+        trainer:
+          precision: bf16-mixed
+          max_steps: 300000
+        exp_manager:
+          checkpoint_callback_params:
+            save_top_k: -1
+            every_n_train_steps: 20
+        """, "CK004", 8, 5, 24),
 ]
 
 
@@ -156,6 +270,41 @@ SILENT = [
         learning_rate: 0
         num_train_epochs: 1
         """, {}, ("MP002", "CK003")),
+    # Composer saves nothing without a save_folder, and an integer interval means epochs.
+    ("yamls/ft.yaml", """
+        max_duration: 8ep
+        global_train_batch_size: 64
+        save_folder: null
+        save_interval: 5ba
+        """, {}, ("CK012", "CK013")),
+    ("yamls/ft.yaml", """
+        max_duration: 8ep
+        global_train_batch_size: 64
+        save_folder: ./ckpt
+        save_interval: 2
+        save_num_checkpoints_to_keep: 1
+        """, {}, ("CK012", "CK013")),
+    # A Hydra composer.Trainer node leaves absent keys to other config files.
+    ("yamls/hydra/sd.yaml", """
+        trainer:
+          _target_: composer.Trainer
+          max_duration: 1000ba
+          save_folder: s3://b/run
+        """, {}, ("CK013", "MP007")),
+    # nanotron smoke run shorter than one interval; NeMo interval from an interpolation.
+    ("examples/config_resume.yaml", """
+        checkpoints: {checkpoint_interval: 10, checkpoints_path: c}
+        general: {project: p}
+        parallelism: {dp: 1}
+        tokens: {train_steps: 10}
+        """, {}, ("CK012",)),
+    ("conf/asr.yaml", """
+        trainer: {max_steps: 100000, precision: 16-mixed}
+        exp_manager:
+          checkpoint_callback_params:
+            save_top_k: -1
+            every_n_train_steps: ${trainer.val_check_interval}
+        """, {}, ("CK004", "CK005")),
 ]
 
 

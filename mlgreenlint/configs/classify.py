@@ -20,10 +20,13 @@ from mlgreenlint.configs.keys import (
     DSTACK_KEYS,
     DSTACK_TYPES,
     AXOLOTL_ONLY,
+    COMPOSER_KEYS,
     HF_KEYS,
     LLAMA_FACTORY_KEYS,
     LLAMA_FACTORY_STAGES,
     LLAMA_FACTORY_V1_KEYS,
+    MCLI_COMPUTE,
+    MCLI_TOP,
     SILENT_NAMES,
     SKY_RESOURCES,
     SKY_RESOURCES_WEAK,
@@ -33,7 +36,7 @@ from mlgreenlint.configs.keys import (
 )
 
 KINDS = ("deepspeed", "accelerate", "lightning-cli", "hydra", "torchtune", "hf-args",
-         "skypilot", "ray-cluster", "dstack", "axolotl", "llama-factory")
+         "skypilot", "ray-cluster", "dstack", "axolotl", "llama-factory", "composer", "mcli", "nemo", "nanotron")
 
 # --- names ---------------------------------------------------------------------------
 
@@ -90,7 +93,8 @@ _TOKENS = (
     b"wall_clock_breakdown", b"zero_allow_untested_optimizer", b"prescale_gradients",
     b"gradient_predivide_factor", b"compute_environment", b"distributed_type", b"trainer",
     b"output_dir", b"resources", b"provider", b"commands", b"dev-environment", b"fleet",
-    b"sequence_len", b"micro_batch_size", b"finetuning_type",
+    b"sequence_len", b"micro_batch_size", b"finetuning_type", b"max_duration", b"integration_type",
+    b"gpus", b"gpu_num", b"exp_manager", b"checkpoint_interval",
 )
 _TEMPLATE_MARKERS = (b"{{", b"{%")
 _STRONG_TOKENS: tuple[tuple[str, tuple[bytes, ...]], ...] = (
@@ -235,6 +239,28 @@ def _llama_factory(root: Node, keys: set[Any]) -> bool:
     return _scalar(root.get("stage")) in LLAMA_FACTORY_STAGES and len(keys & LLAMA_FACTORY_KEYS) >= 2
 
 
+def _composer(keys: set[Any]) -> bool:
+    return "max_duration" in keys and len(keys & COMPOSER_KEYS) >= 2
+
+
+def _mcli(root: Node, keys: set[Any]) -> bool:
+    """A MosaicML run: image and command, and GPUs or a cluster (`compute:` or older top keys)."""
+    if not {"image", "command"} <= keys:
+        return False
+    return bool(_keys(root.get("compute")) & MCLI_COMPUTE or keys & MCLI_TOP)
+
+
+def _nemo(root: Node) -> bool:
+    """A NeMo (1.x) Hydra experiment: a Lightning `trainer` beside NeMo's `exp_manager`."""
+    return bool(_keys(root.get("exp_manager"))) and bool(_keys(root.get("trainer")))
+
+
+def _nanotron(root: Node, keys: set[Any]) -> bool:
+    checkpoints = root.get("checkpoints")
+    return ("checkpoint_interval" in _keys(checkpoints) and "tokens" in keys
+            and bool(keys & {"parallelism", "general"}))
+
+
 def _hf_args(keys: set[Any], found: set[str]) -> bool:
     """A TrainingArguments file, unless a tool that sets its own defaults reads it: Axolotl,
     LLaMA-Factory, or LLaMA-Factory v1 (`model` + its keys: bf16 on by default, no saves)."""
@@ -260,9 +286,14 @@ def _document_kinds(root: Node, hints: set[str]) -> set[str]:
     checks = {
         "deepspeed": _deepspeed(root, keys, "deepspeed" in hints),
         "accelerate": _accelerate(keys, "accelerate" in hints),
-        "lightning-cli": _lightning(root),
+        # NeMo inference / evaluation configs carry a trainer section too, but train nothing.
+        "lightning-cli": _lightning(root) and not keys & {"infer", "inference"},
         "axolotl": _axolotl(keys),
         "llama-factory": _llama_factory(root, keys),
+        "composer": _composer(keys),
+        "mcli": _mcli(root, keys),
+        "nemo": _nemo(root),
+        "nanotron": _nanotron(root, keys),
         "skypilot": _skypilot(root, keys, "skypilot" in hints),
         "ray-cluster": _ray(root, keys),
         "dstack": _dstack(root, keys, "dstack" in hints),

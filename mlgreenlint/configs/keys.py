@@ -97,3 +97,15 @@ LLAMA_FACTORY_KEYS = frozenset({"model_name_or_path", "finetuning_type", "templa
 #: TrainingArguments files (bf16 defaults on, nothing is saved without save_steps).
 LLAMA_FACTORY_V1_KEYS = frozenset({"model_class", "train_dataset", "micro_batch_size",
                                    "dist_config", "kernel_config"})
+
+#: Composer / llm-foundry training YAML (llmfoundry/utils/config_utils.py TrainConfig): two of
+#: these beside `max_duration` (dstack also has a `max_duration`).
+COMPOSER_KEYS = frozenset({
+    "train_loader", "eval_loader", "global_train_batch_size", "device_train_microbatch_size",
+    "device_eval_batch_size", "precision", "save_interval", "save_folder",
+    "save_num_checkpoints_to_keep", "eval_interval", "fsdp_config", "algorithms",
+    "console_log_interval",
+})
+#: MosaicML platform (MCLI) run configs: placement keys, under `compute` or (older) at the top.
+MCLI_COMPUTE = frozenset({"gpus", "gpu_type", "cluster", "instance", "nodes", "cpus"})
+MCLI_TOP = frozenset({"gpu_num", "gpu_type", "cluster"})
