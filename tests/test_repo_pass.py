@@ -14,6 +14,7 @@ from repo_helpers import (
 )
 
 from mlgreenlint.repository import index as repo_mod
+from mlgreenlint.repository import launches as launches_mod
 from mlgreenlint.repository.index import DirectoryStore, RepoIndex
 
 LOOP = """
@@ -304,7 +305,9 @@ def test_summaries_are_cached_by_content_and_dependencies_recorded(tmp_path, mon
     first = index.summary("utils/io.py")
     assert first["functions"]["utils.io.save_ckpt"]["calls"][0]["names"] == ["torch.save"]
     calls = []
-    monkeypatch.setattr(repo_mod, "summarise_source", lambda *a: calls.append(a))
+    from mlgreenlint.repository import summaries
+
+    monkeypatch.setattr(summaries, "summarise_source", lambda *a: calls.append(a))
     again = RepoIndex.build(root, root, store=store)
     assert again.summary("utils/io.py") == first and calls == []
     (root / "utils" / "io.py").write_text("def save_ckpt(m, p):\n    pass\n")
@@ -542,9 +545,9 @@ def test_launch_walk_outside_a_repository_is_bounded(tmp_path):
         (tmp_path / f"f{i}.txt").write_text("x")
     (tmp_path / "run.sh").write_text("python train.py\n")
     notes: list[str] = []
-    assert list(repo_mod._list_launch_files(tmp_path, (), notes, limit=10)) == []
+    assert list(launches_mod._list_launch_files(tmp_path, (), notes, limit=10)) == []
     assert notes and "first 10 entries" in notes[0]
-    assert list(repo_mod._list_launch_files(tmp_path, (), [], limit=100)) == ["run.sh"]
+    assert list(launches_mod._list_launch_files(tmp_path, (), [], limit=100)) == ["run.sh"]
 
 
 def test_script_args_file_beside_the_script_counts_as_a_launch(tmp_path):
@@ -615,7 +618,7 @@ def test_the_linted_files_deadline_is_not_swallowed_by_the_repository_pass(tmp_p
     monkeypatch.setattr(libcst, "parse_module", slow)
     with pytest.raises(limits.AnalysisTimeout):
         index.summary("a.py")
-    assert "a.py" not in index._summaries
+    assert "a.py" not in index.helpers._summaries
 
 
 @pytest.mark.parametrize("files, reported", [

@@ -16,70 +16,18 @@ names with one literal value. A summary depends on its own file only.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-from typing import Protocol
+import libcst as cst
 
-SUMMARY_VERSION = "2"
-
-
-class SummaryStore(Protocol):
-    """Where summaries persist between runs (the per-file cache provides one)."""
-
-    def get(self, key: str) -> dict | None: ...
-
-    def put(self, key: str, summary: dict) -> None: ...
-
-
-class MemoryStore:
-    def __init__(self) -> None:
-        self.data: dict[str, dict] = {}
-
-    def get(self, key: str) -> dict | None:
-        return self.data.get(key)
-
-    def put(self, key: str, summary: dict) -> None:
-        self.data[key] = summary
-
-
-class DirectoryStore:
-    """One JSON file per summary under a cache folder; unreadable entries are misses."""
-
-    def __init__(self, root: Path, name: str) -> None:
-        self.root = root
-        self.folder = root / name
-
-    def get(self, key: str) -> dict | None:
-        try:
-            return json.loads((self.folder / f"{key}.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
-
-    def put(self, key: str, summary: dict) -> None:
-        from mlgreenlint.atomic import write_text
-
-        target = self.folder / f"{key}.json"
-        if target.exists():  # keyed by content: an existing entry is already right
-            return
-        try:
-            from mlgreenlint.cache import claim
-
-            claim(self.root)  # the cache folder's tag first: `clean` removes only tagged folders
-            self.folder.mkdir(exist_ok=True)
-            write_text(target, json.dumps(summary, sort_keys=True), sweep=False, durable=False)
-        except OSError:
-            pass
+from mlgreenlint import limits
+from mlgreenlint.decoding import decode
+from mlgreenlint.python import bindings
+from mlgreenlint.python.bindings import AssignBinding, ImportBinding
+from mlgreenlint.python.context import FileContext, innermost_loop
+from mlgreenlint.python.values import Symbol, evaluate
 
 
 def summarise_source(data: bytes, module: str, keep=None) -> dict | None:
     """Parse a module once and summarise it; None when it cannot be parsed. `keep(text, tree)` gets the parse."""
-    import libcst as cst
-
-    from mlgreenlint import limits
-    from mlgreenlint.decoding import decode
-    from mlgreenlint.python import bindings
-    from mlgreenlint.python.context import FileContext
-
     try:
         text = decode(data)
         if limits.too_complex(text) is not None:
@@ -97,9 +45,6 @@ def summarise_source(data: bytes, module: str, keep=None) -> dict | None:
 
 def summarise(ctx) -> dict:
     """The summary of a parsed file (see the module docstring)."""
-    from mlgreenlint.python import bindings
-    from mlgreenlint.python.context import innermost_loop
-
     functions: dict[str, dict] = {}
     defs = {id(b.node): b.qualname for b in ctx.facts.functions}
     for binding in ctx.facts.functions:
@@ -137,11 +82,6 @@ def summarise(ctx) -> dict:
 
 def _constants(scope) -> tuple[dict[str, dict], list[str]]:
     """Module-level names with one literal value (`{"value": v}`) or naming another (`{"alias": q}`)."""
-    import libcst as cst
-
-    from mlgreenlint.python.bindings import AssignBinding, ImportBinding
-    from mlgreenlint.python.values import Symbol, evaluate
-
     hook, scope.external = scope.external, None  # other modules' constants stay out of this summary
     constants: dict[str, dict] = {}
     variables: list[str] = []
@@ -176,8 +116,6 @@ def _plain(value, depth: int = 0) -> bool:
 
 def _guarded_in_function(ctx, frame, stop) -> bool:
     """A frequency guard (`if step % N == 0`) between the call and its function's `def`."""
-    import libcst as cst
-
     while frame is not None and frame is not stop:
         if frame.kind in ("if", "else") and isinstance(frame.node, cst.If) and ctx.is_frequency_guard(frame.node.test):
             return True
@@ -195,10 +133,6 @@ def _owner(frame, defs: dict[int, str]):
 
 def parser_classes(site) -> list[str]:
     """Qualified names mentioned by a call's first positional argument (`(ModelArgs, TrainingArguments)`)."""
-    import libcst as cst
-
-    from mlgreenlint.python import bindings
-
     if not site.positional or site.record is None:
         return []
     node = site.positional[0].node

@@ -1,0 +1,183 @@
+"""The repository's files: paths, module lookup, bounded reads, and what each verdict read.
+
+Every read on behalf of a linted file (its *consumer*) records the file and its content
+hash, so a cached result can be invalidated when a file it depends on changes
+(`dependencies`, `still_valid`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mlgreenlint.globs import path_matches
+from mlgreenlint.python.imports import facts_module
+
+_MAX_BYTES = 2 * 1024 * 1024
+#: Dependency key prefixes for what was looked for and not found (recorded with an empty hash):
+#: a module name no repository file provides, a repository file that does not exist.
+NO_MODULE = "<no module>"
+NO_FILE = "<no file>"
+
+
+@dataclass
+class RepoFiles:
+    """Files under `root` by repository-relative path and by module name."""
+
+    root: Path
+    cwd: Path
+    excludes: tuple[str, ...] = ()
+    _kept: dict[str, bool] = field(default_factory=dict)
+    _rels: dict[str, str | None] = field(default_factory=dict)
+    _modules: dict[str, str | None] = field(default_factory=dict)
+    _folders: dict[str, bool] = field(default_factory=dict)
+    _hashes: dict[str, str] = field(default_factory=dict)
+    _deps: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: The file being linted (repository-relative) and the module names it looked for in vain.
+    _current: str | None = None
+    _missing: dict[str, set[str]] = field(default_factory=dict)
+
+    # paths -------------------------------------------------------------------------
+    def kept(self, rel: str) -> bool:
+        """Inside the repository, an existing file, and not excluded by the settings."""
+        if rel not in self._kept:
+            self._kept[rel] = (not rel.startswith("../") and (self.root / rel).is_file()
+                               and not any(path_matches(rel, glob) for glob in self.excludes))
+        return self._kept[rel]
+
+    def rel(self, display: str) -> str | None:
+        """Repository-relative path of a display path (relative to the working folder)."""
+        if display in self._rels:
+            return self._rels[display]
+        path = Path(display)
+        absolute = path if path.is_absolute() else self.cwd / path
+        try:
+            found: str | None = absolute.resolve().relative_to(self.root).as_posix()
+        except (ValueError, OSError):
+            found = None
+        self._rels[display] = found
+        return found
+
+    # modules -----------------------------------------------------------------------
+    def module_path(self, name: str) -> str | None:
+        """The file of a repository module (`utils.carbon` -> `utils/carbon.py`, also under `src/`)."""
+        if name not in self._modules:
+            stem = name.replace(".", "/")
+            found = None
+            parent = name.rpartition(".")[0]
+            # `pkg.mod.Class` cannot be a module when no folder `pkg/mod` exists.
+            if stem and not stem.startswith("/") and (not parent or self._holds_modules(parent)):
+                for base in ("", "src/", "lib/"):
+                    for candidate in (f"{base}{stem}.py", f"{base}{stem}/__init__.py"):
+                        if self.kept(candidate):
+                            found = candidate
+                            break
+                    if found:
+                        break
+            self._modules[name] = found
+        if self._modules[name] is None and self._current is not None:
+            # Negative dependency: adding this module later must invalidate the cached result.
+            self._missing.setdefault(self._current, set()).add(name)
+        return self._modules[name]
+
+    def begin(self, display: str) -> None:
+        """The file about to be linted: module look-ups until the next `begin` are its own."""
+        self._current = self.rel(display) or display
+
+    def _holds_modules(self, name: str) -> bool:
+        """Some folder (at the root, under src/ or lib/) could hold the submodules of `name`."""
+        if name not in self._folders:
+            stem = name.replace(".", "/")
+            parent = name.rpartition(".")[0]
+            self._folders[name] = (not stem.startswith("/") and (not parent or self._holds_modules(parent))
+                                   and any((self.root / base / stem).is_dir() for base in ("", "src", "lib")))
+        return self._folders[name]
+
+    def module_name(self, display: str) -> str | None:
+        rel = self.rel(display)
+        if rel is None or not rel.endswith(".py"):
+            return None
+        # The name other modules import it by: src/pkg/mod.py is `pkg.mod`.
+        return facts_module(rel) or None
+
+    # contents ----------------------------------------------------------------------
+    def text(self, rel: str, *, consumer: str | None = None) -> str | None:
+        self.depend(consumer, rel)
+        return self.peek(rel)
+
+    def peek(self, rel: str) -> str | None:
+        """A file's text without recording a dependency (decoded leniently)."""
+        data = self.read(rel)
+        if data is None:
+            return None
+        self._hashes.setdefault(rel, hashlib.sha256(data).hexdigest())
+        return data.decode("utf-8", "replace")
+
+    def read(self, rel: str) -> bytes | None:
+        """A repository file's bytes, or None when it is missing, unreadable or too large."""
+        path = self.root / rel
+        try:
+            if path.stat().st_size > _MAX_BYTES:
+                return None
+            return path.read_bytes()
+        except OSError:
+            return None
+
+    def digest(self, rel: str) -> str | None:
+        """The content hash of a file read in this run."""
+        return self._hashes.get(rel)
+
+    def set_digest(self, rel: str, digest: str) -> None:
+        self._hashes[rel] = digest
+
+    # dependencies ------------------------------------------------------------------
+    def depend(self, consumer: str | None, rel: str) -> None:
+        """Record that a verdict about `consumer` read `rel`."""
+        if consumer is None:
+            return
+        if rel not in self._hashes:
+            self.peek(rel)
+        if rel in self._hashes:
+            self._deps.setdefault(consumer, {})[rel] = self._hashes[rel]
+
+    def depend_on(self, consumer: str | None, key: str, digest: str) -> None:
+        """Record a dependency on something other than one file's content (the set of launch
+        files, a file looked for in vain)."""
+        if consumer is not None:
+            self._deps.setdefault(consumer, {})[key] = digest
+
+    def dependencies(self, display: str) -> dict[str, str]:
+        """Files (repository-relative) whose content a file's findings depend on, with their hashes.
+
+        A cache entry for `display` is valid only while each of these hashes is unchanged.
+        """
+        own = self.rel(display) or display
+        deps = dict(self._deps.get(own, {}))
+        deps.update((NO_MODULE + name, "") for name in self._missing.get(own, ()))
+        return deps
+
+    def still_valid(self, deps: dict[str, str], digests: dict[str, Callable[[], str]]) -> bool:
+        """Whether every dependency still has the recorded hash; `digests` computes the
+        current hash of the keys that are not files."""
+        current, self._current = self._current, None  # these look-ups are no file's own
+        try:
+            return self._unchanged(deps, digests)
+        finally:
+            self._current = current
+
+    def _unchanged(self, deps: dict[str, str], digests: dict[str, Callable[[], str]]) -> bool:
+        for rel, digest in deps.items():
+            if rel in digests:
+                if digests[rel]() != digest:
+                    return False
+            elif rel.startswith(NO_MODULE):
+                if self.module_path(rel[len(NO_MODULE):]) is not None:
+                    return False
+            elif rel.startswith(NO_FILE):
+                if self.kept(rel[len(NO_FILE):]):
+                    return False
+            elif self.peek(rel) is None or self._hashes.get(rel) != digest:
+                return False
+        return True
