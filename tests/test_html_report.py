@@ -73,6 +73,18 @@ def test_code_excerpt_fix_diff_and_regions(demo_page):
     assert '<tr class="suggested"><td>aws</td><td><code>me-central-1</code></td>' in demo_page
 
 
+def test_fallback_region_gets_its_lower_carbon_peers(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("launch.py").write_text('from google.cloud import aiplatform\naiplatform.init(project="p")\n'
+                                 'job = aiplatform.CustomTrainingJob(display_name="x", script_path="t.py", container_uri="c")\n'
+                                 "job.run()\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["report", ".", "--isolated", "--no-cache", "-o", "r.html"])
+    page = Path("r.html").read_text(encoding="utf-8")
+    assert read(page).findings == [("launch.py", 2, "RG001")], result.output
+    assert '<tr class="flagged"><td>gcp</td><td><code>us-central1</code></td><td>Iowa</td><td>413</td>' in page
+    assert page.count('<tr class="suggested"><td>gcp</td>') == 1 and page.count('<tr class="alternative"><td>gcp</td>') == 2
+
+
 def test_self_contained_no_external_reference(demo_page):
     page = read(demo_page)
     assert page.external == []

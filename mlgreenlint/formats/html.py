@@ -19,6 +19,7 @@ from itertools import groupby
 from mlgreenlint.escape import undecodable
 from mlgreenlint.formats import charts, impact, region_excerpt, snippets
 from mlgreenlint.model import Finding, Rule, Severity
+from mlgreenlint.regions.table import grams
 
 FAMILIES = {"MP": "mixed precision", "CK": "checkpointing", "RG": "cloud region", "ET": "emissions tracking",
             "CW": "compute waste", "GL": "tool notices"}
@@ -261,7 +262,7 @@ def _regions(finding: Finding) -> str:
         return ""
     body = "".join(
         f'<tr class="{role}"><td>{escape(r.provider)}</td><td><code>{escape(r.region)}</code></td>'
-        f"<td>{escape(r.location)}</td><td>{r.intensity:g}</td><td>{r.year} {escape(r.source_label)}</td>"
+        f"<td>{escape(r.location)}</td><td>{grams(r.intensity)}</td><td>{r.year} {escape(r.source_label)}</td>"
         f"<td>{role}</td></tr>"
         for r, role in rows)
     return ('<table class="reg"><caption>Regions table excerpt (mlgreenlint regions)</caption><thead><tr>'

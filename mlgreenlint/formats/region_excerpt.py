@@ -23,10 +23,11 @@ def _flagged(message: str) -> Region | None:
 
 
 def rows(finding: Finding) -> list[tuple[Region, str]]:
-    """(region, role) pairs, role one of "flagged", "suggested", "named"; [] when no region is named.
+    """(region, role) pairs, role one of "flagged", "suggested", "alternative"; [] when no region is named.
 
     The peers are the regions of the same provider the message names (its lower-carbon or
-    allowed list); "suggested" is the one the fix writes, else the first named.
+    allowed list), else the table's lower-carbon regions of that provider and continent;
+    "suggested" is the one the fix writes, else the lowest.
     """
     if finding.family != "RG" or (flagged := _flagged(finding.message)) is None:
         return []
@@ -34,7 +35,9 @@ def rows(finding: Finding) -> list[tuple[Region, str]]:
     named = [r for r in table.load_table()
              if r.provider == flagged.provider and r.region in words and r.region != flagged.region]
     named.sort(key=lambda r: (r.intensity, r.region))
+    if not named:  # a fallback region (RG001): its lower-carbon peers from the table
+        named = table.greener_alternatives(flagged)
     replacement = " ".join(e.replacement for e in finding.fix.edits) if finding.fix else ""
     suggested = next((r for r in named if re.search(rf"(?<![\w-]){re.escape(r.region)}(?![\w-])", replacement)),
                      named[0] if named else None)
-    return [(flagged, "flagged")] + [(r, "suggested" if r is suggested else "named") for r in named]
+    return [(flagged, "flagged")] + [(r, "suggested" if r is suggested else "alternative") for r in named]
