@@ -235,7 +235,7 @@ def check(paths, select, ignore, extend_select, fmt, output, color, fail_on, exi
     colour = fmt == "text" and _colour(color, output)
     report = gate.render(fmt, outcome, run, tool_version=__version__, colour=colour, quiet=quiet,
                          statistics=statistics, changed_ref=changed_since, links=show_links or verbose,
-                         fixes=fix_summary(settings, outcome.reported, fixed))
+                         fixes=fix_summary(settings, outcome.reported, fixed), fail_on=settings.fail_on)
     if output is not None:
         try:
             atomic.write_text(output, report)

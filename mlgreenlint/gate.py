@@ -151,12 +151,13 @@ def keep_changed(finding: Finding, changed: changes.ChangedLines) -> bool:
 
 def render(fmt: str, outcome: Outcome, run: Run, *, tool_version: str, colour: bool = False,
            quiet: bool = False, statistics: bool = False, changed_ref: str | None = None, fixes: str = "",
-           links: bool = False) -> str:
+           links: bool = False, fail_on: Severity = Severity.WARNING) -> str:
     """The report text, ending in a newline unless it is empty (a clean `github` run).
 
     `fixes` is the text summary's sentence about fixes. `statistics` replaces the findings
     with counts per rule, as ruff's does: JSON for `json`, a table for every other format.
-    `links`: a text report ends with each reported rule's documentation link.
+    `links`: a text report ends with each reported rule's documentation link. `fail_on`:
+    JUnit fails only the test cases of findings at or above it.
     """
     findings = outcome.reported
     rules = [a.rule for a in run.rules]
@@ -186,7 +187,7 @@ def render(fmt: str, outcome: Outcome, run: Run, *, tool_version: str, colour: b
     else:
         from mlgreenlint import formats
 
-        report = formats.render(fmt, findings, rules, tool_version=tool_version)
+        report = formats.render(fmt, findings, rules, tool_version=tool_version, fail_on=fail_on)
     return report if not report or report.endswith("\n") else report + "\n"
 
 

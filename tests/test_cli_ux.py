@@ -279,3 +279,28 @@ def test_verbose_names_each_python_file_no_parser_saw(project):
     assert notes == [f"note: {name}: not parsed (no enabled rule's tokens occur in it), so its syntax was not checked"
                      for name in ("broken.py", "fine.py")]
     assert "not parsed" not in project.run("check").stderr
+
+
+# --- 10. JUnit fails only what fails the gate ------------------------------------------------
+
+def test_junit_findings_below_fail_on_pass_with_output(project):
+    import xml.etree.ElementTree as ET
+
+    project.write("train.py", FP32_ARGS)  # MP002, a warning
+    project.write("loader.py", "import torch\nfrom torch.utils.data import DataLoader\n"
+                               "loader = DataLoader(ds)\nmodel.cuda()\nfor x in loader:\n    loss(x).backward()\n")
+
+    def cases(*args):
+        root = ET.fromstring(project.run("check", "--output-format", "junit", *args).stdout)
+        suite = root.find("testsuite")
+        return suite.get("failures"), {c.get("name").split()[0]: ("failure" if c.find("failure") is not None
+                                                                else "out" if c.find("system-out") is not None
+                                                                else "pass") for c in suite.iter("testcase")}
+
+    failures, by_rule = cases()
+    assert by_rule["MP002"] == "failure"
+    below = [rule for rule, kind in by_rule.items() if kind == "out"]
+    assert below and all(r != "MP002" for r in below)  # info findings pass, shown as output
+    assert failures == str(sum(kind == "failure" for kind in by_rule.values()))
+    failures, by_rule = cases("--fail-on", "error")
+    assert failures == "0" and "failure" not in by_rule.values()

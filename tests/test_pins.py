@@ -25,6 +25,11 @@ def write(root, rel, text):
         ("constraints.txt", "transformers==4.57.6\n", "transformers", "transformers==4.57.6", "constraints.txt:1"),
         ("pyproject.toml", '[project]\nname = "x"\ndependencies = [\n  "trl>=0.17,<0.19",\n]\n', "trl", "trl>=0.17,<0.19", "pyproject.toml:4"),
         ("pyproject.toml", '[tool.poetry.dependencies]\npython = "^3.10"\ntrl = "^0.18.2"\n', "trl", "trl>=0.18.2,<0.19", "pyproject.toml:3"),
+        # The pin's own line, not a name, author or description that mentions the package first.
+        ("pyproject.toml", '[project]\nname = "trl-demo"\ndescription = "fine-tunes with trl"\nauthors = [{ name = "trl" }]\n'
+         'dependencies = ["numpy", "trl==0.18.2"]\n', "trl", "trl==0.18.2", "pyproject.toml:5"),
+        ("pyproject.toml", '[tool.poetry]\nauthors = ["trl <t@example.org>"]\n[tool.poetry.dependencies]\ntrl = "0.18.2"\n',
+         "trl", "trl==0.18.2", "pyproject.toml:4"),
         ("pyproject.toml", '[tool.poetry.dependencies]\ntrl = { version = "0.18.2", extras = ["peft"] }\n', "trl", "trl==0.18.2", "pyproject.toml:2"),
         ("uv.lock", 'version = 1\n\n[[package]]\nname = "trl"\nversion = "0.18.2"\n', "trl", "trl==0.18.2", "uv.lock:4"),
         ("poetry.lock", '[[package]]\nname = "transformers"\nversion = "5.24.0"\n', "transformers", "transformers==5.24.0", "poetry.lock:2"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from mlgreenlint.formats import github, gitlab, junit, markdown, sarif
-from mlgreenlint.model import Finding, Rule
+from mlgreenlint.model import Finding, Rule, Severity
 
 
 class Renderer(Protocol):
@@ -22,10 +22,14 @@ FORMATS: dict[str, Renderer] = {
 }
 
 
-def render(name: str, findings: list[Finding], rules: list[Rule], *, tool_version: str) -> str:
-    """Render `findings` in format `name`; `rules` are the enabled rules (for metadata and links)."""
+def render(name: str, findings: list[Finding], rules: list[Rule], *, tool_version: str,
+           fail_on: Severity = Severity.INFO) -> str:
+    """Render `findings` in format `name`; `rules` are the enabled rules (for metadata and links);
+    `fail_on` tells JUnit which findings fail their test case."""
     try:
         renderer = FORMATS[name]
     except KeyError:
         raise ValueError(f"unknown format {name!r} (expected one of: {', '.join(sorted(FORMATS))})") from None
+    if name == "junit":
+        return junit.render(findings, rules, tool_version=tool_version, fail_on=fail_on)
     return renderer(findings, rules, tool_version=tool_version)

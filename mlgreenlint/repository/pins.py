@@ -151,12 +151,24 @@ def _poetry_constraint(package: str, spec: str, source: str) -> Pin | None:
     return _from_specifiers(package, spec, source)
 
 
-def _line_of(text: str, package: str) -> int:
-    """1-based line where a package is named (for `file:line` sources); 1 when not found."""
-    pattern = re.compile(r"(^|[\s\"'\[{,])" + re.escape(package).replace(r"\-", "[-_.]") + r"(?![A-Za-z0-9._-])", re.I)
-    for n, line in enumerate(text.splitlines(), start=1):
-        if pattern.search(line):
-            return n
+def _line_of(text: str, package: str, written: str | None = None) -> int:
+    """1-based line of a pin (for `file:line` sources): the line holding the requirement as
+    `written`, else the first that names the package as a key or a requirement (a project
+    name, author or description that merely mentions it does not count), else the first
+    mention; 1 when not found."""
+    lines = text.splitlines()
+    if written:
+        for n, line in enumerate(lines, start=1):
+            if f'"{written}"' in line or f"'{written}'" in line:
+                return n
+    name = re.escape(package).replace(r"\-", "[-_.]")
+    as_key = re.compile(r"""^\s*(["']?)""" + name + r"""\1\s*[=:]""", re.I)
+    as_requirement = re.compile(r"""["']""" + name + r"(?![A-Za-z0-9._-])\s*[\[<>=!~;@\"']", re.I)
+    mention = re.compile(r"(^|[\s\"'\[{,])" + name + r"(?![A-Za-z0-9._-])", re.I)
+    for pattern in (as_key, as_requirement, mention):
+        for n, line in enumerate(lines, start=1):
+            if pattern.search(line):
+                return n
     return 1
 
 
@@ -225,7 +237,7 @@ def _pyproject(text: str, rel: str, path: Path) -> Iterator[Pin]:
         if isinstance(spec, str):
             m = _REQUIREMENT.match(spec)
             if m:
-                pin = parse_requirement(spec, f"{rel}:{_line_of(text, m.group(1))}")
+                pin = parse_requirement(spec, f"{rel}:{_line_of(text, m.group(1), spec)}")
                 if pin is not None:
                     yield pin
     poetry = (data.get("tool") or {}).get("poetry") or {}
