@@ -66,7 +66,7 @@ def test_message_is_computed_from_the_table():
     assert describe(region) in finding.message
     assert f"above the aws limit of {DEFAULT_THRESHOLDS['aws']:g}" in finding.message
     listed = ", ".join(f"{a.region} {grams(a.intensity)}" for a in greener_alternatives(region, limit=3))
-    assert finding.message.endswith(f"lower-carbon aws regions in {region.continent}: {listed}")
+    assert finding.message.endswith(f"move to a lower-carbon aws region in {region.continent}: {listed}")
 
 
 def test_fix_replaces_the_literal_with_the_suggested_region():
@@ -131,7 +131,7 @@ def test_max_intensity_below_every_region_reports_without_a_fix():
     lowest = min((r for r in load_table() if r.provider == "aws"), key=lambda r: r.intensity)
     (finding,) = lint(SAGEMAKER_CLIENT.format(region=lowest.region), **{"max-intensity": {"aws": 1}})
     assert finding.fix is None
-    assert f"no aws region in {lowest.continent} is lower-carbon" in finding.message
+    assert f"no aws region in {lowest.continent} is lower-carbon: consider another continent or provider" in finding.message
 
 
 def test_max_intensity_accepts_provider_aliases():
@@ -145,7 +145,7 @@ def test_allowed_regions_replace_the_limits():
     (finding,) = lint(SAGEMAKER_CLIENT.format(region="eu-west-1"), **allowed)
     stockholm, paris = lookup("eu-north-1", "aws"), lookup("eu-west-3", "aws")
     assert "not in allowed-regions" in finding.message
-    assert f"allowed aws regions: eu-north-1 {grams(stockholm.intensity)}, eu-west-3 {grams(paris.intensity)}" in finding.message
+    assert f"move to an allowed aws region: eu-north-1 {grams(stockholm.intensity)}, eu-west-3 {grams(paris.intensity)}" in finding.message
     assert finding.fix.edits[0].replacement == '"eu-north-1"'
     # Allowed regions on another continent are named, but nothing is rewritten.
     (far,) = lint(SAGEMAKER_CLIENT.format(region="ap-south-1"), **allowed)
@@ -174,7 +174,7 @@ def test_rule_defaults_match_the_shipped_thresholds():
 
 def test_vertex_fallback_message_names_us_central1_from_the_table():
     (finding,) = lint("import vertexai\n\nvertexai.init(project='p')\n", "RG001")
-    assert finding.message.endswith(f"falls back to {describe(lookup('us-central1', 'gcp'))}")
+    assert finding.message.endswith(f"falls back to {describe(lookup('us-central1', 'gcp'))}; set location to a low-carbon region")
 
 
 def test_unknown_environment_updates_keep_rg001_quiet():
@@ -231,7 +231,7 @@ def test_judge_all_reports_a_list_only_when_every_entry_is_bad():
     verdicts = judge_all(["ap-south-1", "ap-east-1"], "aws")
     assert [v.region.region for v in verdicts] == ["ap-south-1", "ap-east-1"]
     message = region_policy.combined_message(verdicts)
-    assert message.count("lower-carbon aws regions in Asia") == 1
+    assert message.count("lower-carbon aws region in Asia") == 1
 
 
 def test_environment_settings_become_sites_with_a_name_and_a_value():

@@ -139,7 +139,7 @@ def hf_argparser_launch(ctx: FileContext, rule: Rule, options: dict) -> Iterator
     more = f" (and {len(cli) - 1} more)" if len(cli) > 1 else ""
     said = "passes --bf16 false" if default_on else "passes neither --bf16 nor --fp16"
     message = (f"{parser.name.rsplit('.', 1)[-1]} takes precision from the command line, and no launch enables it: "
-               f"{cli[0].source}{more} {said}")
+               f"{cli[0].source}{more} {said}; pass --bf16 true (or --fp16 true on GPUs without bf16) in the launch")
     yield Hit(parser.node, message)  # paths may hold braces: not a template
 
 
@@ -162,7 +162,7 @@ def accelerate_launch(ctx: FileContext, rule: Rule, options: dict) -> Iterator[H
     off = [launch for launch in launches if launch.flag("mixed_precision") == "no"]
     if off:
         yield Hit(sites[0].node, f"Accelerator() takes mixed precision from the launch, and {off[0].source} "
-                                 "launches it with --mixed_precision no: it trains in fp32")
+                                 "launches it with --mixed_precision no: it trains in fp32; launch with --mixed_precision bf16")
         return
     if any(launch.config("accelerate") for launch in launches):
         return  # the config a launch passes decides, and is judged itself (config side)
@@ -173,7 +173,8 @@ def accelerate_launch(ctx: FileContext, rule: Rule, options: dict) -> Iterator[H
         return
     yield Hit(sites[0].node, "Accelerator() sets no mixed_precision and nothing in the repository does (no accelerate "
                              "config, launch --mixed_precision or ACCELERATE_MIXED_PRECISION): accelerate's default is "
-                             "fp32, unless the accelerate config of the machine that launches it says otherwise")
+                             "fp32, unless the accelerate config of the machine that launches it says otherwise; "
+                             "pass mixed_precision=\"bf16\" (or \"fp16\" on GPUs without bf16)")
 
 
 #: Keywords with which an Accelerator takes precision from a plugin or runs on the CPU.
@@ -203,7 +204,7 @@ def hf_args_file(cfg: LinkedConfig, rule: Rule, options: dict) -> Iterator[Hit]:
             continue
         span = _key_span(cfg, "bf16", "fp16") or _first_key_span(cfg)
         yield Hit(span, f"arguments file for {launch.script} (launched by {launch.source}) trains in fp32: "
-                        "neither bf16 nor fp16 is enabled")
+                        "neither bf16 nor fp16 is enabled; set bf16 to true (or fp16 on GPUs without bf16)")
         return
 
 
@@ -220,7 +221,8 @@ def accelerate_config(cfg: LinkedConfig, rule: Rule, options: dict) -> Iterator[
         span = _key_span(cfg, "mixed_precision")
         said = "sets mixed_precision: 'no'" if span else "sets no mixed_precision (accelerate's default is 'no')"
         yield Hit(span or _first_key_span(cfg),
-                  f"accelerate config {said}, so {launch.script} (launched by {launch.source}) trains in fp32")
+                  f"accelerate config {said}, so {launch.script} (launched by {launch.source}) trains in fp32; "
+                  "set mixed_precision: bf16")
         return
 
 

@@ -161,10 +161,11 @@ class Verdict:
         r = self.region
         listed = ", ".join(f"{a.region} {grams(a.intensity)}" for a in self.alternatives)
         if self.reason.startswith("not in"):
-            return f"allowed {r.provider} regions: {listed}" if listed else f"no allowed {r.provider} region is known"
+            return (f"move to an allowed {r.provider} region: {listed}" if listed
+                    else f"no allowed {r.provider} region is known: add one to the allow-list")
         if listed:
-            return f"lower-carbon {r.provider} regions in {r.continent}: {listed}"
-        return f"no {r.provider} region in {r.continent} is lower-carbon"
+            return f"move to a lower-carbon {r.provider} region in {r.continent}: {listed}"
+        return f"no {r.provider} region in {r.continent} is lower-carbon: consider another continent or provider"
 
     @property
     def title(self) -> str:
