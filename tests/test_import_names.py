@@ -1,4 +1,4 @@
-"""Module names from paths and relative imports (mlgreenlint/python/imports.py)."""
+"""Module names from repository paths and what relative imports name (mlgreenlint/python/imports.py)."""
 
 from __future__ import annotations
 
