@@ -18,6 +18,7 @@ from mlgreenlint.aliases import canonical
 from mlgreenlint.python.imports import import_base
 from mlgreenlint.python.scopes import (
     PARAM,
+    RESOLVE_DEPTH,
     AssignBinding,
     CallRecord,
     ClassBinding,
@@ -325,7 +326,7 @@ def resolve(node, scope: Scope, depth: int = 0, active: frozenset = frozenset())
     resolution (`df = df.withColumn(...)` rebinding) adds nothing and resolves to None, which
     keeps chains of rebindings linear instead of exponential.
     """
-    if depth > 20:
+    if depth > RESOLVE_DEPTH:
         return None
     if isinstance(node, cst.Name):
         found = scope.lookup(node.value)

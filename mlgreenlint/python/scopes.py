@@ -12,6 +12,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import libcst as cst
 
+#: How many aliases deep a name is resolved (`bindings.resolve`, and the sketch's superset of it).
+RESOLVE_DEPTH = 20
+
 
 @dataclass(eq=False)
 class Scope:

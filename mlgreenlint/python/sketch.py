@@ -17,6 +17,7 @@ from functools import cached_property
 
 from mlgreenlint.aliases import canonical
 from mlgreenlint.python.imports import import_base
+from mlgreenlint.python.scopes import RESOLVE_DEPTH
 from mlgreenlint.python.vocabulary import DATA_LOOP
 
 _LOOPS = frozenset({ast.For, ast.AsyncFor, ast.While})
@@ -24,8 +25,6 @@ _LOOPS = frozenset({ast.For, ast.AsyncFor, ast.While})
 _SPECIAL = frozenset({ast.Name, ast.Subscript, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, *_LOOPS,
                       ast.Import, ast.ImportFrom, ast.Assign, ast.AnnAssign, ast.NamedExpr, ast.With,
                       ast.AsyncWith, ast.keyword, ast.arg, ast.Constant})
-#: How deep aliases are followed (as `bindings.resolve`).
-_DEPTH = 20
 #: The most qualified names one local name is followed to; beyond it the name may be anything.
 MAX_HEADS = 256
 
@@ -140,7 +139,7 @@ class Sketch:
         if name in self._terminal_cache:
             return self._terminal_cache[name]
         found = self._terminal_cache[name] = {name}  # placed first: cycles (`a = b; b = a`) end here
-        if depth > _DEPTH:
+        if depth > RESOLVE_DEPTH:
             return found
         for qual in self.imports.get(name, ()):
             found.add(qual.rsplit(".", 1)[-1])
@@ -168,7 +167,7 @@ class Sketch:
             return self._head_cache[name]
         found: set[str] | None = set(self.imports.get(name, ())) | self.local_quals.get(name, set())
         self._head_cache[name] = found  # placed first: other cycles end here with what is known so far
-        if depth <= _DEPTH:
+        if depth <= RESOLVE_DEPTH:
             # A local class also stands for its bases (`site.names` lists them).
             for value in (*self.assigned.get(name, ()), *self.classes.get(name, ())):
                 # `t = Trainer(...)` names an instance by its class, as `bindings.resolve` does.
@@ -212,7 +211,7 @@ class Sketch:
         if self.only_imported(node):
             return self.qualified(node)
         if rest or root not in self.top_classes or self.class_defs[root] != 1 or root in self.imports \
-                or root in self.stored or root in self.functions or depth > _DEPTH:
+                or root in self.stored or root in self.functions or depth > RESOLVE_DEPTH:
             return None
         # A module-level class: its own name and its bases' (`class A(TrainingArguments)`).
         found = {f"{self.module}.{root}"}
