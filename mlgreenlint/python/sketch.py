@@ -169,10 +169,11 @@ class Sketch:
         self._head_cache[name] = found  # placed first: other cycles end here with what is known so far
         if depth <= RESOLVE_DEPTH:
             # A local class also stands for its bases (`site.names` lists them).
-            for value in (*self.assigned.get(name, ()), *self.classes.get(name, ())):
+            values = [(v, True) for v in self.assigned.get(name, ())] + [(b, False) for b in self.classes.get(name, ())]
+            for value, assigned in values:
                 # `t = Trainer(...)` names an instance by its class, as `bindings.resolve` does.
                 root, rest = dotted(value.func if isinstance(value, ast.Call) else value)
-                if root is None or root == name:
+                if root is None or (assigned and root == name):
                     continue
                 inner = self.heads(root, depth + 1)
                 if inner is None or len(found) + len(inner) > MAX_HEADS:
