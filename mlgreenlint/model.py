@@ -141,6 +141,9 @@ class Rule:
     builtin: bool = True
     #: The measured or cited cost of the habit (the rule file's `impact` table), or None.
     impact: dict | None = field(default=None, compare=False)
+    #: The rule file's `[fix]` declaration (`safety`, `title`, `note`), or None: it decides
+    #: whether findings carry a fix and whether it is safe, so it takes part in comparison.
+    fix: dict | None = None
 
     @property
     def help_uri(self) -> str:

@@ -46,7 +46,8 @@ def cases(rule: Rule) -> list[Case]:
     if rule.match.get("tool"):
         return []
     path = rule.docs.get("example-path")
-    doc_case = {"code": rule.docs["bad"]} | ({"path": path} if path else {})
+    doc_case = {"code": rule.docs["bad"]} | ({"path": path} if path else {}) \
+        | ({"fixed": rule.docs["fixed"]} if "fixed" in rule.docs else {})
     good_case = {"code": rule.docs["good"]} | ({"path": path} if path else {})
     out = [Case(rule, "invalid", -1, doc_case), Case(rule, "valid", -1, good_case)]
     for kind in ("invalid", "valid"):
@@ -89,7 +90,61 @@ def _run_case(case: Case) -> Outcome:
         return Outcome(case, False, f"expected a {rule.id} finding, got none")
     if expected and sorted(set(lines)) != expected:
         return Outcome(case, False, f"expected {rule.id} on lines {expected}, got {lines}")
+    if "fixed" in example:
+        problem = check_fix(path, example, job)
+        if problem:
+            return Outcome(case, False, problem)
     return Outcome(case, True, "")
+
+
+def _fix_once(root, path: str, job: Job):
+    """Lint the example repository and apply every fix (unsafe ones too): (file fix, remaining findings)."""
+    from mlgreenlint.api import lint_paths
+    from mlgreenlint.fixes.policy import FixPolicy
+    from mlgreenlint.fixes.session import fix_findings
+    from mlgreenlint.settings import Settings
+
+    run = lint_paths([root], Settings(root=root), cwd=root, job=job)
+    mine = [f for f in run.findings if f.path == path]
+    done = fix_findings(mine, job, FixPolicy(unsafe=True), root)
+    return (done[0] if done else None), mine
+
+
+def check_fix(path: str, example: dict, job: Job) -> str | None:
+    """Why fixing the example does not give its `fixed` code, or None: the fix writes exactly
+    that, it parses, the rule no longer reports it, and fixing again changes nothing."""
+    import tempfile
+    from pathlib import Path
+
+    from mlgreenlint.fixes.session import parse_problem
+
+    rule = job.rules[0].id
+    with tempfile.TemporaryDirectory(prefix="mlgreenlint-fix-") as folder:
+        root = Path(folder).resolve()
+        (root / ".git").mkdir()
+        for rel, text in {**example.get("files", {}), path: example["code"]}.items():
+            target = root / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+        first, before = _fix_once(root, path, job)
+        if first is None or first.error:
+            return f"no fix applied to {path}" + (f": {first.error}" if first and first.error else "")
+        written = (root / path).read_text(encoding="utf-8")
+        if written != example["fixed"]:
+            import difflib
+
+            diff = "".join(difflib.unified_diff(example["fixed"].splitlines(True), written.splitlines(True), "fixed", "got"))
+            return f"the fix wrote other code than `fixed`:\n{diff}"
+        problem = parse_problem(path, written)
+        if problem:
+            return f"the fixed code does not parse: {problem}"
+        second, remaining = _fix_once(root, path, job)
+        left = [f for f in remaining if f.rule == rule]
+        if [f for f in left if f.fix] or len(left) >= len([f for f in before if f.rule == rule]):
+            return f"after fixing, {rule} still reports lines {sorted(f.span.line for f in left)}"
+        if second is not None and second.changed:
+            return "a second fix changed the code again"
+    return None
 
 
 def _lint_repository(path: str, example: dict, job: Job) -> list:

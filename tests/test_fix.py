@@ -133,3 +133,78 @@ def test_a_fix_that_breaks_the_file_leaves_it_untouched(project, tmp_path):
 def test_fix_and_write_baseline_conflict(project):
     project.write("train.py", LIGHTNING)
     assert project.run("check", "--fix", "--write-baseline", "b.json").exit_code == 2
+
+
+# The building blocks rules' fixes are made of, through the CLI so that the edits are the real ones.
+
+KEYWORD_STYLES = [
+    ('t = L.Trainer(max_epochs=3)\n', 't = L.Trainer(max_epochs=3, precision="bf16-mixed")\n'),
+    ('t = L.Trainer(max_epochs=3,)\n', 't = L.Trainer(max_epochs=3, precision="bf16-mixed",)\n'),
+    ('t = L.Trainer(\n    max_epochs=3,\n    devices=2,  # two\n)\n',
+     't = L.Trainer(\n    max_epochs=3,\n    devices=2,  # two\n    precision="bf16-mixed",\n)\n'),
+    ('t = L.Trainer(\n    max_epochs=3,\n    devices=2  # two\n)\n',
+     't = L.Trainer(\n    max_epochs=3,\n    devices=2,  # two\n    precision="bf16-mixed"\n)\n'),
+    ('t = L.Trainer(\n        max_epochs=3,\n        # comment line\n)\n',
+     't = L.Trainer(\n        max_epochs=3,\n        # comment line\n        precision="bf16-mixed",\n)\n'),
+    ("t = L.Trainer(max_epochs=3, precision='32')\n", "t = L.Trainer(max_epochs=3, precision=\"bf16-mixed\")\n"),
+]
+
+
+def _fixed(project, rel: str, text: str, *args: str) -> str:
+    path = project.write(rel, text)
+    project.run("check", "--fix", "--unsafe-fixes", *args, rel)
+    return path.read_text()
+
+
+def test_add_keyword_follows_the_call_layout(project):
+    for before, after in KEYWORD_STYLES:
+        head = "import lightning as L\n"
+        assert _fixed(project, "train.py", head + before + "t.fit(m)\n", "--select", "MP003") == head + after + "t.fit(m)\n"
+
+
+def test_a_keyword_passed_through_a_mapping_is_not_edited(project):
+    text = 'import lightning as L\nKW = {"precision": 32}\nt = L.Trainer(max_epochs=3, **KW)\nt.fit(m)\n'
+    assert _fixed(project, "train.py", text, "--select", "MP003") == text
+
+
+def test_remove_statement_keeps_comments_and_blocks(project):
+    loop = "for x in loader:\n    model(x.cuda()).backward()\n    opt.step()\n"
+    text = "import os\n\n# debugging aid\nos.environ['CUDA_LAUNCH_BLOCKING'] = '1'\nprint(1)\n" + loop
+    assert _fixed(project, "a.py", text) == "import os\n\n# debugging aid\nprint(1)\n" + loop
+    alone = "import os\n\ndef main():\n    os.environ['CUDA_LAUNCH_BLOCKING'] = '1'  # sync\n" + loop
+    assert _fixed(project, "b.py", alone) == "import os\n\ndef main():\n    pass  # sync\n" + loop
+    shared = "import os\nos.environ['CUDA_LAUNCH_BLOCKING'] = '1'; x = 1\n" + loop
+    assert _fixed(project, "c.py", shared) == shared  # the line does more: no fix
+
+
+CONFIGS = [
+    ("ds.json", '{\n  "train_batch_size": 8,\n  "fp16": {"enabled": false}  // n\n}\n', None),
+    ("ds.json", '{\n    "train_batch_size": 8,\n    "fp16": {"enabled": false}\n}\n',
+     '{\n    "train_batch_size": 8,\n    "fp16": {"enabled": false},\n    "bf16": {"enabled": true}\n}\n'),
+    ("ds.json", '{"train_batch_size": 8, "bf16": {"enabled": false}}',
+     '{"train_batch_size": 8, "bf16": {"enabled": true}}'),
+    ("ds_config.yaml", "train_batch_size: 8\nbf16:\n    enabled: false   # off\nzero_optimization: {stage: 2}\n",
+     "train_batch_size: 8\nbf16:\n    enabled: true   # off\nzero_optimization: {stage: 2}\n"),
+    ("ds_config.yaml", "train_batch_size: 8\nzero_optimization:\n    stage: 2\n# end\n",
+     "train_batch_size: 8\nzero_optimization:\n    stage: 2\nbf16:\n    enabled: true\n# end\n"),
+    ("ds_config.yaml", "train_batch_size: 8\nfp16: {enabled: false}", "train_batch_size: 8\nfp16: {enabled: false}\nbf16:\n  enabled: true\n"),
+]
+
+
+def test_config_keys_are_set_or_added_in_the_file_style(project):
+    for name, before, after in CONFIGS:
+        got = _fixed(project, name, before, "--select", "MP006")
+        assert got == (before if after is None else after), (name, before)
+
+
+def test_a_wrong_fixed_example_fails(tmp_path):
+    from mlgreenlint import testing
+    from mlgreenlint.ruleset import rulebook
+
+    rule = next(r for r in rulebook.load_builtin() if r.id == "MP004")
+    example = {"code": 'from accelerate import Accelerator\na = Accelerator(mixed_precision="no")\n',
+               "fixed": 'from accelerate import Accelerator\na = Accelerator(mixed_precision="fp16")\n'}
+    outcome = testing.run_case(testing.Case(rule, "invalid", 0, example))
+    assert not outcome.ok and "other code than `fixed`" in outcome.detail
+    good = example | {"fixed": example["code"].replace('"no"', '"bf16"')}
+    assert testing.run_case(testing.Case(rule, "invalid", 0, good)).ok

@@ -221,4 +221,4 @@ def _fix(text: str, value: Node, verdict: region_policy.Verdict) -> FixSpec | No
     inner = written[1:-1] if quote else written
     if inner.strip() != value.value.strip():
         return None
-    return FixSpec(span, f"{quote}{verdict.replacement}{quote}", verdict.title, safe=False)
+    return FixSpec(((span, f"{quote}{verdict.replacement}{quote}"),), verdict.title)

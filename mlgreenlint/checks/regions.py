@@ -52,4 +52,4 @@ def _fix(match: PatternMatch, value: str, verdict: region_policy.Verdict) -> Fix
     if verdict.replacement is None or literal is None or literal.evaluated_value != value:
         return None
     text = f"{literal.prefix}{literal.quote}{verdict.replacement}{literal.quote}"
-    return FixSpec(literal, text, verdict.title, safe=False)
+    return FixSpec(((literal, text),), verdict.title)

@@ -8,12 +8,13 @@ the call `lightning.pytorch.Trainer(precision=32)`, so the Python rules apply to
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 from mlgreenlint.aliases import canonical
 from mlgreenlint.configs.classify import iter_target_nodes
 from mlgreenlint.configs.document import Node
 from mlgreenlint.match.names import display_name, names_match
-from mlgreenlint.match.predicates import Evaluator, Hit, PatternMatch
+from mlgreenlint.match.predicates import Evaluator, FixSpec, Hit, PatternMatch
 from mlgreenlint.python.values import Arg, CallSite
 from mlgreenlint.ruleset.selection import ActiveRule
 
@@ -60,6 +61,8 @@ def run(rules: list[ActiveRule], cfg: ConfigFile) -> Iterator[tuple[ActiveRule, 
                     if evaluator.all(pattern.get("where", []), site) is not True:
                         continue
                     match = _match(active, pattern, site, evaluator, doc, cfg.text)
+                    if "fix" in pattern:
+                        match = replace(match, fix=_fix(pattern["fix"], node, cfg, active.options))
                     for hit in (match.hit(),) if check is None else check(match):
                         yield active, hit
         calls = [p for p in rule.match.get("python", ()) if p.get("call") and not _needs_code(p)]
@@ -73,6 +76,16 @@ def run(rules: list[ActiveRule], cfg: ConfigFile) -> Iterator[tuple[ActiveRule, 
                     site = site_of(_init_args(node), (name,), overridable=True)
                     if evaluator.all(pattern.get("where", []), site) is True:
                         yield active, _match(active, pattern, site, evaluator, node, cfg.text).hit()
+
+
+def _fix(spec: dict, node: Node, cfg: ConfigFile, options: dict) -> FixSpec | None:
+    """The pattern's declared fix on this node: set a key path, written in the file's syntax."""
+    from mlgreenlint.configs.document import format_of
+    from mlgreenlint.fixes.config_edits import set_key
+
+    value = spec["value"] if "value" in spec else options[spec["value-option"]]
+    edits = set_key(cfg.text, format_of(cfg.path), node, spec["keyword"], value)
+    return FixSpec(edits, spec.get("title", "")) if edits else None
 
 
 def _config_check(pattern: dict):

@@ -101,8 +101,8 @@ def lint_text(path: str, text: str, job: Job, result: FileResult | None = None, 
     elif path.endswith(CONFIG_SUFFIXES):
         hits = config_file.lint(path, text, job, result)
     if locate is not None:
-        locate = locate([n for _, hit in hits for n in (hit.node, hit.fix and hit.fix.node) if n is not None])
-    findings = [_finding(active, hit, path, locate) for active, hit in hits]
+        locate = locate([n for _, hit in hits for n in (hit.node, *(getattr(t, "node", t) for t, _ in (hit.fix.edits if hit.fix else ())))])
+    findings = [_finding(active, hit, path, locate, text) for active, hit in hits]
     for line, column, code in directives.unknown:
         findings.append(gl_finding(job, GL_DIRECTIVE, path, Span(line, column, line, column + len(code)),
                                    f"suppression names unknown rule id or prefix {code!r}"))
@@ -120,13 +120,28 @@ def may_parse(path: str, data: bytes, job: Job) -> bool:
     return path.endswith(PYTHON_SUFFIXES) and bool(python_rules(path, data, job, encoded=True))
 
 
-def _finding(active: ActiveRule, hit: Hit, path: str, locate) -> Finding:
+def _finding(active: ActiveRule, hit: Hit, path: str, locate, text: str) -> Finding:
     span = hit.node if isinstance(hit.node, Span) else locate(hit.node)
     fix = None
-    if hit.fix is not None:
-        target = hit.fix.node if isinstance(hit.fix.node, Span) else locate(hit.fix.node)
-        fix = Fix(hit.fix.title, (Edit(target, hit.fix.replacement),), hit.fix.safe)
+    declared = active.rule.fix
+    if hit.fix is not None and declared:
+        from mlgreenlint.fixes.edits import minimal
+
+        edits = tuple(minimal(text, Edit(_target(t, locate), new)) for t, new in hit.fix.edits)
+        fix = Fix(hit.fix.title or declared["title"], edits, declared["safety"] == "safe")
     return Finding(active.id, path, span, hit.message, active.severity, fix)
+
+
+def _target(target, locate) -> Span:
+    """An edit target's span: a Span as given, a node where it is, WholeLines its full lines."""
+    if isinstance(target, Span):
+        return target
+    from mlgreenlint.match.predicates import WholeLines
+
+    if isinstance(target, WholeLines):
+        span = locate(target.node)
+        return Span(span.line, 1, span.end_line + 1, 1)
+    return locate(target)
 
 
 def _keep(findings, path: str, directives, job: Job) -> list[Finding]:

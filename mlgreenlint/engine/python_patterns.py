@@ -7,11 +7,11 @@ from collections.abc import Iterator
 from mlgreenlint.checks import SITE_CHECKS
 from mlgreenlint.match.names import display_name
 from mlgreenlint.match.predicates import (
-    ABSENT,
     Evaluator,
     FixSpec,
     Hit,
     PatternMatch,
+    WholeLines,
     candidates,
     site_matches_target,
     where,
@@ -77,7 +77,23 @@ def _match(rule: Rule, pattern: dict, site, evaluator: Evaluator, options: dict)
         arg = site.argument(report, position)
         if arg is not None:
             node = arg.node
-        spec = pattern.get("fix")
-        if spec and arg is not None and values["value"] is not ABSENT:
-            fix = FixSpec(arg.expression, spec["value"], spec["title"], spec.get("safe", False))
+    if "fix" in pattern:
+        fix = _fix(pattern, site, evaluator.file, options)
     return PatternMatch(rule, options, pattern, site, node, arg, values, fix)
+
+
+def _fix(pattern: dict, site, ctx: FileContext, options: dict) -> FixSpec | None:
+    """The pattern's declared fix at this site: set (or add) a keyword, or remove the statement."""
+    from mlgreenlint.fixes import python_edits
+
+    spec = pattern["fix"]
+    if spec.get("remove") == "statement":
+        edits = python_edits.remove_statement(ctx.facts.module, site.node, WholeLines)
+    else:
+        keyword = spec["keyword"]
+        # A keyword the predicates also accept by position is edited where it is written.
+        position = spec.get("position", next((p["position"] for p in pattern.get("where", ())
+                                              if p.get("keyword") == keyword and "position" in p), None))
+        value = spec["value"] if "value" in spec else repr(options[spec["value-option"]])
+        edits = python_edits.set_keyword(site, keyword, value, position)
+    return FixSpec(edits, spec.get("title", "")) if edits else None

@@ -24,7 +24,10 @@ class Lines:
             i = text.find("\n", i + 1)
 
     def offset(self, line: int, column: int) -> int | None:
-        """The offset of a position, or None when it lies outside the text."""
+        """The offset of a position, or None when it lies outside the text; the start of the
+        line after the last stands for the end of the text (a whole last line)."""
+        if line == len(self.starts) + 1 and column == 1:
+            return len(self.text)
         if not 1 <= line <= len(self.starts):
             return None
         start = self.starts[line - 1]
@@ -60,8 +63,18 @@ def minimal(text: str, edit: Edit) -> Edit:
     tail = 0
     while tail < min(len(old), len(new)) - head and old[len(old) - 1 - tail] == new[len(new) - 1 - tail]:
         tail += 1
+    # Whole words only: `True` -> `False` stays one readable edit, not `Tru` -> `Fals`.
+    while head and _word(old[head - 1]) and (_word(old[head:head + 1]) or _word(new[head:head + 1])):
+        head -= 1
+    while tail and _word(old[len(old) - tail]) and (_word(old[len(old) - tail - 1:len(old) - tail])
+                                                    or _word(new[len(new) - tail - 1:len(new) - tail])):
+        tail -= 1
     span = Span(*lines.position(start + head), *lines.position(end - tail))
     return Edit(span, new[head:len(new) - tail])
+
+
+def _word(char: str) -> bool:
+    return bool(char) and (char.isalnum() or char == "_")
 
 
 def newline_of(text: str) -> str:

@@ -103,6 +103,10 @@ def explain(rule: Rule, *, severity: Severity, options: dict, notes: list[str]) 
     out = [f"{rule.id} {rule.name} ({rule.family}, {severity.label})", "", docs["what"].strip(), "",
            "Why it matters", "", docs["why"].strip(), "", "Flagged:", "", _indent(docs["bad"]), "",
            "Use instead:", "", _indent(docs["good"])]
+    if rule.fix:
+        out += ["", f"Autofix ({fix_safety(rule)}): {rule.fix['title']}.", "", rule.fix.get("note", "").strip()]
+        if docs.get("fixed"):
+            out += ["", _indent(fix_diff(docs["bad"], docs["fixed"]))]
     if rule.options:
         out += ["", "Options:"]
         for name, spec in sorted(rule.options.items()):
@@ -115,6 +119,20 @@ def explain(rule: Rule, *, severity: Severity, options: dict, notes: list[str]) 
         out += ["", "References:"] + [f"  - {ref}" for ref in docs["references"]]
     out += ["", f"Rule file: {rule.source}"]
     return "\n".join(out)
+
+
+def fix_safety(rule: Rule) -> str:
+    if rule.fix["safety"] == "safe":
+        return "safe: applied by `--fix`"
+    return "unsafe: applied by `--fix --unsafe-fixes`"
+
+
+def fix_diff(before: str, after: str) -> str:
+    """The lines a fix changes, as `-` / `+` lines with the unchanged lines around them."""
+    import difflib
+
+    lines = difflib.unified_diff(before.strip("\n").splitlines(), after.strip("\n").splitlines(), lineterm="", n=1)
+    return "\n".join(line for line in lines if not line.startswith(("---", "+++", "@@")))
 
 
 def _indent(code: str) -> str:
@@ -135,6 +153,10 @@ def rule_page(rule: Rule) -> str:
     ]
     if docs.get("fix"):
         parts += ["", "## How to fix", "", docs["fix"].strip()]
+    if rule.fix:
+        parts += ["", "## Autofix", "", f"**{rule.fix['title']}** ({fix_safety(rule)}). {rule.fix.get('note', '').strip()}"]
+        if docs.get("fixed"):
+            parts += ["", "```diff", fix_diff(docs["bad"], docs["fixed"]), "```"]
     parts += ["", "## Options", ""]
     if rule.options:
         parts += [f"- `{name}` ({spec['type']}, default `{json.dumps(spec['default'])}`): {spec['description']}"

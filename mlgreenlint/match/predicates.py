@@ -20,10 +20,20 @@ _EMPTY_MODULE = cst.Module(body=[])
 
 @dataclass(frozen=True)
 class FixSpec:
+    """A fix as a rule builds it: each edit's target (a libcst node, WholeLines or a Span) and new text.
+
+    Its safety is the rule file's `[fix]` declaration; `title` overrides the one declared there.
+    """
+
+    edits: tuple[tuple[object, str], ...]
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class WholeLines:
+    """An edit target: every line of the node, from its first column to the next line's start."""
+
     node: object
-    replacement: str
-    title: str
-    safe: bool
 
 
 @dataclass(frozen=True)

@@ -204,6 +204,7 @@ def _rule(path: Path, doc: dict, validator, *, builtin: bool) -> Rule:
         source=str(path),
         builtin=builtin,
         impact=doc.get("impact"),
+        fix=doc.get("fix"),
     )
 
 
@@ -239,6 +240,9 @@ def _check_semantics(path: Path, doc: dict) -> None:
         if name not in fillable:
             raise RuleFileError(str(path), where, f"placeholder {{{name}}} is never filled here "
                                 f"(available: {', '.join(sorted(fillable))}); it would print literally")
+    fixes = [where for where, key, _ in _walk(doc.get("match", {}), "match") if key == "fix"]
+    if fixes and "fix" not in doc:
+        raise RuleFileError(str(path), fixes[0], "a pattern writes a fix, but the rule declares none: add [fix] with its safety and title")
     for where, pattern in _regexes(doc.get("match", {}), "match"):
         try:
             re.compile(pattern)
@@ -303,7 +307,7 @@ def _option_references(node, where: str):
     for path, key, value in _walk(node, where):
         if key == "option" and isinstance(value, str):
             yield path, value
-        elif key in ("in-option", "not-in-option", "file-calls-option") and isinstance(value, str):
+        elif key in ("in-option", "not-in-option", "file-calls-option", "value-option") and isinstance(value, str):
             yield path, value
 
 

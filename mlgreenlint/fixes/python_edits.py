@@ -1,0 +1,122 @@
+"""libcst rewrites fixes are built from: set or add a call's keyword, remove a statement,
+wrap a statement in a `with`, add an import once.
+
+Each returns edits as (node, new source of that node) pairs on the parsed module, so
+everything outside the node (comments, quotes, layout) stays byte for byte; the driver
+trims each edit to the text that actually changes.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+_MODULE = cst.Module(body=[])
+
+
+def code(node: cst.CSTNode) -> str:
+    return _MODULE.code_for_node(node)
+
+
+def set_keyword(site, keyword: str, value: str, position: int | None = None) -> tuple | None:
+    """Edits that make the call pass `keyword=value` (Python source): the written argument's
+    value replaced, or the keyword added. None when the argument comes from `**mapping`
+    or a starred argument, where no edit of this call would be right."""
+    arg = site.argument(keyword, position)
+    if arg is not None:
+        if not isinstance(arg.node, cst.Arg) or arg.node.star:
+            return None
+        return ((arg.node.value, value),)
+    call = site.node
+    if not isinstance(call, cst.Call) or site.open_kwargs:
+        return None
+    return ((call, code(add_keyword(call, keyword, cst.parse_expression(value)))),)
+
+
+def add_keyword(call: cst.Call, keyword: str, value: cst.BaseExpression) -> cst.Call:
+    """`call` with `keyword=value` appended in the call's own style: on a line of its own at the
+    arguments' indentation when they are one per line (a trailing comma kept, comments left on
+    their lines), else after `, ` on the same line."""
+    new = cst.Arg(value=value, keyword=cst.Name(keyword),
+                  equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")))
+    args = list(call.args)
+    if not args:
+        return call.with_changes(args=[new])
+    last = args[-1]
+    trailing = isinstance(last.comma, cst.Comma)
+    # Between two arguments (or after the opening parenthesis), and after the last one.
+    between = args[-2].comma.whitespace_after if len(args) > 1 and isinstance(args[-2].comma, cst.Comma) \
+        else call.whitespace_before_args
+    after = last.comma.whitespace_after if trailing else last.whitespace_after_arg
+    if isinstance(between, cst.ParenthesizedWhitespace) and isinstance(after, cst.ParenthesizedWhitespace):
+        # The last line keeps its comment; the new argument takes the arguments' indentation.
+        kept = between.with_changes(first_line=after.first_line, empty_lines=after.empty_lines)
+        closing = after.with_changes(first_line=cst.TrailingWhitespace(), empty_lines=[])
+        if trailing:
+            args[-1] = last.with_changes(comma=last.comma.with_changes(whitespace_after=kept))
+            args.append(new.with_changes(comma=last.comma.with_changes(whitespace_after=closing)))
+        else:
+            args[-1] = last.with_changes(comma=cst.Comma(whitespace_after=kept), whitespace_after_arg=cst.SimpleWhitespace(""))
+            args.append(new.with_changes(whitespace_after_arg=closing))
+        return call.with_changes(args=args)
+    space = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+    if trailing:
+        args[-1] = last.with_changes(comma=space)
+        args.append(new.with_changes(comma=last.comma))
+    else:
+        args[-1] = last.with_changes(comma=space, whitespace_after_arg=cst.SimpleWhitespace(""))
+        args.append(new.with_changes(whitespace_after_arg=last.whitespace_after_arg))
+    return call.with_changes(args=args)
+
+
+def enclosing_statement(module: cst.Module, target: cst.CSTNode) -> tuple[cst.SimpleStatementLine, cst.CSTNode] | None:
+    """(statement line, the node whose body holds it) for the simple statement line holding `target`."""
+    found = None
+
+    class Finder(cst.CSTVisitor):
+        def __init__(self):
+            self.stack: list[cst.CSTNode] = []
+
+        def on_visit(self, node):
+            if found is not None:
+                return False
+            self.stack.append(node)
+            if node is target:
+                self.found()
+                return False
+            return True
+
+        def on_leave(self, node):
+            if self.stack and self.stack[-1] is node:
+                self.stack.pop()
+
+        def found(self):
+            nonlocal found
+            lines = [i for i, n in enumerate(self.stack) if isinstance(n, cst.SimpleStatementLine)]
+            if lines:
+                found = (self.stack[lines[-1]], self.stack[lines[-1] - 1])
+
+    module.visit(Finder())
+    return found
+
+
+def remove_statement(module: cst.Module, target: cst.CSTNode, whole_lines) -> tuple | None:
+    """Edits that delete the statement `target` makes (an assignment to it, or the call as a
+    statement): its whole lines go, comments above it stay; `pass` takes its place when it is
+    the only statement of an indented block. None when the line does more (`a = x = 1`,
+    `f(); g()`, a value used in an expression). `whole_lines(node)` is the edit target
+    covering the node's lines."""
+    found = enclosing_statement(module, target)
+    if found is None:
+        return None
+    line, parent = found
+    if len(line.body) != 1:
+        return None
+    statement = line.body[0]
+    alone = (isinstance(statement, cst.Assign) and len(statement.targets) == 1 and statement.targets[0].target is target) \
+        or (isinstance(statement, cst.Expr) and statement.value is target)
+    if not alone:
+        return None
+    block = parent if isinstance(parent, cst.IndentedBlock) else None
+    if block is not None and len(block.body) == 1:
+        return ((statement, "pass"),)
+    return ((whole_lines(line), ""),)
