@@ -13,6 +13,7 @@ import click
 from mlgreenlint import __version__, atomic, gate, progress, signals
 from mlgreenlint import settings as settings_mod
 from mlgreenlint.errors import MlgreenlintError
+from mlgreenlint.fixes import policy as fix_policy
 from mlgreenlint.fixes.policy import summary as fix_summary
 from mlgreenlint.formats import text as text_format
 from mlgreenlint.model import Severity
@@ -235,7 +236,8 @@ def check(paths, select, ignore, extend_select, fmt, output, color, fail_on, exi
     colour = fmt == "text" and _colour(color, output)
     report = gate.render(fmt, outcome, run, tool_version=__version__, colour=colour, quiet=quiet,
                          statistics=statistics, changed_ref=changed_since, links=show_links or verbose,
-                         fixes=fix_summary(settings, outcome.reported, fixed), fail_on=settings.fail_on)
+                         fixes=fix_summary(settings, outcome.reported, fixed), fail_on=settings.fail_on,
+                         fix_applies=fix_policy.from_settings(settings).applies)
     if output is not None:
         try:
             atomic.write_text(output, report)

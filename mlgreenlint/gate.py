@@ -151,18 +151,19 @@ def keep_changed(finding: Finding, changed: changes.ChangedLines) -> bool:
 
 def render(fmt: str, outcome: Outcome, run: Run, *, tool_version: str, colour: bool = False,
            quiet: bool = False, statistics: bool = False, changed_ref: str | None = None, fixes: str = "",
-           links: bool = False, fail_on: Severity = Severity.WARNING) -> str:
+           links: bool = False, fail_on: Severity = Severity.WARNING, fix_applies=None) -> str:
     """The report text, ending in a newline unless it is empty (a clean `github` run).
 
     `fixes` is the text summary's sentence about fixes. `statistics` replaces the findings
     with counts per rule, as ruff's does: JSON for `json`, a table for every other format.
     `links`: a text report ends with each reported rule's documentation link. `fail_on`:
-    JUnit fails only the test cases of findings at or above it.
+    JUnit fails only the test cases of findings at or above it. `fix_applies`: whether the
+    run's fix settings would apply a finding's fix (the statistics' fixable mark).
     """
     findings = outcome.reported
     rules = [a.rule for a in run.rules]
     if statistics:
-        rows = text_format.statistics_rows(findings, rules)
+        rows = text_format.statistics_rows(findings, rules, fix_applies)
         report = json.dumps(rows, indent=2) if fmt == "json" else text_format.statistics(rows)
     elif fmt == "text":
         lines = [text_format.text(findings, files=run.files, colour=colour, quiet=quiet)]

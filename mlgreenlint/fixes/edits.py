@@ -63,18 +63,22 @@ def minimal(text: str, edit: Edit) -> Edit:
     tail = 0
     while tail < min(len(old), len(new)) - head and old[len(old) - 1 - tail] == new[len(new) - 1 - tail]:
         tail += 1
-    # Whole words only: `True` -> `False` stays one readable edit, not `Tru` -> `Fals`.
-    while head and _word(old[head - 1]) and (_word(old[head:head + 1]) or _word(new[head:head + 1])):
+    # Cut only between tokens: `True` -> `False` and `'ap-south-1'` -> `'me-central-1'` stay
+    # whole, while `f(a)` -> `f(a, b=1)` becomes the insertion `, b=1`.
+    while head and not (_boundary(old, head) and _boundary(new, head)):
         head -= 1
-    while tail and _word(old[len(old) - tail]) and (_word(old[len(old) - tail - 1:len(old) - tail])
-                                                    or _word(new[len(new) - tail - 1:len(new) - tail])):
+    while tail and not (_boundary(old, len(old) - tail) and _boundary(new, len(new) - tail)):
         tail -= 1
     span = Span(*lines.position(start + head), *lines.position(end - tail))
     return Edit(span, new[head:len(new) - tail])
 
 
-def _word(char: str) -> bool:
-    return bool(char) and (char.isalnum() or char == "_")
+_DELIMITERS = frozenset(" \t\r\n,()[]{}:=;")
+
+
+def _boundary(text: str, i: int) -> bool:
+    """Position `i` of `text` lies between two tokens (next to a delimiter or at an end)."""
+    return i <= 0 or i >= len(text) or text[i - 1] in _DELIMITERS or text[i] in _DELIMITERS
 
 
 def newline_of(text: str) -> str:

@@ -40,11 +40,12 @@ def summary(findings: list[Finding], files: int) -> str:
     )
 
 
-def statistics_rows(findings: list[Finding], rules: list[Rule]) -> list[dict]:
-    """Counts per rule, most frequent first (ruff's `--statistics`): code, name, count, fixable."""
+def statistics_rows(findings: list[Finding], rules: list[Rule], applies=None) -> list[dict]:
+    """Counts per rule, most frequent first (ruff's `--statistics`): code, name, count, fixable
+    (`applies(finding)`: the run would apply its fix; default: it has one)."""
     names = {r.id: r.name for r in rules}
     counts = Counter(f.rule for f in findings)
-    fixable = {f.rule for f in findings if f.fix is not None}
+    fixable = {f.rule for f in findings if (applies(f) if applies else f.fix is not None)}
     return [{"code": rule, "name": names.get(rule, ""), "count": n, "fixable": rule in fixable}
             for rule, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
 
