@@ -67,8 +67,11 @@ def test_statistics_sorted_by_count_with_fixable_mark(project):
     project.write("b.py", FP32_ARGS)
     project.write("c.py", ACC_NO)
     result = project.run("check", "--statistics")
-    assert result.stdout == "2\tMP002\t[ ] hf-training-args-fp32\n1\tMP004\t[*] accelerate-mixed-precision-disabled\n"
+    # Both rules' fixes are unsafe: fixable (`[*]`) only when the run would apply them.
+    assert result.stdout == "2\tMP002\t[ ] hf-training-args-fp32\n1\tMP004\t[ ] accelerate-mixed-precision-disabled\n"
     assert result.exit_code == 1
+    unsafe = project.run("check", "--statistics", "--unsafe-fixes")
+    assert unsafe.stdout == "2\tMP002\t[*] hf-training-args-fp32\n1\tMP004\t[*] accelerate-mixed-precision-disabled\n"
 
 
 # --- 6. ruff's option names -----------------------------------------------------------------
