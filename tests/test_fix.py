@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import stat
 
+import pytest
+
 from mlgreenlint.fixes import edits
 from mlgreenlint.model import Edit, Span
 
@@ -39,7 +41,15 @@ def test_minimal_edit_keeps_only_the_change():
     assert edit == Edit(Span(1, 7, 1, 7), ", c=1")
 
 
-def test_unsafe_fixes_are_hidden_without_the_flag(project):
+@pytest.fixture
+def no_et(project):
+    """The tests below leave ET001 (its fix wraps the training call) out; it has its own test."""
+    project.write("pyproject.toml", '[tool.mlgreenlint]\nignore = ["ET001"]\n')
+    return project
+
+
+def test_unsafe_fixes_are_hidden_without_the_flag(no_et):
+    project = no_et
     project.write("train.py", LIGHTNING)
     result = project.run("check")
     assert result.exit_code == 1
@@ -50,7 +60,8 @@ def test_unsafe_fixes_are_hidden_without_the_flag(project):
     assert (project.root / "train.py").read_text() == LIGHTNING
 
 
-def test_diff_writes_nothing_and_exits_one_on_change(project):
+def test_diff_writes_nothing_and_exits_one_on_change(no_et):
+    project = no_et
     project.write("train.py", LIGHTNING)
     result = project.run("check", "--diff", "--unsafe-fixes")
     assert result.exit_code == 1
@@ -61,38 +72,41 @@ def test_diff_writes_nothing_and_exits_one_on_change(project):
     assert project.run("check", "--diff").exit_code == 0  # only unsafe fixes: nothing to apply
 
 
-def test_fix_applies_reports_remaining_and_is_idempotent(project):
+def test_fix_applies_reports_remaining_and_is_idempotent(no_et):
+    project = no_et
     path = project.write("train.py", LIGHTNING)
     result = project.run("check", "--fix", "--unsafe-fixes")
     assert path.read_text() == FIXED
     assert "Fixed 2 findings in 1 file." in result.output
     assert "MP003" not in result.output and "MP004" not in result.output
-    assert "ET001" in result.output  # no fix (yet): still reported
+    assert "ET001" not in result.output
     assert project.run("check", "--diff", "--unsafe-fixes").exit_code == 0
     project.run("check", "--fix", "--unsafe-fixes")
     assert path.read_text() == FIXED
 
 
-def test_fix_only_reports_nothing_else(project):
+def test_fix_only_reports_nothing_else(no_et):
+    project = no_et
     path = project.write("train.py", LIGHTNING)
     result = project.run("check", "--fix-only", "--unsafe-fixes")
     assert result.exit_code == 0
-    assert "ET001" not in result.output and "Fixed 2 findings in 1 file." in result.output
+    assert "Fixed 2 findings in 1 file." in result.output
     assert path.read_text() == FIXED
 
 
 def test_config_fix_settings(project):
     path = project.write("train.py", LIGHTNING)
-    project.write("pyproject.toml", '[tool.mlgreenlint]\nfix = true\nextend-safe-fixes = ["MP"]\nunfixable = ["MP004"]\n')
+    project.write("pyproject.toml", '[tool.mlgreenlint]\nfix = true\nextend-safe-fixes = ["MP"]\nunfixable = ["MP004"]\nignore = ["ET"]\n')
     project.run("check")
     assert path.read_text() == LIGHTNING.replace("precision=32", 'precision="bf16-mixed"')
-    project.write("pyproject.toml", '[tool.mlgreenlint]\nunsafe-fixes = true\nfixable = ["MP004"]\n')
+    project.write("pyproject.toml", '[tool.mlgreenlint]\nunsafe-fixes = true\nfixable = ["MP004"]\nignore = ["ET"]\n')
     assert "[*] 1 fixable with `--fix`." in project.run("check").output
     project.write("pyproject.toml", '[tool.mlgreenlint]\nunsafe-fixes = true\nextend-unsafe-fixes = ["MP"]\n')
     assert project.run("check", "--diff").exit_code == 1  # unsafe-fixes applies the unsafe ones too
 
 
-def test_fix_keeps_bom_cookie_crlf_and_mode(project):
+def test_fix_keeps_bom_cookie_crlf_and_mode(no_et):
+    project = no_et
     source = "# -*- coding: latin-1 -*-\n# caf\xe9\n" + LIGHTNING
     path = project.root / "train.py"
     path.write_bytes(source.replace("\n", "\r\n").encode("latin-1"))
@@ -107,7 +121,8 @@ def test_fix_keeps_bom_cookie_crlf_and_mode(project):
     assert bom.read_bytes() == b"\xef\xbb\xbf" + FIXED.encode()
 
 
-def test_fix_with_baseline_touches_only_reported_findings(project):
+def test_fix_with_baseline_touches_only_reported_findings(no_et):
+    project = no_et
     path = project.write("train.py", LIGHTNING)
     project.run("check", "--select", "MP004", "--write-baseline", "base.json")
     project.run("check", "--fix", "--unsafe-fixes", "--baseline", "base.json")
@@ -170,11 +185,11 @@ def test_a_keyword_passed_through_a_mapping_is_not_edited(project):
 def test_remove_statement_keeps_comments_and_blocks(project):
     loop = "for x in loader:\n    model(x.cuda()).backward()\n    opt.step()\n"
     text = "import os\n\n# debugging aid\nos.environ['CUDA_LAUNCH_BLOCKING'] = '1'\nprint(1)\n" + loop
-    assert _fixed(project, "a.py", text) == "import os\n\n# debugging aid\nprint(1)\n" + loop
+    assert _fixed(project, "a.py", text, "--select", "CW002") == "import os\n\n# debugging aid\nprint(1)\n" + loop
     alone = "import os\n\ndef main():\n    os.environ['CUDA_LAUNCH_BLOCKING'] = '1'  # sync\n" + loop
-    assert _fixed(project, "b.py", alone) == "import os\n\ndef main():\n    pass  # sync\n" + loop
+    assert _fixed(project, "b.py", alone, "--select", "CW002") == "import os\n\ndef main():\n    pass  # sync\n" + loop
     shared = "import os\nos.environ['CUDA_LAUNCH_BLOCKING'] = '1'; x = 1\n" + loop
-    assert _fixed(project, "c.py", shared) == shared  # the line does more: no fix
+    assert _fixed(project, "c.py", shared, "--select", "CW002") == shared  # the line does more: no fix
 
 
 CONFIGS = [
@@ -208,3 +223,11 @@ def test_a_wrong_fixed_example_fails(tmp_path):
     assert not outcome.ok and "other code than `fixed`" in outcome.detail
     good = example | {"fixed": example["code"].replace('"no"', '"bf16"')}
     assert testing.run_case(testing.Case(rule, "invalid", 0, good)).ok
+
+
+def test_emissions_tracker_wraps_the_training_call_and_imports_once(project):
+    text = ("import torch\nfrom codecarbon import EmissionsTracker\n\ndef main():\n"
+            "    for x, y in loader:\n        model(x).backward()\n        opt.step()\n\nmain()\n")
+    assert _fixed(project, "train.py", text, "--select", "ET001") == (
+        "import torch\nfrom codecarbon import EmissionsTracker\n\ndef main():\n    with EmissionsTracker():\n"
+        "        for x, y in loader:\n            model(x).backward()\n            opt.step()\n\nmain()\n")

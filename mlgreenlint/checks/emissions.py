@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import libcst as cst
 
 from mlgreenlint.match.names import Symbol, names_match
-from mlgreenlint.match.predicates import ABSENT, Hit, format_message
+from mlgreenlint.match.predicates import ABSENT, FixSpec, Hit, format_message
 from mlgreenlint.model import Rule
 from mlgreenlint.python import bindings
 from mlgreenlint.python.context import FileContext
@@ -34,7 +34,33 @@ def training_without_tracking(ctx: FileContext, rule: Rule, options: dict) -> It
     first = (fits or steps or [None])[0]
     if first is None or _hf_reports_or_unknown(ctx):
         return
-    yield Hit(first.node, format_message(rule.message, options))
+    yield Hit(first.node, format_message(rule.message, options), _tracker_fix(ctx, first, bool(fits)))
+
+
+def _tracker_fix(ctx: FileContext, site: CallSite, fit: bool) -> FixSpec | None:
+    """Wrap the training in codecarbon's EmissionsTracker: the statement of a fit call, or the
+    outermost loop (in its function) around a training step; the import is added once."""
+    from mlgreenlint.fixes import python_edits
+
+    module = ctx.facts.module
+    statement = None
+    if not fit and site.record is not None:
+        loops = [f.node for f in _scope_frames(site.record.frame) if isinstance(f.node, (cst.For, cst.While))]
+        statement = loops[-1] if loops else None
+    if statement is None:
+        found = python_edits.enclosing_statement(module, site.node)
+        if found is None or len(found[0].body) != 1:
+            return None
+        statement = found[0]
+    new = python_edits.wrap_in_with(module, statement, "EmissionsTracker()", "codecarbon", "EmissionsTracker")
+    return FixSpec(((module, new),))
+
+
+def _scope_frames(frame):
+    """The frames around a call up to its function or class."""
+    while frame is not None and frame.kind not in ("def", "class"):
+        yield frame
+        frame = frame.parent
 
 
 def _hf_reports_or_unknown(ctx: FileContext) -> bool:

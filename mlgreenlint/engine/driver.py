@@ -125,10 +125,10 @@ def _finding(active: ActiveRule, hit: Hit, path: str, locate, text: str) -> Find
     fix = None
     declared = active.rule.fix
     if hit.fix is not None and declared:
-        from mlgreenlint.fixes.edits import minimal
+        from mlgreenlint.fixes.edits import hunks
 
-        edits = tuple(minimal(text, Edit(_target(t, locate), new)) for t, new in hit.fix.edits)
-        fix = Fix(hit.fix.title or declared["title"], edits, declared["safety"] == "safe")
+        edits = tuple(e for t, new in hit.fix.edits for e in hunks(text, Edit(_target(t, locate), new)))
+        fix = Fix(hit.fix.title or declared["title"], edits, declared["safety"] == "safe") if edits else None
     return Finding(active.id, path, span, hit.message, active.severity, fix)
 
 

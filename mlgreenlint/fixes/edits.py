@@ -81,6 +81,31 @@ def _boundary(text: str, i: int) -> bool:
     return i <= 0 or i >= len(text) or text[i - 1] in _DELIMITERS or text[i] in _DELIMITERS
 
 
+def hunks(text: str, edit: Edit) -> list[Edit]:
+    """The change an edit makes as one minimal edit per run of changed lines: a rule may
+    rewrite a whole module to add an import and wrap a statement, which is two small edits."""
+    lines = Lines(text)
+    found = lines.range(edit.span)
+    if found is None:
+        return [edit]
+    start, end = found
+    old = text[start:end].splitlines(keepends=True)
+    new = edit.replacement.splitlines(keepends=True)
+    if len(old) <= 1 and len(new) <= 1:
+        return [minimal(text, edit)] if text[start:end] != edit.replacement else []
+    import difflib
+
+    offsets = [start]
+    for line in old:
+        offsets.append(offsets[-1] + len(line))
+    out = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+        if tag != "equal":
+            span = Span(*lines.position(offsets[i1]), *lines.position(offsets[i2]))
+            out.append(minimal(text, Edit(span, "".join(new[j1:j2]))))
+    return out
+
+
 def newline_of(text: str) -> str:
     """The file's line ending: '\\r\\n' when most lines end so, else '\\n'."""
     crlf = text.count("\r\n")

@@ -120,3 +120,49 @@ def remove_statement(module: cst.Module, target: cst.CSTNode, whole_lines) -> tu
     if block is not None and len(block.body) == 1:
         return ((statement, "pass"),)
     return ((whole_lines(line), ""),)
+
+
+def wrap_in_with(module: cst.Module, statement: cst.BaseStatement, context: str, module_name: str, name: str) -> str:
+    """The module's code with `statement` inside `with <context>:` (comments above it stay
+    above the `with`), and `from <module_name> import <name>` added once, after the module's
+    leading imports, unless the module imports it already."""
+    wrapped = cst.With(items=[cst.WithItem(cst.parse_expression(context))],
+                       body=cst.IndentedBlock(body=[statement.with_changes(leading_lines=[])]),
+                       leading_lines=statement.leading_lines)
+    new = module.deep_replace(statement, wrapped)
+    if not _imports(module, module_name, name):
+        body = list(new.body)
+        at = _after_leading_imports(body)
+        body.insert(at, cst.parse_statement(f"from {module_name} import {name}\n"))
+        new = new.with_changes(body=body)
+    return new.code
+
+
+def _imports(module: cst.Module, module_name: str, name: str) -> bool:
+    for line in module.body:
+        if not isinstance(line, cst.SimpleStatementLine):
+            continue
+        for statement in line.body:
+            if isinstance(statement, cst.ImportFrom) and statement.module is not None and not statement.relative \
+                    and code(statement.module) == module_name and not isinstance(statement.names, cst.ImportStar) \
+                    and any(a.asname is None and code(a.name) == name for a in statement.names):
+                return True
+    return False
+
+
+def _is_import(statement) -> bool:
+    return isinstance(statement, cst.SimpleStatementLine) and all(
+        isinstance(s, (cst.Import, cst.ImportFrom)) for s in statement.body)
+
+
+def _after_leading_imports(body: list) -> int:
+    """Where a new import goes: after the docstring and the imports the module starts with."""
+    at = 0
+    for i, statement in enumerate(body):
+        docstring = i == 0 and isinstance(statement, cst.SimpleStatementLine) and isinstance(statement.body[0], cst.Expr) \
+            and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+        if docstring or _is_import(statement):
+            at = i + 1
+        else:
+            break
+    return at

@@ -100,6 +100,12 @@ def fix_file(path: str, disk: Path, findings: Sequence[Finding], job: Job, polic
         source = Source.decode(disk.read_bytes())
     except (OSError, SyntaxError, UnicodeDecodeError, LookupError) as exc:
         return FileFix(path, "", "", error=f"cannot read: {exc}")
+    return fix_source(path, source, findings, job, policy, gated=gated)
+
+
+def fix_source(path: str, source: Source, findings: Sequence[Finding], job: Job, policy: FixPolicy, *,
+               gated: bool = False) -> FileFix:
+    """Fix the findings of a file given as a Source, over bounded passes (see the module docstring)."""
     result = FileFix(path, source.text, source.text, source=source)
     text = source.text
     pending = sorted((f for f in findings if policy.applies(f)), key=Finding.sort_key)
