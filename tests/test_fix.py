@@ -6,6 +6,7 @@ import os
 import stat
 
 import pytest
+from gitrepo import isolated_git  # noqa: F401 - a fixture
 
 from mlgreenlint.fixes import edits
 from mlgreenlint.model import Edit, Span
@@ -231,3 +232,32 @@ def test_emissions_tracker_wraps_the_training_call_and_imports_once(project):
     assert _fixed(project, "train.py", text, "--select", "ET001") == (
         "import torch\nfrom codecarbon import EmissionsTracker\n\ndef main():\n    with EmissionsTracker():\n"
         "        for x, y in loader:\n            model(x).backward()\n            opt.step()\n\nmain()\n")
+
+
+def test_markdown_shows_the_suggested_change_and_sarif_carries_it(no_et):
+    import json
+
+    project = no_et
+    project.write("train.py", LIGHTNING)
+    markdown = project.run("check", "--format", "markdown").output
+    assert "Suggested change for line 4 (MP004, applied by <code>--fix --unsafe-fixes</code>)" in markdown
+    assert '\n-accelerator = Accelerator(mixed_precision="no")  # keep this comment\n' \
+           '+accelerator = Accelerator(mixed_precision="bf16")  # keep this comment\n' in markdown
+    sarif = json.loads(project.run("check", "--format", "sarif").output)
+    changes = [r["fixes"][0]["artifactChanges"][0] for r in sarif["runs"][0]["results"]]
+    replacement = changes[0]["replacements"][0]
+    assert changes[0]["artifactLocation"]["uri"] == "train.py"
+    assert replacement["insertedContent"]["text"] == '"bf16"' and replacement["deletedRegion"]["startLine"] == 4
+
+
+def test_fix_with_changed_since_touches_only_changed_lines(no_et, isolated_git):
+    from gitrepo import git
+
+    project = no_et
+    path = project.write("train.py", LIGHTNING)
+    git(project.root, "init", "-q")
+    git(project.root, "add", "-A")
+    git(project.root, "commit", "-q", "-m", "base")
+    path.write_text(LIGHTNING.replace("precision=32", "precision=64"))
+    project.run("check", "--fix", "--unsafe-fixes", "--changed-since", "HEAD")
+    assert path.read_text() == LIGHTNING.replace("precision=32", 'precision="bf16-mixed"')

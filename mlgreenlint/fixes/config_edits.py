@@ -112,10 +112,12 @@ def _insert_yaml(text, lines, mapping, children, parts, value):
     if not keyed or lines.range(keyed[-1].span) is None:
         return None
     column = keyed[0].key_span.column - 1
-    step = next((c.value and next(iter(c.value.values())).key_span.column - 1 - column for c in keyed
-                 if c.kind == "map" and c.value and next(iter(c.value.values())).key_span is not None
-                 and text[lines.range(c.span)[0]:lines.range(c.span)[0] + 1] != "{"), _YAML_STEP)
-    step = step if step and step > 0 else _YAML_STEP
+    step = _YAML_STEP  # the file's own step when a nested block mapping shows it
+    for child in keyed:
+        inner = next(iter(child.value.values()), None) if child.kind == "map" else None
+        if inner is not None and inner.key_span is not None and inner.key_span.line > child.key_span.line:
+            step = inner.key_span.column - 1 - column if inner.key_span.column - 1 > column else step
+            break
     out = []
     for depth, part in enumerate(parts):
         tail = f" {render(value, 'yaml')}" if depth == len(parts) - 1 else ""

@@ -6,22 +6,18 @@ the config documents count them); columns count characters.
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Sequence
 
+from mlgreenlint.configs.document import LineIndex
 from mlgreenlint.model import Edit, Span
 
 
-class Lines:
-    """Offsets of a text's line starts: (line, column) <-> character offset."""
+class Lines(LineIndex):
+    """A text's line starts: (line, column) <-> character offset, both ways."""
 
     def __init__(self, text: str) -> None:
+        super().__init__(text)
         self.text = text
-        self.starts = [0]
-        i = text.find("\n")
-        while i >= 0:
-            self.starts.append(i + 1)
-            i = text.find("\n", i + 1)
 
     def offset(self, line: int, column: int) -> int | None:
         """The offset of a position, or None when it lies outside the text; the start of the
@@ -33,11 +29,7 @@ class Lines:
         start = self.starts[line - 1]
         end = self.starts[line] if line < len(self.starts) else len(self.text) + 1
         offset = start + column - 1
-        return offset if start <= offset < end or (offset == len(self.text) and column >= 1) else None
-
-    def position(self, offset: int) -> tuple[int, int]:
-        line = bisect.bisect_right(self.starts, offset) - 1
-        return line + 1, offset - self.starts[line] + 1
+        return offset if start <= offset < end else None
 
     def range(self, span: Span) -> tuple[int, int] | None:
         start = self.offset(span.line, span.column)
@@ -142,8 +134,10 @@ def apply(text: str, fixes: Sequence[Sequence[Edit]]) -> tuple[str, list[int], l
 
 
 def _touch(a: tuple[int, int], b: tuple[int, int]) -> bool:
-    return a[0] < b[1] and b[0] < a[1] or a[0] == b[0] or (a[0] == a[1] and b[0] <= a[0] <= b[1]) \
-        or (b[0] == b[1] and a[0] <= b[0] <= a[1])
+    """The ranges overlap, start together, or one is an insertion inside or at an end of the other."""
+    if a[0] < b[1] and b[0] < a[1] or a[0] == b[0]:
+        return True
+    return (a[0] == a[1] and b[0] <= a[0] <= b[1]) or (b[0] == b[1] and a[0] <= b[0] <= a[1])
 
 
 def _overlap(ranges, taken) -> bool:

@@ -7,6 +7,7 @@ from collections import Counter
 from itertools import groupby
 
 from mlgreenlint.escape import printable
+from mlgreenlint.formats import snippets
 from mlgreenlint.model import Finding, Rule, Severity
 
 SEVERITIES = (Severity.ERROR, Severity.WARNING, Severity.INFO)
@@ -44,7 +45,7 @@ def _rule_link(rule_id: str, rules: dict[str, Rule]) -> str:
     return f"[{escape(rule_id)}]({rule.help_uri} \"{escape(rule.name)}\")"
 
 
-def _file_section(path: str, findings: list[Finding], rules: dict[str, Rule]) -> list[str]:
+def _file_section(path: str, findings: list[Finding], rules: dict[str, Rule], sources: snippets.Sources) -> list[str]:
     lines = [f"### {escape(printable(path))}", "", "| Line | Severity | Rule | Message |", "|---:|---|---|---|"]
     for f in findings:
         fixable = " (fixable)" if f.fix is not None else ""
@@ -52,11 +53,29 @@ def _file_section(path: str, findings: list[Finding], rules: dict[str, Rule]) ->
             f"| {f.span.line}:{f.span.column} | {f.severity.label} | {_rule_link(f.rule, rules)} "
             f"| {escape(f.message)}{fixable} |"
         )
-    return lines + [""]
+    lines.append("")
+    for f in findings:
+        lines += _suggestion(f, sources.lines(path))
+    return lines
 
 
-def render(findings: list[Finding], rules: list[Rule], *, tool_version: str) -> str:
-    """Counts per family and severity, then the findings grouped by file with rule links."""
+def _suggestion(finding: Finding, source: list[str] | None) -> list[str]:
+    """The finding's fix as a collapsed diff (`mlgreenlint check --fix` applies it)."""
+    diff = snippets.fix_diff(source, finding.fix) if finding.fix is not None and source is not None else []
+    if not diff:
+        return []
+    flag = "--fix" if finding.fix.safe else "--fix --unsafe-fixes"
+    fence = "~~~~" if any("```" in line.text for line in diff) else "```"
+    return [f"<details><summary>Suggested change for line {finding.span.line} ({escape(finding.rule)}, "
+            f"applied by <code>{flag}</code>): {escape(finding.fix.title)}</summary>", "", f"{fence}diff",
+            *(f"{line.mark}{line.text}" for line in diff), fence, "", "</details>", ""]
+
+
+def render(findings: list[Finding], rules: list[Rule], *, tool_version: str,
+           sources: snippets.Sources | None = None) -> str:
+    """Counts per family and severity, then the findings grouped by file with rule links and
+    suggested changes (`sources` reads the files, by default from the working directory)."""
+    sources = sources or snippets.Sources()
     ordered = sorted(findings, key=Finding.sort_key)
     lines = ["## mlgreenlint", ""]
     if not ordered:
@@ -71,6 +90,6 @@ def render(findings: list[Finding], rules: list[Rule], *, tool_version: str) -> 
     ]
     by_id = {rule.id: rule for rule in rules}
     for path, group in groupby(ordered, key=lambda f: f.path):
-        lines += _file_section(path, list(group), by_id)
+        lines += _file_section(path, list(group), by_id, sources)
     lines += [f"<sub>mlgreenlint {escape(tool_version)}</sub>", ""]
     return "\n".join(lines)

@@ -79,7 +79,7 @@ def rule_rows(rules: list[Rule]) -> list[dict]:
     return [
         {"id": r.id, "name": r.name, "family": r.family, "severity": r.severity.label,
          "summary": r.summary, "options": sorted(r.options), "builtin": r.builtin, "help_uri": r.help_uri,
-         "impact": impact.facts(r)}
+         "impact": impact.facts(r), "fix": r.fix["safety"] if r.fix else None}
         for r in sorted(rules, key=lambda r: r.id)
     ]
 
@@ -91,10 +91,11 @@ def rules_table(rules: list[Rule]) -> str:
 
 
 def rules_markdown(rules: list[Rule]) -> str:
-    lines = ["| id | name | severity | what it flags |", "|---|---|---|---|"]
+    lines = ["| id | name | severity | fix | what it flags |", "|---|---|---|---|---|"]
     for r in rule_rows(rules):
         summary_text = r["summary"].replace("|", "\\|")
-        lines.append(f"| [{r['id']}](docs/rules/{r['id']}-{r['name']}.md) | `{r['name']}` | {r['severity']} | {summary_text} |")
+        lines.append(f"| [{r['id']}](docs/rules/{r['id']}-{r['name']}.md) | `{r['name']}` | {r['severity']} "
+                     f"| {r['fix'] or ''} | {summary_text} |")
     return "\n".join(lines)
 
 
