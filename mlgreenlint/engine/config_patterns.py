@@ -79,12 +79,16 @@ def run(rules: list[ActiveRule], cfg: ConfigFile) -> Iterator[tuple[ActiveRule, 
 
 
 def _fix(spec: dict, node: Node, cfg: ConfigFile, options: dict) -> FixSpec | None:
-    """The pattern's declared fix on this node: set a key path, written in the file's syntax."""
+    """The pattern's declared fix on this node: set a key path in the file's syntax, or remove it."""
     from mlgreenlint.configs.document import format_of
-    from mlgreenlint.fixes.config_edits import set_key
+    from mlgreenlint.fixes.config_edits import remove_key, set_key
 
-    value = spec["value"] if "value" in spec else options[spec["value-option"]]
-    edits = set_key(cfg.text, format_of(cfg.path), node, spec["keyword"], value)
+    fmt = format_of(cfg.path)
+    if spec.get("remove"):
+        edits = remove_key(cfg.text, fmt, node, spec["keyword"])
+    else:
+        value = spec["value"] if "value" in spec else options[spec["value-option"]]
+        edits = set_key(cfg.text, fmt, node, spec["keyword"], value)
     return FixSpec(edits, spec.get("title", "")) if edits else None
 
 

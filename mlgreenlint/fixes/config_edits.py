@@ -139,3 +139,27 @@ def _insert_toml(text, lines, mapping, children, parts, value):
         offset, lead = 0, ""
     at = Span(*lines.position(offset), *lines.position(offset))
     return ((at, lead + member),)
+
+
+def remove_key(text: str, fmt: str, node: Node, path: str) -> tuple[tuple[Span, str], ...] | None:
+    """Edits that delete `node[path]` with its whole lines (a comment on them goes too): only
+    for an entry of a YAML block mapping or a TOML table that has other entries, written on
+    lines of its own."""
+    *parents, last = path.split(".")
+    mapping = node
+    for part in parents:
+        mapping = mapping.get(part) if mapping is not None and mapping.kind == "map" else None
+    entry = mapping.get(last) if mapping is not None and mapping.kind == "map" else None
+    if fmt == "json" or entry is None or entry.key_span is None or len(mapping.value) < 2:
+        return None
+    lines = Lines(text)
+    start = lines.offset(entry.key_span.line, 1)
+    end = lines.range(entry.span)
+    if start is None or end is None or text[start:lines.offset(entry.key_span.line, entry.key_span.column)].strip():
+        return None
+    after = text.find("\n", end[1])
+    rest = text[end[1]:len(text) if after < 0 else after]
+    if rest.strip() and not rest.strip().startswith("#"):
+        return None
+    stop = len(text) if after < 0 else after + 1
+    return ((Span(*lines.position(start), *lines.position(stop)), ""),)
