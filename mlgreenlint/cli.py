@@ -188,7 +188,8 @@ def check(paths, select, ignore, extend_select, fmt, output, color, fail_on, exi
             for target in api.files_to_lint(targets, settings):
                 click.echo(target.display)
             return
-        fixing = "diff" if diff else "only" if fix_only else "fix" if settings.fix else None
+        # `fix = true` in the configuration does not apply to standard input (an editor's run).
+        fixing = "diff" if diff else "only" if fix_only else "fix" if settings.fix and (fix or not stdin) else None
         if fixing and write_baseline is not None:
             _fail("--write-baseline records findings; it cannot be combined with --fix, --fix-only or --diff")
         if fixing and stdin:

@@ -261,3 +261,30 @@ def test_fix_with_changed_since_touches_only_changed_lines(no_et, isolated_git):
     path.write_text(LIGHTNING.replace("precision=32", "precision=64"))
     project.run("check", "--fix", "--unsafe-fixes", "--changed-since", "HEAD")
     assert path.read_text() == LIGHTNING.replace("precision=32", 'precision="bf16-mixed"')
+
+
+def test_a_fix_the_file_encoding_cannot_hold_leaves_it_untouched(project, tmp_path):
+    from mlgreenlint import api
+    from mlgreenlint.fixes.policy import FixPolicy
+    from mlgreenlint.fixes.session import fix_findings
+    from mlgreenlint.model import Finding, Fix, Severity
+    from mlgreenlint.settings import Settings
+
+    path = project.root / "train.py"
+    path.write_bytes(b"# -*- coding: latin-1 -*-\nx = 1\n")
+    fix = Fix("euro", (Edit(Span(2, 5, 2, 6), "'\u20ac'"),), safe=True)
+    finding = Finding("MP004", "train.py", Span(2, 1, 2, 2), "m", Severity.WARNING, fix)
+    job = api.make_job(Settings(root=tmp_path), api.load_rules(Settings(root=tmp_path)))
+    [result] = fix_findings([finding], job, FixPolicy(), tmp_path)
+    assert "cannot encode" in result.error and path.read_bytes() == b"# -*- coding: latin-1 -*-\nx = 1\n"
+
+
+def test_standard_input_is_never_fixed(project):
+    from click.testing import CliRunner
+
+    from mlgreenlint.cli import main
+
+    project.write("pyproject.toml", '[tool.mlgreenlint]\nfix = true\nunsafe-fixes = true\n')
+    result = CliRunner().invoke(main, ["check", "-"], input=LIGHTNING)
+    assert result.exit_code == 1 and "MP004" in result.output  # reported, nothing to write
+    assert CliRunner().invoke(main, ["check", "--fix", "-"], input=LIGHTNING).exit_code == 2

@@ -116,8 +116,12 @@ def fix_source(path: str, source: Source, findings: Sequence[Finding], job: Job,
         if new == text:
             break
         problem = parse_problem(path, new)
+        try:
+            data = source.encode(new)
+        except UnicodeEncodeError as exc:
+            problem = problem or f"{source.encoding} cannot encode {exc.object[exc.start:exc.end]!r}"
         if problem is None:
-            relinted = lint_bytes(path, source.encode(new), job).findings
+            relinted = lint_bytes(path, data, job).findings
             broken = [f for f in relinted if f.rule == GL_PARSE]
             problem = broken[0].message if broken else None
         if problem is not None:
