@@ -215,7 +215,7 @@ def check(paths, select, ignore, extend_select, fmt, output, color, fail_on, exi
         if fixing:
             from mlgreenlint.fixes import command
 
-            fixed = command.run(fixing, settings, job, outcome, policy, targets)
+            fixed = command.run(fixing, settings, job, outcome, policy)
             if fixed.changed and fixing == "fix":
                 run = api.lint_paths(targets, settings, jobs=jobs, cache=not no_cache)
                 outcome = gate.apply(run, policy, targets)

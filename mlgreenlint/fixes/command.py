@@ -57,7 +57,7 @@ class Fixed:
         return 1 if self.mode == "diff" and self.changed else 0
 
 
-def run(mode: str, settings, job, outcome, gate, targets, cwd: Path | None = None) -> Fixed:
+def run(mode: str, settings, job, outcome, gate, cwd: Path | None = None) -> Fixed:
     """Fix what `outcome` reports (so a baseline or --changed-since narrows what is touched)."""
     policy = fix_policy.from_settings(settings)
     gated = gate.baseline is not None or gate.changed_since is not None

@@ -59,12 +59,12 @@ def set_key(text: str, fmt: str, node: Node, path: str, value) -> tuple[tuple[Sp
     return ((current.span, new),)
 
 
-def _member(fmt: str, parts: list[str], value, *, flow: bool) -> str:
+def _member(fmt: str, parts: list[str], value) -> str:
     """`key: value` with the missing parents, in flow syntax (one line)."""
     if fmt == "toml":
         return f"{'.'.join(parts)} = {render(value, fmt)}"
     key = json.dumps(parts[0]) if fmt == "json" else parts[0]
-    inner = render(value, fmt) if len(parts) == 1 else "{" + _member(fmt, parts[1:], value, flow=True) + "}"
+    inner = render(value, fmt) if len(parts) == 1 else "{" + _member(fmt, parts[1:], value) + "}"
     return f"{key}: {inner}"
 
 
@@ -81,7 +81,7 @@ def _insert(text: str, fmt: str, mapping: Node, parts: list[str], value) -> tupl
         if close < 0:
             return None
         if not children:
-            return ((Span(*lines.position(start + 1), *lines.position(start + 1)), _member(fmt, parts, value, flow=True)),)
+            return ((Span(*lines.position(start + 1), *lines.position(start + 1)), _member(fmt, parts, value)),)
         last = lines.range(children[-1].span)
         first_key = children[0].key_span
         if last is None or first_key is None:
@@ -90,9 +90,9 @@ def _insert(text: str, fmt: str, mapping: Node, parts: list[str], value) -> tupl
             # One member per line: the new one on its own line at the members' indentation.
             indent = " " * (first_key.column - 1)
             at = Span(*lines.position(last[1]), *lines.position(last[1]))
-            return ((at, ",\n" + indent + _member(fmt, parts, value, flow=True)),)
+            return ((at, ",\n" + indent + _member(fmt, parts, value)),)
         at = Span(*lines.position(last[1]), *lines.position(last[1]))
-        return ((at, ", " + _member(fmt, parts, value, flow=True)),)
+        return ((at, ", " + _member(fmt, parts, value)),)
     if fmt == "json":
         return None
     if fmt == "toml":
@@ -130,7 +130,7 @@ def _insert_yaml(text, lines, mapping, children, parts, value):
 def _insert_toml(text, lines, mapping, children, parts, value):
     # Keys of this table written in it: not [sub.tables] (their own headers) that follow it.
     local = [c for c in children if lines.range(c.span) is not None and text[lines.range(c.span)[0]:][:1] != "["]
-    member = _member("toml", parts, value, flow=False) + "\n"
+    member = _member("toml", parts, value) + "\n"
     if local:
         offset, lead = _line_after(text, lines, local[-1].span)
     elif mapping.key_span is not None:  # an empty [table]: right under its header

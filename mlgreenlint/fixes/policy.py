@@ -45,8 +45,8 @@ class FixPolicy:
                 and self.fixable_rule(finding.rule) and not self.safe(finding))
 
 
-def from_settings(settings, *, unsafe: bool | None = None) -> FixPolicy:
-    return FixPolicy(settings.unsafe_fixes if unsafe is None else unsafe, settings.fixable, settings.unfixable,
+def from_settings(settings) -> FixPolicy:
+    return FixPolicy(settings.unsafe_fixes, settings.fixable, settings.unfixable,
                      settings.extend_safe_fixes, settings.extend_unsafe_fixes)
 
 
