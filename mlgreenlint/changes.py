@@ -22,7 +22,7 @@ from mlgreenlint.model import Finding
 _HUNK = re.compile(rb"@@ -\d+(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 _QUOTED = re.compile(rb'\\([0-3][0-7]{2}|[abtnvfr"\\])')
 _ESCAPES = {b"a": 7, b"b": 8, b"t": 9, b"n": 10, b"v": 11, b"f": 12, b"r": 13, b'"': 34, b"\\": 92}
-_GIT = ("git", "-c", "core.quotepath=off", "-c", "diff.relative=false")
+_GIT = ("-c", "diff.relative=false")
 _DIFF = ("diff", "--no-color", "--no-ext-diff", "--no-textconv", "-M")
 
 
@@ -85,10 +85,16 @@ def filter(findings: Iterable[Finding], changed: ChangedLines) -> list[Finding]:
 
 
 def _git(args: Iterable[str], cwd: Path) -> subprocess.CompletedProcess[bytes]:
+    from mlgreenlint import safegit
+
+    args = list(args)
     try:
-        return subprocess.run([*_GIT, *args], cwd=cwd, capture_output=True, check=False)
+        # A diff reads working-tree files through the repository's clean filters: disable them.
+        return safegit.run([*_GIT, *args], cwd, timeout=600, filters=args[0] == "diff")
     except FileNotFoundError:
         raise ChangesError("--changed-since needs git, and no `git` executable was found on PATH") from None
+    except subprocess.TimeoutExpired:
+        raise ChangesError(f"git {args[0]} took longer than 600 s") from None
 
 
 def _stderr(process: subprocess.CompletedProcess[bytes]) -> str:

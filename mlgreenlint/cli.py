@@ -248,9 +248,10 @@ def check(paths, select, ignore, extend_select, fmt, output, color, fail_on, exi
         click.echo(report, nl=False, color=colour)
     for line in gate.stale_lines(outcome.stale):
         click.echo(line, err=True)
-    if verbose:
-        for note in run.notes + (fixed.notes if fixed else []):
-            click.echo(f"note: {note}", err=True)
+    for note in run.notes + (fixed.notes if fixed else []):
+        warning = note.startswith("warning: ")  # shown unless --quiet; other notes only with --verbose
+        if verbose or (warning and not quiet):
+            click.echo(note if warning else f"note: {note}", err=True)
     for error in fixed.errors if fixed else ():
         click.echo(f"mlgreenlint: error: {error}", err=True)
     code = outcome.exit_code(policy)

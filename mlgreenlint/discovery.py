@@ -62,6 +62,8 @@ def _walk(root: Path, excludes: tuple[str, ...], cwd: Path, notes: list[str]):
                 yield path
         return
     # Not a git work tree: walk the file system, never following symbolic links.
+    if NO_GIT not in notes and _git_missing_in_work_tree(root):
+        notes.append(NO_GIT)
     for folder, dirs, files in os.walk(root, followlinks=False):
         base = Path(folder)
         dirs[:] = sorted(d for d in dirs if not _excluded(display_path(base / d, cwd), excludes))
@@ -70,6 +72,20 @@ def _walk(root: Path, excludes: tuple[str, ...], cwd: Path, notes: list[str]):
             if path.suffix in LINTED_SUFFIXES and not _excluded(display_path(path, cwd), excludes):
                 if _inside(path, root, notes):
                     yield path
+
+
+#: A note the CLI prints even without --verbose (it starts with "warning: "): the walk may
+#: lint files git would ignore.
+NO_GIT = "warning: git is not on PATH, so .gitignore files are not applied; exclude ignored folders with extend-exclude"
+
+
+def _git_missing_in_work_tree(root: Path) -> bool:
+    import shutil
+
+    if shutil.which("git") is not None:
+        return False
+    start = root.resolve()
+    return any((folder / ".git").exists() for folder in (start, *start.parents))
 
 
 def _inside(path: Path, root: Path, notes: list[str]) -> bool:
@@ -97,11 +113,10 @@ def git_names(root: Path) -> list[str] | None:
     """`_git_files` as sorted `/` paths relative to root (no Path objects: thousands cost milliseconds)."""
     import subprocess  # only folders need git; pre-commit passes files
 
+    from mlgreenlint import safegit
+
     try:
-        proc = subprocess.run(
-            ["git", "-c", "core.quotepath=off", "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "."],
-            cwd=root, capture_output=True, timeout=60,
-        )
+        proc = safegit.run(["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "."], root)
     except (OSError, subprocess.SubprocessError):
         return None
     if proc.returncode != 0:

@@ -368,3 +368,83 @@ def test_old_run_key_folders_are_evicted(project):
                                                        "CK001", "CW001", "GL001"][i])
     runs = [p for p in (project.root / ".mlgreenlint_cache").iterdir() if p.is_dir()]
     assert len(runs) == cache.KEEP_RUNS
+
+
+# Untrusted repositories: git never runs a command the repository's configuration names -------------
+HOSTILE_CONFIG = """
+[core]
+\tfsmonitor = "touch {mark}/fsmonitor; false"
+\tpager = "touch {mark}/pager; cat"
+\thooksPath = {mark}/hooks
+[diff]
+\texternal = "touch {mark}/external"
+[diff "evil"]
+\ttextconv = "touch {mark}/textconv; cat"
+[filter "evil"]
+\tclean = "touch {mark}/clean; cat"
+\tsmudge = cat
+"""
+
+
+@posix
+def test_a_hostile_git_config_runs_nothing(project, tmp_path_factory):
+    import shutil
+    import subprocess
+
+    if shutil.which("git") is None:
+        pytest.skip("needs git")
+    mark = tmp_path_factory.mktemp("marks")
+    git = ["git", "-c", "user.email=a@b", "-c", "user.name=a"]
+    subprocess.run([*git, "init", "-q", "."], check=True)
+    project.write(".gitattributes", "*.py filter=evil diff=evil\n")
+    project.write("train.py", TRAIN)
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-qm", "init"], check=True)
+    with open(".git/config", "a") as handle:
+        handle.write(HOSTILE_CONFIG.format(mark=mark))
+    project.write("train.py", TRAIN + "opt.step()\n")
+    assert project.run("check", "--no-cache", ".").exit_code == 0
+    assert project.run("check", "--no-cache", "--changed-since", "HEAD", ".").exit_code == 0
+    assert sorted(os.listdir(mark)) == []
+
+
+# 16. without git on PATH, the .gitignore files that are not applied are named -------------------------
+def test_without_git_the_walk_warns_that_gitignore_is_not_applied(project, monkeypatch):
+    (project.root / ".git").mkdir()
+    project.write(".gitignore", "generated/\n")
+    project.write("generated/train.py", TRAIN)
+    monkeypatch.setenv("PATH", str(project.root / "no-such-bin"))
+    result = project.run("check", "--isolated", "--no-cache")
+    assert "git is not on PATH, so .gitignore files are not applied" in result.stderr
+
+
+def test_python_m_does_not_import_the_linted_repositorys_modules(tmp_path):
+    import subprocess
+
+    for name in ("json", "yaml", "click"):
+        (tmp_path / f"{name}.py").write_text(f"open({str(tmp_path / ('imported-' + name))!r}, 'w').close()\n")
+    (tmp_path / "train.py").write_text(TRAIN)
+    done = subprocess.run([sys.executable, "-m", "mlgreenlint", "check", "--isolated", "--no-cache", "."],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert not list(tmp_path.glob("imported-*"))
+
+
+# 5. the repository pass reads only regular files within the size limit -------------------------------
+HF_TRAIN = 'from transformers import TrainingArguments, Trainer\n\nargs = TrainingArguments(output_dir="o")\nTrainer(args=args).train()\n'
+
+
+@posix
+def test_launch_files_and_manifests_that_are_fifos_or_devices_are_not_read(tmp_path):
+    import subprocess
+
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    (tmp_path / "train.py").write_text(HF_TRAIN)
+    os.mkfifo(tmp_path / "run.sh")
+    os.mkfifo(tmp_path / "requirements.txt")
+    (tmp_path / "launch.sh").symlink_to("/dev/zero")
+    (tmp_path / "Makefile").symlink_to("/dev/zero")
+    done = subprocess.run([sys.executable, "-m", "mlgreenlint", "check", "--isolated", "--no-cache", "."],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1, done.stderr
+    assert "MP002" in done.stdout and "GL00" not in done.stdout

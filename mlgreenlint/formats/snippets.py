@@ -36,14 +36,10 @@ class Sources:
 
     @staticmethod
     def _read(path: str) -> list[str] | None:
-        try:
-            if os.path.getsize(path) > MAX_BYTES:
-                return None
-            with open(path, "rb") as handle:
-                data = handle.read()
-        except OSError:
-            return None
-        if b"\0" in data:
+        from mlgreenlint.limits import read_source
+
+        data = read_source(path, MAX_BYTES)  # a regular file within the limit, never a FIFO or device
+        if isinstance(data, str) or b"\0" in data:
             return None
         return data.decode("utf-8", errors="replace").replace("\r\n", "\n").replace("\r", "\n").split("\n")
 

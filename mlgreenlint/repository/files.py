@@ -116,14 +116,13 @@ class RepoFiles:
         return data.decode("utf-8", "replace")
 
     def read(self, rel: str) -> bytes | None:
-        """A repository file's bytes, or None when it is missing, unreadable or too large."""
-        path = self.root / rel
-        try:
-            if path.stat().st_size > _MAX_BYTES:
-                return None
-            return path.read_bytes()
-        except OSError:
-            return None
+        """A repository file's bytes, or None when it is missing, unreadable, too large or not a
+        regular file (a FIFO or a committed link to /dev/zero named `run.sh` must not block or
+        fill memory)."""
+        from mlgreenlint.limits import read_source
+
+        data = read_source(self.root / rel, _MAX_BYTES)
+        return data if isinstance(data, bytes) else None
 
     def digest(self, rel: str) -> str | None:
         """The content hash of a file read in this run."""

@@ -33,10 +33,10 @@ def read_pins(root: Path) -> Versions:
     for path, reader in _manifests(root):
         rel = path.relative_to(root).as_posix()
         try:
-            if path.stat().st_size > _MAX_BYTES:
-                versions.notes.append(f"{rel}: larger than {_MAX_BYTES} bytes, pins not read")
+            text = _read(path)
+            if isinstance(text, Exception):
+                versions.notes.append(f"{rel}: {text}, pins not read")
                 continue
-            text = path.read_text(encoding="utf-8", errors="replace")
             pins = list(reader(text, rel, path))
         except Exception as exc:  # a broken manifest must never break linting
             versions.notes.append(f"{rel}: cannot read pins ({type(exc).__name__}: {_short(exc)}); ignored")
@@ -174,6 +174,14 @@ def _line_of(text: str, package: str, written: str | None = None) -> int:
 
 # readers ----------------------------------------------------------------------------
 
+def _read(path: Path) -> str | Exception:
+    """A manifest's text; only a regular file within the size limit is read (never a FIFO or a device)."""
+    from mlgreenlint.limits import read_source
+
+    data = read_source(path, _MAX_BYTES)
+    return OSError(data.removesuffix(": not analysed")) if isinstance(data, str) else data.decode("utf-8", errors="replace")
+
+
 def _requirements(text: str, rel: str, path: Path, depth: int = 0) -> Iterator[Pin]:
     for n, raw in enumerate(text.splitlines(), start=1):
         line = raw.split(" #", 1)[0].strip()
@@ -182,9 +190,9 @@ def _requirements(text: str, rel: str, path: Path, depth: int = 0) -> Iterator[P
         if line.startswith(("-r", "-c", "--requirement", "--constraint")) and depth < 3:
             target = line.split(None, 1)[-1] if " " in line else line[2:]
             included = (path.parent / target.strip()).resolve()
-            if included.is_file() and included != path.resolve():
-                yield from _requirements(included.read_text(encoding="utf-8", errors="replace"),
-                                         _rel_to(included, path, rel), included, depth + 1)
+            text = _read(included) if included != path.resolve() else None
+            if isinstance(text, str):
+                yield from _requirements(text, _rel_to(included, path, rel), included, depth + 1)
             continue
         if line.startswith("-") or "://" in line or line.startswith((".", "/")):
             continue
