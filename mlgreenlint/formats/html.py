@@ -241,18 +241,17 @@ def _rules_fired(findings: list[Finding], by_id: dict[str, Rule], impacts: dict[
             f'<th scope="col">measured cost</th></tr></thead><tbody>{"".join(rows)}</tbody></table></section>')
 
 
+#: The element that marks a flagged, removed or added line (besides its `>`, `-` or `+`).
+_LINE_TAGS = {">": "mark", "-": "del", "+": "ins"}
+
+
 def _code(lines: list[snippets.Line], css: str) -> str:
     out = []
     for line in lines:
         number = "" if line.number is None else str(line.number)
         text = f"<i>{number}</i>{escape(line.mark, quote=False)} {escape(line.text, quote=False)}"
-        if line.mark == ">":
-            text = f"<mark>{text}</mark>"
-        elif line.mark == "-":
-            text = f"<del>{text}</del>"
-        elif line.mark == "+":
-            text = f"<ins>{text}</ins>"
-        out.append(text)
+        tag = _LINE_TAGS.get(line.mark)
+        out.append(f"<{tag}>{text}</{tag}>" if tag else text)
     return f'<pre class="{css}">' + "\n".join(out) + "</pre>"
 
 
@@ -281,7 +280,8 @@ def _finding(finding: Finding, index: int, rule: Rule | None, facts: dict | None
     if lines is not None and (shown := snippets.excerpt(lines, finding.span, context)):
         out.append(_code(shown, "code"))
     if facts:
-        out.append(f'<p class="cost">Measured cost: <b>{impact.multiplier(facts)}</b> '
+        label = "Measured cost" if facts["kind"] == "measured" else "Cited cost"
+        out.append(f'<p class="cost">{label}: <b>{impact.multiplier(facts)}</b> '
                    f'the {escape(facts["quantity"])} of {escape(facts["baseline"])} · '
                    f'<a href="#r-{escape(finding.rule)}">source: {escape(facts["source"])}</a></p>')
     if finding.fix is not None:
@@ -299,8 +299,7 @@ def _findings(findings: list[Finding], by_id: dict[str, Rule], impacts: dict[str
     if not findings:
         return ""
     ids = _file_ids(findings)
-    small = len(findings) <= OPEN_LIMIT
-    opened, context = (" open", snippets.CONTEXT) if small else ("", 0)
+    opened, context = (" open", snippets.CONTEXT) if len(findings) <= OPEN_LIMIT else ("", 0)
     out = ['<section id="findings" aria-labelledby="findings-h"><h2 id="findings-h">Findings by file</h2>']
     if not opened:
         out.append(f'<p class="note">{len(findings):,} findings: each file is collapsed (open it to read its '
