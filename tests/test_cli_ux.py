@@ -307,3 +307,15 @@ def test_junit_findings_below_fail_on_pass_with_output(project):
     assert failures == str(sum(kind == "failure" for kind in by_rule.values()))
     failures, by_rule = cases("--fail-on", "error")
     assert failures == "0" and "failure" not in by_rule.values()
+
+
+# --- 12. the README's usage block lists every command ---------------------------------------
+
+def test_readme_usage_block_names_every_command():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    usage = readme[readme.index("## Usage"):]
+    block = usage[usage.index("```"):usage.index("```", usage.index("```") + 3)]
+    missing = [name for name in sorted(main.commands) if f"mlgreenlint {name}" not in block]
+    assert not missing, f"commands missing from the README's usage block: {missing}"
