@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mlgreenlint import batch
+from mlgreenlint.cache import SUMMARIES, cache_dir, claim, open_cache
 from mlgreenlint.discovery import Target, display_path, iter_targets
 from mlgreenlint.engine.driver import Job, lint_bytes
 from mlgreenlint.model import FileResult, Finding, Rule
@@ -66,9 +67,7 @@ def prepare(job: Job, settings: Settings, root: Path, cwd: Path, notes: list[str
     notes.extend(job.versions.notes)
     store = None
     if cache and settings.cache_dir:
-        from mlgreenlint.cache import SUMMARIES, cache_dir
-
-        store = DirectoryStore(cache_dir(settings), SUMMARIES)
+        store = DirectoryStore(cache_dir(settings), SUMMARIES, claim)
     job.repo = RepoIndex.build(root, cwd, excludes=settings.exclude + settings.extend_exclude, store=store)
 
 
@@ -96,8 +95,6 @@ def lint_paths(paths: list[Path], settings: Settings, *, cwd: Path | None = None
     run.checked = [target.display for target in targets]
     store = None
     if cache:
-        from mlgreenlint.cache import open_cache
-
         store = open_cache(settings, job)
     ctx = batch.Context(job, settings.max_file_size, store)
     for result in batch.lint_targets(targets, ctx, jobs=jobs or batch.default_jobs(), progress=progress):

@@ -19,6 +19,7 @@ from mlgreenlint.discovery import Target
 from mlgreenlint.engine.driver import GL_UNREADABLE, Job, lint_bytes, may_parse
 from mlgreenlint.limits import rare_collections, read_source
 from mlgreenlint.model import FileResult, Finding, Span
+from mlgreenlint.signals import die_with_parent, stop_workers
 
 #: Parse at most this many files in this process; more go to a pool (a fork and a libcst
 #: import per worker cost about as much as parsing a few files).
@@ -142,7 +143,6 @@ def lint_targets(targets: Sequence[Target], ctx: Context, *, jobs: int = 1,
                 done()
         except BaseException:
             if pool is not None:  # interrupted or failed: do not wait for the files being parsed
-                from mlgreenlint.signals import stop_workers
 
                 stop_workers(pool)
             raise
@@ -179,8 +179,6 @@ _WORKER: Context | None = None
 
 
 def _init(ctx: Context, parent: int) -> None:
-    from mlgreenlint.signals import die_with_parent
-
     global _WORKER
     _WORKER = ctx
     die_with_parent(parent)

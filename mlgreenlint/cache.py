@@ -28,7 +28,7 @@ import sys
 from importlib.machinery import PathFinder
 from pathlib import Path
 
-from mlgreenlint import __version__
+from mlgreenlint import __version__, atomic
 from mlgreenlint.errors import SettingsError
 from mlgreenlint.model import Edit, FileResult, Finding, Fix, Severity, Span
 
@@ -92,9 +92,6 @@ class Cache:
 
     def put_key(self, path: str, key: str, result: FileResult, deps: dict[str, str] | None = None) -> None:
         """Store a result; `deps` are the repository files (and hashes) its findings depend on."""
-        from mlgreenlint import (
-            atomic,  # tempfile and random: only runs that write pay for them
-        )
 
         entry = {"format": FORMAT, "path": path, "notes": result.notes, "deps": deps or {},
                  "findings": [f.to_dict() for f in result.findings]}
@@ -125,7 +122,6 @@ def claim(root: Path) -> None:
     A folder that exists, is not empty and has no tag is someone else's (`cache-dir = "src"`):
     nothing is written into it, least of all a `.gitignore` that would hide its files.
     """
-    from mlgreenlint import atomic
 
     if root.is_symlink():
         raise OSError(f"{root} is a symbolic link; the cache does not write through links")

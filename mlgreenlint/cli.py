@@ -12,11 +12,17 @@ import click
 
 from mlgreenlint import __version__, atomic, gate, progress, signals
 from mlgreenlint import settings as settings_mod
+from mlgreenlint.buildinfo import commit
+from mlgreenlint.cache import cache_dir
+from mlgreenlint.cache import clean as remove
 from mlgreenlint.errors import MlgreenlintError
 from mlgreenlint.fixes import policy as fix_policy
 from mlgreenlint.fixes.policy import summary as fix_summary
 from mlgreenlint.formats import text as text_format
 from mlgreenlint.model import Severity
+from mlgreenlint.regions import table as region_table
+from mlgreenlint.repository.pins import read_pins
+from mlgreenlint.ruleset import rulebook
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = gate.EXIT_CLEAN, gate.EXIT_FINDINGS, gate.EXIT_ERROR
 FORMAT_ENV, CACHE_ENV = "MLGREENLINT_OUTPUT_FORMAT", "MLGREENLINT_CACHE_DIR"
@@ -87,7 +93,6 @@ def _interruptible(command):
 def _print_version(ctx: click.Context, _param, value: bool) -> None:
     if not value or ctx.resilient_parsing:
         return
-    from mlgreenlint.buildinfo import commit  # git runs only when asked
 
     click.echo(f"mlgreenlint, version {__version__} (commit {commit()})")
     ctx.exit()
@@ -288,8 +293,6 @@ def report(ctx, paths, output, **options) -> None:
 @click.option("--isolated", is_flag=True, help="Ignore configuration files.")
 def clean(config, isolated) -> None:
     """Remove the cache folder (cache-dir, default .mlgreenlint_cache)."""
-    from mlgreenlint.cache import cache_dir
-    from mlgreenlint.cache import clean as remove
 
     try:
         folder = cache_dir(settings_mod.load(config, isolated=isolated))
@@ -353,8 +356,6 @@ _FRAMEWORKS = ("torch", "transformers", "trl", "accelerate", "lightning", "pytor
 
 
 def _read_versions(api, paths: list[Path], settings):
-    from mlgreenlint.repository.pins import read_pins
-
     return read_pins(api.repository_root(paths, settings, Path.cwd().resolve()))
 
 
@@ -393,7 +394,6 @@ def _packages_named(rule) -> list[str]:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 def validate_rules(paths) -> None:
     """Validate rule files against the rule schema; exit 2 on any invalid file."""
-    from mlgreenlint.ruleset import rulebook
 
     errors = rulebook.check_files(list(paths))
     for error in errors:
@@ -412,7 +412,6 @@ def validate_rules(paths) -> None:
 def test_rules(paths, timeout) -> None:
     """Run the examples declared in rule files; exit 1 when one fails."""
     from mlgreenlint import testing
-    from mlgreenlint.ruleset import rulebook
 
     try:
         rules = rulebook.load_paths(list(paths))
@@ -435,9 +434,8 @@ def test_rules(paths, timeout) -> None:
 @click.option("--near", metavar="REGION", help="Show REGION and the lower-carbon regions of its provider and continent.")
 def regions_cmd(provider, near) -> None:
     """Print the shipped region carbon-intensity table, lowest intensity first."""
-    from mlgreenlint.regions import table
 
     try:
-        click.echo(table.render_table(provider, near))
+        click.echo(region_table.render_table(provider, near))
     except ValueError as exc:
         _fail(str(exc))

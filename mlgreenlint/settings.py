@@ -9,7 +9,7 @@ from pathlib import Path
 
 from mlgreenlint.errors import SettingsError, did_you_mean
 from mlgreenlint.model import Severity
-from mlgreenlint.ruleset.quickschema import certainly_valid
+from mlgreenlint.quickschema import certainly_valid
 from mlgreenlint.tomlcompat import tomllib
 
 DEFAULT_EXCLUDE = (

@@ -11,10 +11,11 @@ import re
 from dataclasses import dataclass
 
 from mlgreenlint import limits
+from mlgreenlint.api import lint_paths
 from mlgreenlint.engine.driver import Job, lint_text
 from mlgreenlint.model import Rule
 from mlgreenlint.ruleset.selection import ActiveRule
-from mlgreenlint.settings import DEFAULT_TIMEOUT_PER_FILE
+from mlgreenlint.settings import DEFAULT_TIMEOUT_PER_FILE, Settings
 
 #: Seconds one example may take (a catastrophic regular expression in a rule must not hang).
 EXAMPLE_SECONDS = DEFAULT_TIMEOUT_PER_FILE
@@ -156,8 +157,6 @@ def _lint_repository(path: str, example: dict, job: Job) -> list:
     import tempfile
     from pathlib import Path
 
-    from mlgreenlint.api import lint_paths
-    from mlgreenlint.settings import Settings
 
     with tempfile.TemporaryDirectory(prefix="mlgreenlint-example-") as folder:
         root = Path(folder).resolve()

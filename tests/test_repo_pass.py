@@ -300,7 +300,9 @@ def test_trl_verdict_follows_the_pin_and_names_it(tmp_path):
 
 def test_summaries_are_cached_by_content_and_dependencies_recorded(tmp_path, monkeypatch):
     root = write_repo(tmp_path, {**HELPERS, "train.py": script("from utils.io import save_ckpt", 'save_ckpt(model, "a.pt")')})
-    store = DirectoryStore(tmp_path / "_cache", "repo-summaries")
+    from mlgreenlint.cache import claim
+
+    store = DirectoryStore(tmp_path / "_cache", "repo-summaries", claim)
     index = RepoIndex.build(root, root, store=store)
     first = index.summary("utils/io.py")
     assert first["functions"]["utils.io.save_ckpt"]["calls"][0]["names"] == ["torch.save"]

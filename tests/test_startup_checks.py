@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mlgreenlint.ruleset import rulebook, stamp
-from mlgreenlint.ruleset.quickschema import certainly_valid
+from mlgreenlint.quickschema import certainly_valid
 
 SETTINGS_SCHEMA = json.loads((Path(rulebook.__file__).parents[1] / "schemas" / "settings.schema.json").read_text())
 

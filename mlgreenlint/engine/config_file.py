@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from mlgreenlint.configs import classify, document
 from mlgreenlint.engine.job import GL_PARSE, Job, tool_finding
 from mlgreenlint.model import FileResult, Span
 from mlgreenlint.ruleset.selection import ActiveRule, applies
@@ -21,13 +22,11 @@ def lint(path: str, text: str, job: Job, result: FileResult) -> list[tuple[Activ
 
 def _config(path: str, text: str, job: Job, result: FileResult) -> list[tuple[ActiveRule, Hit]]:
     """Classify before parsing: pre-commit hands the hook every YAML, JSON and TOML file."""
-    from mlgreenlint.configs import classify
 
     rules = [a for a in job.rules if applies(a, path) and _config_rule(a)]
     by_name = classify.kinds_by_name(path)
     if not rules or not (by_name or classify.could_be_ml_config(path, text.encode("utf-8", "replace"))):
         return []
-    from mlgreenlint.configs import document
     from mlgreenlint.engine import config_patterns
 
     try:

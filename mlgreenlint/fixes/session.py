@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mlgreenlint import atomic
+from mlgreenlint.configs import document
 from mlgreenlint.engine.driver import CONFIG_SUFFIXES, GL_PARSE, PYTHON_SUFFIXES, Job, lint_bytes
 from mlgreenlint.fixes import edits
 from mlgreenlint.fixes.policy import FixPolicy
@@ -83,8 +84,6 @@ def parse_problem(path: str, text: str) -> str | None:
         if path.endswith(PYTHON_SUFFIXES):
             ast.parse(text)
         elif path.endswith(CONFIG_SUFFIXES):
-            from mlgreenlint.configs import document
-
             document.parse(text, document.format_of(path))
     except SyntaxError as exc:
         return f"line {exc.lineno}: {exc.msg}"

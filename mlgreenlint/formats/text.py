@@ -8,6 +8,7 @@ from collections import Counter
 import click
 
 from mlgreenlint.escape import printable
+from mlgreenlint.fingerprints import unique_fingerprints
 from mlgreenlint.formats import impact
 from mlgreenlint.model import Finding, Rule, Severity
 
@@ -65,7 +66,6 @@ def links(findings: list[Finding], rules: list[Rule]) -> str:
 def json_findings(findings: list[Finding], rules: list[Rule] = ()) -> str:
     """One object per finding with its rule's impact facts (or null), `url` (the rule's docs) and
     `fingerprint` (the one SARIF and GitLab carry for it)."""
-    from mlgreenlint.fingerprints import unique_fingerprints
 
     uris = {r.id: r.help_uri for r in rules}
     ordered = sorted(findings, key=Finding.sort_key)

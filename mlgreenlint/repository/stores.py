@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
@@ -40,9 +41,11 @@ class MemoryStore:
 class DirectoryStore:
     """One JSON file per summary under a cache folder; unreadable entries are misses."""
 
-    def __init__(self, root: Path, name: str) -> None:
+    def __init__(self, root: Path, name: str, claim: Callable[[Path], None] | None = None) -> None:
         self.root = root
         self.folder = root / name
+        #: Makes (or checks) the cache folder `root` before the first write; the cache provides it.
+        self.claim = claim
 
     def get(self, key: str) -> dict | None:
         try:
@@ -55,10 +58,9 @@ class DirectoryStore:
         if target.exists():  # keyed by content: an existing entry is already right
             return
         try:
-            from mlgreenlint.cache import claim
-
-            claim(self.root)  # the cache folder's tag first: `clean` removes only tagged folders
-            self.folder.mkdir(exist_ok=True)
+            if self.claim is not None:
+                self.claim(self.root)  # the cache folder's tag first: `clean` removes only tagged folders
+            self.folder.mkdir(parents=True, exist_ok=True)
             write_text(target, json.dumps(summary, sort_keys=True), sweep=False, durable=False)
         except OSError:
             pass
