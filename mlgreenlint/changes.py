@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from mlgreenlint import safegit
 from mlgreenlint.model import Finding
 
 _HUNK = re.compile(rb"@@ -\d+(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
@@ -85,8 +86,6 @@ def filter(findings: Iterable[Finding], changed: ChangedLines) -> list[Finding]:
 
 
 def _git(args: Iterable[str], cwd: Path) -> subprocess.CompletedProcess[bytes]:
-    from mlgreenlint import safegit
-
     args = list(args)
     try:
         # A diff reads working-tree files through the repository's clean filters: disable them.

@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from mlgreenlint import safegit
 from mlgreenlint.globs import glob_matcher
 
 LINTED_SUFFIXES = (".py", ".pyi", ".yaml", ".yml", ".json", ".toml")
@@ -113,7 +114,6 @@ def git_names(root: Path) -> list[str] | None:
     """`_git_files` as sorted `/` paths relative to root (no Path objects: thousands cost milliseconds)."""
     import subprocess  # only folders need git; pre-commit passes files
 
-    from mlgreenlint import safegit
 
     try:
         proc = safegit.run(["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "."], root)

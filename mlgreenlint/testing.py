@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from mlgreenlint import limits
 from mlgreenlint.api import lint_paths
 from mlgreenlint.engine.driver import Job, lint_text
+from mlgreenlint.fixes.policy import FixPolicy
+from mlgreenlint.fixes.session import fix_findings, parse_problem
 from mlgreenlint.model import Rule
 from mlgreenlint.ruleset.selection import ActiveRule
 from mlgreenlint.settings import DEFAULT_TIMEOUT_PER_FILE, Settings
@@ -101,9 +103,6 @@ def _run_case(case: Case) -> Outcome:
 def _fix_once(root, path: str, job: Job):
     """Lint the example repository and apply every fix (unsafe ones too): (file fix, remaining findings)."""
     from mlgreenlint.api import lint_paths
-    from mlgreenlint.fixes.policy import FixPolicy
-    from mlgreenlint.fixes.session import fix_findings
-    from mlgreenlint.settings import Settings
 
     run = lint_paths([root], Settings(root=root), cwd=root, job=job)
     mine = [f for f in run.findings if f.path == path]
@@ -117,7 +116,6 @@ def check_fix(path: str, example: dict, job: Job) -> str | None:
     import tempfile
     from pathlib import Path
 
-    from mlgreenlint.fixes.session import parse_problem
 
     rule = job.rules[0].id
     with tempfile.TemporaryDirectory(prefix="mlgreenlint-fix-") as folder:

@@ -34,13 +34,16 @@ LAYERS: list[tuple[str, ...]] = [
     ("settings",),
     ("checks",),
     ("repository",),
+    # Fix builders the engine and the checks attach to findings (the fix loop is `fixes` above).
+    ("fixes.config_edits", "fixes.python_edits"),
+    ("fixes.edits",),
     # Evaluates the rule vocabulary on the analysis's call sites (python.values).
     ("match.predicates",),
     ("python", "configs", "regions"),
     ("match",),
     ("fingerprints", "suppression", "discovery", "limits", "atomic", "aliases", "versions", "decoding",
      "signals", "progress", "buildinfo", "tomlcompat", "escape", "quickschema"),
-    ("model", "errors", "globs"),
+    ("model", "errors", "globs", "safegit"),
 ]
 
 #: Third-party modules whose import cost a run pays only when it needs them.

@@ -12,7 +12,8 @@ from dataclasses import replace
 
 from mlgreenlint.aliases import canonical
 from mlgreenlint.configs.classify import iter_target_nodes
-from mlgreenlint.configs.document import Node
+from mlgreenlint.configs.document import Node, format_of
+from mlgreenlint.fixes.config_edits import remove_key, set_key
 from mlgreenlint.match.names import display_name, names_match
 from mlgreenlint.match.predicates import Evaluator, FixSpec, Hit, PatternMatch
 from mlgreenlint.python.values import Arg, CallSite
@@ -80,8 +81,6 @@ def run(rules: list[ActiveRule], cfg: ConfigFile) -> Iterator[tuple[ActiveRule, 
 
 def _fix(spec: dict, node: Node, cfg: ConfigFile, options: dict) -> FixSpec | None:
     """The pattern's declared fix on this node: set a key path in the file's syntax, or remove it."""
-    from mlgreenlint.configs.document import format_of
-    from mlgreenlint.fixes.config_edits import remove_key, set_key
 
     fmt = format_of(cfg.path)
     if spec.get("remove"):

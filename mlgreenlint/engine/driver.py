@@ -22,6 +22,7 @@ from mlgreenlint.engine.job import (
 )
 from mlgreenlint.engine.python_file import module_name, python_rules, screened_rules
 from mlgreenlint.fingerprints import fingerprinted
+from mlgreenlint.fixes.edits import hunks
 from mlgreenlint.model import Edit, FileResult, Finding, Fix, Span
 from mlgreenlint.ruleset.selection import ActiveRule, ignored_for_path
 
@@ -125,8 +126,6 @@ def _finding(active: ActiveRule, hit: Hit, path: str, locate, text: str) -> Find
     fix = None
     declared = active.rule.fix
     if hit.fix is not None and declared:
-        from mlgreenlint.fixes.edits import hunks
-
         edits = tuple(e for t, new in hit.fix.edits for e in hunks(text, Edit(_target(t, locate), new)))
         fix = Fix(hit.fix.title or declared["title"], edits, declared["safety"] == "safe") if edits else None
     return Finding(active.id, path, span, hit.message, active.severity, fix)

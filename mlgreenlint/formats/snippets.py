@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from mlgreenlint.limits import read_source
 from mlgreenlint.model import Fix, Span
 
 #: Lines shown above and below the flagged ones, and the flagged lines shown at most.
@@ -36,8 +37,6 @@ class Sources:
 
     @staticmethod
     def _read(path: str) -> list[str] | None:
-        from mlgreenlint.limits import read_source
-
         data = read_source(path, MAX_BYTES)  # a regular file within the limit, never a FIFO or device
         if isinstance(data, str) or b"\0" in data:
             return None

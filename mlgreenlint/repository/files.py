@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mlgreenlint.globs import path_matches
+from mlgreenlint.limits import read_source
 from mlgreenlint.python.imports import facts_module
 
 _MAX_BYTES = 2 * 1024 * 1024
@@ -119,7 +120,6 @@ class RepoFiles:
         """A repository file's bytes, or None when it is missing, unreadable, too large or not a
         regular file (a FIFO or a committed link to /dev/zero named `run.sh` must not block or
         fill memory)."""
-        from mlgreenlint.limits import read_source
 
         data = read_source(self.root / rel, _MAX_BYTES)
         return data if isinstance(data, bytes) else None

@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+from mlgreenlint.limits import read_source
 from mlgreenlint.tomlcompat import tomllib
 from mlgreenlint.versions import Pin, Versions, normalise, parse_version
 
@@ -176,7 +177,6 @@ def _line_of(text: str, package: str, written: str | None = None) -> int:
 
 def _read(path: Path) -> str | Exception:
     """A manifest's text; only a regular file within the size limit is read (never a FIFO or a device)."""
-    from mlgreenlint.limits import read_source
 
     data = read_source(path, _MAX_BYTES)
     return OSError(data.removesuffix(": not analysed")) if isinstance(data, str) else data.decode("utf-8", errors="replace")
