@@ -1,4 +1,4 @@
-"""The names and keys `configkind` recognises files by (see the ML API catalogue)."""
+"""The names and keys `classify` recognises files by (see the ML API catalogue)."""
 
 from __future__ import annotations
 

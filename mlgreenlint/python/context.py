@@ -71,7 +71,7 @@ class FileContext(Guards, TrainingFlow):
 
     @cached_property
     def env_sites(self) -> list[CallSite]:
-        """Environment variables the file sets, as call sites (see `pyenv`)."""
+        """Environment variables the file sets, as call sites (see `environ.py`)."""
         return environ.env_sites(self.facts.stores, self.sites)
 
     @cached_property
