@@ -448,3 +448,14 @@ def test_launch_files_and_manifests_that_are_fifos_or_devices_are_not_read(tmp_p
                           cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert done.returncode == 1, done.stderr
     assert "MP002" in done.stdout and "GL00" not in done.stdout
+
+
+def test_hooks_and_action_run_the_console_script_installed_outside_the_checkout():
+    import yaml
+
+    root = __import__("pathlib").Path(__file__).resolve().parents[1]
+    hooks = yaml.safe_load((root / ".pre-commit-hooks.yaml").read_text())
+    assert all(hook["entry"].split()[0] == "mlgreenlint" for hook in hooks)  # never `python -m`
+    install = (root / "action.yml").read_text()
+    assert install.index('cd "$RUNNER_TEMP"') < install.index("-m venv") < install.index("-m pip")
+    assert 'echo "exe=$bin/mlgreenlint"' in install
