@@ -144,6 +144,8 @@ class Rule:
     #: The rule file's `[fix]` declaration (`safety`, `title`, `note`), or None: it decides
     #: whether findings carry a fix and whether it is safe, so it takes part in comparison.
     fix: dict | None = None
+    #: Off unless selected by its full id (the rule file's `opt-in`).
+    opt_in: bool = False
 
     @property
     def help_uri(self) -> str:

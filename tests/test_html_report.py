@@ -41,14 +41,14 @@ def test_every_demo_finding_is_on_the_page(demo_page):
 
 
 def test_headline_counts_and_chart(demo_page):
-    assert '<span class="num">15</span> <span class="lbl">findings</span>' in demo_page
-    assert '<span class="num">13</span> <span class="lbl">rules fired</span>' in demo_page
-    assert '<span class="num">11</span> <span class="lbl">▲ warning</span>' in demo_page
+    assert '<span class="num">14</span> <span class="lbl">findings</span>' in demo_page
+    assert '<span class="num">12</span> <span class="lbl">rules fired</span>' in demo_page
+    assert '<span class="num">10</span> <span class="lbl">▲ warning</span>' in demo_page
     assert '<span class="num">4</span> <span class="lbl">● info</span>' in demo_page
     labels = read(demo_page).chart_labels
-    assert labels[:2] == ["CK checkpointing", "MP mixed precision"] and "RG cloud region" in labels
+    assert labels[:2] == ["MP mixed precision", "CK checkpointing"] and "RG cloud region" in labels
     # The chart's numbers are in a table too.
-    assert '<tr><th scope="row">CK checkpointing</th><td class="z">0</td><td>5</td><td class="z">0</td><td class="tot">5</td></tr>' in demo_page
+    assert '<tr><th scope="row">CK checkpointing</th><td class="z">0</td><td>4</td><td class="z">0</td><td class="tot">4</td></tr>' in demo_page
 
 
 def test_directory_heat_table_and_top_files(demo_page):
@@ -172,7 +172,7 @@ def test_baseline_counts_new_fixed_unchanged(tmp_path, monkeypatch):
     page = (repo / "r.html").read_text(encoding="utf-8")
     assert result.exit_code == 1, result.output
     assert '<span class="num">1</span> <span class="lbl">new (reported)</span>' in page
-    assert '<span class="num">14</span> <span class="lbl">unchanged (in the baseline, not shown)</span>' in page
+    assert '<span class="num">13</span> <span class="lbl">unchanged (in the baseline, not shown)</span>' in page
     assert '<span class="num">1</span> <span class="lbl">fixed (baseline entries no longer found)</span>' in page
     assert read(page).findings == [("configs/ds_zero3.json", 1, "MP006")]
 

@@ -147,7 +147,8 @@ def rule_page(rule: Rule) -> str:
     lang = "yaml" if docs.get("example-path", "").endswith((".yaml", ".yml")) else "python"
     parts = [
         f"# {rule.id} `{rule.name}`", "",
-        f"Family **{rule.family}** · default severity **{rule.severity.label}**", "",
+        f"Family **{rule.family}** · default severity **{rule.severity.label}**"
+        + (f" · **opt-in**: runs only when selected by its id (`extend-select = [\"{rule.id}\"]`)" if rule.opt_in else ""), "",
         "## What it flags", "", docs["what"].strip(), "",
         "## Why it wastes energy", "", docs["why"].strip(), "",
         "## Example", "", f"```{lang}", docs["bad"].strip("\n"), "```", "",

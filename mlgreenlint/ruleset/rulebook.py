@@ -205,6 +205,7 @@ def _rule(path: Path, doc: dict, validator, *, builtin: bool) -> Rule:
         builtin=builtin,
         impact=doc.get("impact"),
         fix=doc.get("fix"),
+        opt_in=doc.get("opt-in", False),
     )
 
 

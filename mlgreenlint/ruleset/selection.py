@@ -82,6 +82,8 @@ def activate(rules: list[Rule], settings: Settings) -> list[ActiveRule]:
     for rule in rules:
         if not is_selected(rule.id, settings.select, settings.ignore, settings.extend_select):
             continue
+        if rule.opt_in and rule.id not in {c.upper() for c in (*settings.select, *settings.extend_select)}:
+            continue
         overrides = settings.rules.get(rule.id, {})
         options = rule.option_defaults()
         options.update({k: v for k, v in overrides.items() if k != "severity"})
