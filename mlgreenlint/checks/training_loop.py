@@ -14,7 +14,7 @@ from mlgreenlint.python.vocabulary import KERAS_COMPILE, KERAS_FIT
 
 # Accelerators visible in the file; without one the loop runs on the CPU, where
 # mixed precision buys little (catalogue 1.8, trap 1).
-_ACCELERATOR = re.compile(r"\b(cuda|gpus?|xla|tpu|mps)\b", re.I)
+_ACCELERATOR = re.compile(r"\b(cuda|gpus?|xla|tpu|mps)\b|\btorch\.accelerator\b", re.I)
 
 
 def fp32_training_loop(ctx: FileContext, rule: Rule, options: dict) -> Iterator[Hit]:
