@@ -201,8 +201,6 @@ SKIPPED = {
         from trl import ModelConfig
         config = ModelConfig(model_name_or_path="gpt2")
     """,
-    # Its settings come from the command line, and no launch command is known.
-    "an-hf-script-no-launch-runs": HF_SCRIPT,
     "other-libraries-configs": """
         from peft import LoraConfig  # for trl
         config = LoraConfig(r=8)

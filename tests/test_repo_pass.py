@@ -586,7 +586,8 @@ if __name__ == "__main__":
 
 
 @pytest.mark.parametrize("launch, requirements, expected", [
-    ("", "", []),  # no launch found: report_to unknown
+    ("", "", [("train.py", 5)]),  # no launch found: the default run, report_to unset, tracks nothing
+    ("", "transformers==4.57.6\ncodecarbon==3.3.2\n", []),  # ... unless 4.x's default includes codecarbon
     ("python train.py --output_dir o --report_to wandb\n", "", [("train.py", 5)]),
     ("python train.py --output_dir o\n", "transformers==5.0.0\n", [("train.py", 5)]),  # 5.x default: none
     ("python train.py --output_dir o\n", "transformers==4.57.6\ncodecarbon==3.3.2\n", []),  # 4.x: all installed

@@ -24,7 +24,6 @@ from mlgreenlint.python.screen import CheckScreen, calls_any
 from mlgreenlint.python.sketch_training import (
     batch_loops,
     entry_trains,
-    hf_script_unlaunched,
 )
 from mlgreenlint.python.vocabulary import (
     ACCELERATORS,
@@ -62,7 +61,7 @@ CHECKS: dict[str, FileCheck] = {
     "keras-fit-without-mixed-policy": FileCheck("training_loop", "keras_fit_without_policy",
                                                 lambda sk: {KERAS_FIT, KERAS_COMPILE} <= sk.methods),
     "training-without-emissions-tracking": FileCheck("emissions", "training_without_tracking",
-                                                     lambda sk: entry_trains(sk) and not hf_script_unlaunched(sk)),
+                                                     lambda sk: entry_trains(sk)),
     "tracker-never-stopped": FileCheck("emissions", "tracker_never_stopped", None),
     "hf-argparser-launch": FileCheck("by_launch", "hf_argparser_launch",
                                      lambda sk: calls_any(sk, HF_PARSERS) and sk.repo.runs_file()),

@@ -82,12 +82,12 @@ def _hf_reports_or_unknown(ctx: FileContext) -> bool:
 
 
 def _launches_report(ctx: FileContext) -> bool:
-    """Some launch may report to codecarbon; True (unknown) when no launch is found."""
+    """Some launch may report to codecarbon; with no launch, the default run decides (report_to unset)."""
     if ctx.repo is None or ctx.rel is None:
         return True
     launches = ctx.repo.launches_of(ctx.rel, consumer=ctx.rel)
     if not launches:
-        return True
+        return _reports(ABSENT, ctx)
     for launch in launches:
         value = launch.flags.get("report_to", ABSENT)
         args = launch.config("args")

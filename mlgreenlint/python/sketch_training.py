@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import ast
 
-from mlgreenlint.match.names import names_match
 from mlgreenlint.python.sketch import Call, Sketch, dotted
 from mlgreenlint.python.vocabulary import (
     BACKWARD,
     FIT_METHODS,
     GRAD_CALLS,
-    HF_PARSERS,
     KERAS_COMPILE,
     KERAS_FIT,
     KERAS_ROOTS,
@@ -176,8 +174,3 @@ def in_step(sk: Sketch) -> list[Call]:
     return out
 
 
-def hf_script_unlaunched(sk: Sketch) -> bool:
-    """ET001 leaves a script that reads its arguments with an HF parser to its launches, and
-    says nothing when none is known (`emissions._hf_reports_or_unknown`)."""
-    return not sk.repo.runs_file() and any(
-        (name := sk.certain_name(c.func)) is not None and names_match((name,), HF_PARSERS) for c in sk.calls)
