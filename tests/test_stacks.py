@@ -138,6 +138,24 @@ KINDS = [
         parallelism: {dp: 2, tp: 1, pp: 1}
         tokens: {train_steps: 2000, sequence_length: 256}
      """, {"nanotron"}),
+    # Detectron2 yacs configs: upper-case MODEL with SOLVER / INPUT / DATASETS, or a _BASE_ child.
+    ("configs/Base-RCNN-FPN.yaml", """
+        MODEL:
+          META_ARCHITECTURE: GeneralizedRCNN
+        SOLVER:
+          IMS_PER_BATCH: 16
+     """, {"detectron2"}),
+    ("configs/COCO/faster_rcnn.yaml", """
+        _BASE_: ../Base-RCNN-FPN.yaml
+        MODEL:
+          WEIGHTS: detectron2://R-50.pkl
+     """, {"detectron2"}),
+    # An upper-case MODEL key alone (a settings file) is not Detectron2.
+    ("settings.yaml", """
+        MODEL:
+          NAME: gpt-4o
+        TEMPERATURE: 0.2
+     """, set()),
 ]
 
 
@@ -236,6 +254,20 @@ FINDINGS = [
             save_top_k: -1
             every_n_train_steps: 20
         """, "CK004", 8, 5, 24),
+    ("recipes/configs/llama3/8B_full.yaml", """
+        model:
+          _component_: torchtune.models.llama3.llama3_8b
+        device: cuda
+        dtype: fp32
+        """, "MP007", 4, 1, 6),
+    ("configs/my_rcnn.yaml", """
+        _BASE_: Base-RCNN-FPN.yaml
+        SOLVER:
+          MAX_ITER: 90000
+          CHECKPOINT_PERIOD: 20
+        MODEL:
+          WEIGHTS: r50.pkl
+        """, "CK012", 4, 3, 20),
 ]
 
 
@@ -305,6 +337,29 @@ SILENT = [
             save_top_k: -1
             every_n_train_steps: ${trainer.val_check_interval}
         """, {}, ("CK004", "CK005")),
+    # torchtune: activation checkpointing recomputes activations; it saves nothing.
+    ("recipes/configs/qwen2/lora.yaml", """
+        model:
+          _component_: torchtune.models.qwen2.lora_qwen2_1_5b
+        dtype: bf16
+        enable_activation_checkpointing: True
+        epochs: 3
+        """, {}, ("CK012", "MP007")),
+    # A Detectron2 child config may get AMP from its base; a CPU config is fp32 on purpose.
+    ("configs/child.yaml", """
+        _BASE_: Base-RCNN-FPN.yaml
+        SOLVER:
+          BASE_LR: 0.01
+        MODEL:
+          WEIGHTS: r50.pkl
+        """, {}, ("MP007",)),
+    ("configs/Base-demo.yaml", """
+        MODEL:
+          META_ARCHITECTURE: GeneralizedRCNN
+          DEVICE: cpu
+        SOLVER:
+          IMS_PER_BATCH: 2
+        """, {}, ("MP007",)),
 ]
 
 

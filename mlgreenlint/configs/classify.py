@@ -36,7 +36,8 @@ from mlgreenlint.configs.keys import (
 )
 
 KINDS = ("deepspeed", "accelerate", "lightning-cli", "hydra", "torchtune", "hf-args",
-         "skypilot", "ray-cluster", "dstack", "axolotl", "llama-factory", "composer", "mcli", "nemo", "nanotron")
+         "skypilot", "ray-cluster", "dstack", "axolotl", "llama-factory", "composer", "mcli", "nemo", "nanotron",
+         "detectron2")
 
 # --- names ---------------------------------------------------------------------------
 
@@ -94,7 +95,7 @@ _TOKENS = (
     b"gradient_predivide_factor", b"compute_environment", b"distributed_type", b"trainer",
     b"output_dir", b"resources", b"provider", b"commands", b"dev-environment", b"fleet",
     b"sequence_len", b"micro_batch_size", b"finetuning_type", b"max_duration", b"integration_type",
-    b"gpus", b"gpu_num", b"exp_manager", b"checkpoint_interval",
+    b"gpus", b"gpu_num", b"exp_manager", b"checkpoint_interval", b"MODEL",
 )
 _TEMPLATE_MARKERS = (b"{{", b"{%")
 _STRONG_TOKENS: tuple[tuple[str, tuple[bytes, ...]], ...] = (
@@ -261,6 +262,14 @@ def _nanotron(root: Node, keys: set[Any]) -> bool:
             and bool(keys & {"parallelism", "general"}))
 
 
+def _detectron2(root: Node, keys: set[Any]) -> bool:
+    """A Detectron2 yacs config: upper-case MODEL with SOLVER / INPUT / DATASETS, or a `_BASE_` child."""
+    model = _keys(root.get("MODEL"))
+    if not model:
+        return False
+    return "META_ARCHITECTURE" in model or bool(keys & {"SOLVER", "INPUT", "DATASETS", "_BASE_"})
+
+
 def _hf_args(keys: set[Any], found: set[str]) -> bool:
     """A TrainingArguments file, unless a tool that sets its own defaults reads it: Axolotl,
     LLaMA-Factory, or LLaMA-Factory v1 (`model` + its keys: bf16 on by default, no saves)."""
@@ -294,6 +303,7 @@ def _document_kinds(root: Node, hints: set[str]) -> set[str]:
         "mcli": _mcli(root, keys),
         "nemo": _nemo(root),
         "nanotron": _nanotron(root, keys),
+        "detectron2": _detectron2(root, keys),
         "skypilot": _skypilot(root, keys, "skypilot" in hints),
         "ray-cluster": _ray(root, keys),
         "dstack": _dstack(root, keys, "dstack" in hints),

@@ -203,6 +203,8 @@ class Evaluator:
             return pred.get("default", ABSENT)
         value = arg.value
         for part in parts[1:]:
+            if value is ABSENT:
+                break  # a missing section has no keys: `fp16: {}` and no `fp16` alike
             if isinstance(value, CallValue):
                 inner = value.site.argument(part)
                 if inner is None:
@@ -212,6 +214,8 @@ class Evaluator:
                 value = value.get(part, ABSENT)
             else:
                 return UNKNOWN
+        if value is ABSENT and "default" in pred:
+            return UNKNOWN if site.partial else pred["default"]
         return value
 
     def _value_tests(self, pred: dict, value, site: CallSite | None = None) -> bool | None:
