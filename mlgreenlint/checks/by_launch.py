@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from mlgreenlint.configs import document
 from mlgreenlint.configs.nodes import Node
@@ -28,6 +29,10 @@ from mlgreenlint.model import Rule, Span
 from mlgreenlint.python.context import FileContext
 from mlgreenlint.python.vocabulary import ACCELERATORS, HF_PARSERS
 from mlgreenlint.repository.launch import Launch
+from mlgreenlint.versions import Versions
+
+if TYPE_CHECKING:
+    from mlgreenlint.repository.index import RepoIndex
 
 TRAINING_ARGS = ("transformers.TrainingArguments", "transformers.Seq2SeqTrainingArguments", "trl.*Config")
 PARSER = HF_PARSERS
@@ -42,8 +47,8 @@ class LinkedConfig:
     path: str
     rel: str
     text: str
-    repo: object
-    versions: object
+    repo: RepoIndex
+    versions: Versions
 
 
 # verdicts ---------------------------------------------------------------------------------
