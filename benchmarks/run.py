@@ -193,9 +193,8 @@ def machine() -> dict:
 def versions(mg: list[str], ruff: Path) -> dict:
     from importlib.metadata import version  # the interpreter that runs mlgreenlint
 
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=HERE, capture_output=True, text=True)
     return {
-        "mlgreenlint": sh([*mg, "--version"]).stdout.strip() + f" (commit {commit.stdout.strip() or '?'})",
+        "mlgreenlint": sh([*mg, "--version"]).stdout.strip(),  # names the commit itself
         "libcst": version("libcst"),
         "ruff": sh([str(ruff), "--version"]).stdout.strip(),
     }
@@ -205,7 +204,8 @@ def tree_size() -> tuple[int, int, int, int, int]:
     """Python files, lines, bytes; files with some rule's token (parsed with `ast`); files some
     rule may fire on after the `ast` screen (parsed with libcst)."""
     from mlgreenlint import api
-    from mlgreenlint.engine.driver import driver
+    from mlgreenlint.decoding import decode
+    from mlgreenlint.engine.python_file import python_rules, screened_rules
     from mlgreenlint.ruleset import rulebook
     from mlgreenlint.settings import Settings
 
@@ -217,12 +217,12 @@ def tree_size() -> tuple[int, int, int, int, int]:
     tokens = screened = 0
     for p, d in data.items():
         try:
-            text = driver.decode(d)
+            text = decode(d)
         except (SyntaxError, UnicodeDecodeError, LookupError):
             continue
         path = p.relative_to(TREE).as_posix()
-        tokens += bool(driver.python_rules(path, text, job))
-        screened += bool(driver.screened_rules(path, text, job)[0])
+        tokens += bool(python_rules(path, text, job))
+        screened += bool(screened_rules(path, text, job)[0])
     return len(files), sum(d.count(b"\n") for d in data.values()), sum(len(d) for d in data.values()), tokens, screened
 
 
@@ -245,6 +245,7 @@ def main() -> int:
     sh([sys.executable, "-m", "compileall", "-q", str(Path(mlgreenlint.__file__).parent)])
     print("checking that findings do not depend on cache, prefilter or workers", flush=True)
     equal = equivalence(mg)
+    size = tree_size()  # before the timed rounds, so that a failure here wastes none of them
 
     scenarios = [
         Scenario("ruff, cold", [str(ruff), "check", "--select", "ALL", "--no-cache", "--statistics", "."]),
@@ -268,7 +269,7 @@ def main() -> int:
     load_after = os.getloadavg()
     for s in scenarios:
         s.tree_pss = tree_pss(s.argv, s.env)
-    report = render(scenarios, equal, machine(), versions(mg, ruff), tree_size(), load_before, load_after, args.rounds)
+    report = render(scenarios, equal, machine(), versions(mg, ruff), size, load_before, load_after, args.rounds)
     args.output.write_text(report, encoding="utf-8")
     print(report)
     return 0
