@@ -137,6 +137,21 @@ def test_shape():
     assert uses == ["actions/setup-python@v6", "github/codeql-action/upload-sarif@v4"]
 
 
+def test_scripts_use_the_canonical_flag_names():
+    """The action spells `check`'s options as the CLI's help lists them first (`--output-format`,
+    not the `--format` alias), so it keeps working when the aliases go."""
+    from mlgreenlint.cli import check
+
+    canonical = {}
+    for param in check.params:
+        names = [o for o in param.opts + param.secondary_opts if o.startswith("--")]
+        canonical.update({name: names[0] for name in names})
+    used = {flag for step in STEPS if "run" in step
+            for flag in re.findall(r"(?<![\w-])--[a-z][a-z-]*", step["run"]) if flag in canonical}
+    assert {"--output-format", "--output-file", "--exit-zero"} <= used
+    assert {flag: canonical[flag] for flag in used if canonical[flag] != flag} == {}
+
+
 @pytest.mark.parametrize("step", [s for s in STEPS if "run" in s], ids=lambda s: s["name"])
 def test_scripts_parse(step, tmp_path):
     script = tmp_path / "step.sh"
