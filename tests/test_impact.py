@@ -86,3 +86,15 @@ def test_json_and_sarif_findings_carry_impact():
     assert all("properties" not in r for r in results if r["ruleId"] == "ET001")
     rules = {d["id"]: d for d in sarif["runs"][0]["tool"]["driver"]["rules"]}
     assert rules["CK002"]["properties"]["impact"]["multiplier"] == 12.6
+
+
+def test_explain_and_the_rule_page_state_the_impact_and_its_source():
+    from mlgreenlint.formats.text import rule_page
+
+    mp001 = next(r for r in RULES if r.id == "MP001")
+    sentence = impact.facts(mp001)["statement"] + "; source: docs/energy.md."
+    assert f"Impact: {sentence}" in _run("explain", "MP001", "--isolated")
+    assert f"**Impact:** {sentence}" in rule_page(mp001)
+    assert f"**Impact:** {sentence}" in (ROOT / "docs" / "rules" / "MP001-fp32-training-loop.md").read_text("utf-8")
+    et001 = next(r for r in RULES if r.id == "ET001")
+    assert "Impact:" not in _run("explain", "ET001", "--isolated") and "Impact:" not in rule_page(et001)

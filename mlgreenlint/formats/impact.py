@@ -23,6 +23,11 @@ def provenance(impact: dict) -> str:
     return f"measured on {impact['setting']}" if impact["kind"] == "measured" else f"{impact['setting']}; cited"
 
 
+def sourced(impact: dict) -> str:
+    """The statement with where the figure comes from, for `explain` and the rule pages."""
+    return f"{statement(impact)}; source: {impact['source']}"
+
+
 def multiplier(impact: dict) -> str:
     return f"{impact['multiplier']:g}x"
 

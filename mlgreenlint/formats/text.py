@@ -103,7 +103,7 @@ def explain(rule: Rule, *, severity: Severity, options: dict, notes: list[str]) 
     """The long form of a rule: what, why, examples, options, references."""
     docs = rule.docs
     out = [f"{rule.id} {rule.name} ({rule.family}, {severity.label})", "", docs["what"].strip(), "",
-           "Why it matters", "", docs["why"].strip(), "", "Flagged:", "", _indent(docs["bad"]), "",
+           "Why it matters", "", docs["why"].strip(), *_impact(rule, "Impact: "), "", "Flagged:", "", _indent(docs["bad"]), "",
            "Use instead:", "", _indent(docs["good"])]
     if rule.fix:
         out += ["", f"Autofix ({fix_safety(rule)}): {rule.fix['title']}.", "", rule.fix.get("note", "").strip()]
@@ -121,6 +121,12 @@ def explain(rule: Rule, *, severity: Severity, options: dict, notes: list[str]) 
         out += ["", "References:"] + [f"  - {ref}" for ref in docs["references"]]
     out += ["", f"Rule file: {rule.source}"]
     return "\n".join(out)
+
+
+def _impact(rule: Rule, label: str) -> list[str]:
+    """A paragraph with the rule's impact figure and its source, as the reports state it; none without one."""
+    facts = impact.facts(rule)
+    return ["", label + impact.sourced(facts) + "."] if facts else []
 
 
 def fix_safety(rule: Rule) -> str:
@@ -150,7 +156,7 @@ def rule_page(rule: Rule) -> str:
         f"Family **{rule.family}** · default severity **{rule.severity.label}**"
         + (f" · **opt-in**: runs only when selected by its id (`extend-select = [\"{rule.id}\"]`)" if rule.opt_in else ""), "",
         "## What it flags", "", docs["what"].strip(), "",
-        "## Why it wastes energy", "", docs["why"].strip(), "",
+        "## Why it wastes energy", "", docs["why"].strip(), *_impact(rule, "**Impact:** "), "",
         "## Example", "", f"```{lang}", docs["bad"].strip("\n"), "```", "",
         "## Use instead", "", f"```{lang}", docs["good"].strip("\n"), "```",
     ]
