@@ -11,6 +11,7 @@ from mlgreenlint.cache import SUMMARIES, cache_dir, claim, open_cache
 from mlgreenlint.discovery import Target, display_path, iter_targets
 from mlgreenlint.engine.driver import Job, lint_bytes
 from mlgreenlint.model import FileResult, Finding, Rule
+from mlgreenlint.notebook import size_limit
 from mlgreenlint.repository.index import DirectoryStore, RepoIndex, find_root
 from mlgreenlint.repository.pins import read_pins
 from mlgreenlint.ruleset import rulebook
@@ -113,9 +114,10 @@ def lint_source(data: bytes, name: str, settings: Settings, *, cwd: Path | None 
     display = display_path(Path(name), cwd)
     run = Run(rules=job.rules, files=1, checked=[display])
     prepare(job, settings, repository_root([Path(name)], settings, cwd), cwd, run.notes)
-    if len(data) > settings.max_file_size:
+    limit = size_limit(display, settings.max_file_size)
+    if len(data) > limit:
         result = batch.unreadable(Target(display, Path(name)), job,
-                                  f"file is {len(data)} bytes, over max-file-size {settings.max_file_size}: not analysed")
+                                  f"file is {len(data)} bytes, over max-file-size {limit}: not analysed")
     else:
         result = lint_bytes(display, data, job)
     run.findings = sorted(result.findings, key=Finding.sort_key)

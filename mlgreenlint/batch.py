@@ -18,6 +18,7 @@ from mlgreenlint.cache import Cache
 from mlgreenlint.discovery import Target
 from mlgreenlint.engine.driver import GL_UNREADABLE, Job, lint_bytes, may_parse
 from mlgreenlint.limits import rare_collections, read_source
+from mlgreenlint.notebook import size_limit
 from mlgreenlint.model import FileResult, Finding, Span
 from mlgreenlint.signals import die_with_parent, stop_workers
 
@@ -65,7 +66,7 @@ class Context:
 
     def read(self, target: Target) -> bytes | FileResult:
         """The file's bytes (bounded by max-file-size), or the result that says why not."""
-        data = read_source(target.path, self.max_file_size)
+        data = read_source(target.path, size_limit(target.display, self.max_file_size))
         return unreadable(target, self.job, data) if isinstance(data, str) else data
 
     def fresh(self, target: Target) -> FileResult:

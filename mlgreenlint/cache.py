@@ -30,11 +30,11 @@ from pathlib import Path
 
 from mlgreenlint import __version__, atomic
 from mlgreenlint.errors import SettingsError
-from mlgreenlint.model import Edit, FileResult, Finding, Fix, Severity, Span
+from mlgreenlint.model import CellSpan, Edit, FileResult, Finding, Fix, Severity, Span
 
 DIR_NAME = ".mlgreenlint_cache"
 #: Bump when the entry layout changes.
-FORMAT = 2
+FORMAT = 3
 #: Run-key folders (configurations, tool builds) kept; older ones are removed when a run writes.
 KEEP_RUNS = 8
 SUMMARIES = "repo-summaries"
@@ -299,8 +299,16 @@ def _finding(d: dict) -> Finding:
     fingerprint = d["fingerprint"]
     if fingerprint is not None:
         _text(fingerprint)
-    return Finding(_text(d["rule"]), _text(d["path"]), _span(d), _text(d["message"]),
-                   Severity.parse(_text(d["severity"])), fix, fingerprint)
+    cell = None
+    span = _span(d)
+    if "cell" in d:
+        if type(d["cell"]) is not int:
+            raise TypeError("cell is not an integer")
+        cell = CellSpan(d["cell"], span)
+        span = _span({key.removeprefix("file_"): d[key] for key in ("file_line", "file_column", "file_end_line",
+                                                                     "file_end_column")})
+    return Finding(_text(d["rule"]), _text(d["path"]), span, _text(d["message"]),
+                   Severity.parse(_text(d["severity"])), fix, fingerprint, cell)
 
 
 def _span(d: dict) -> Span:

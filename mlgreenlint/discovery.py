@@ -9,7 +9,7 @@ from pathlib import Path
 from mlgreenlint import safegit
 from mlgreenlint.globs import glob_matcher
 
-LINTED_SUFFIXES = (".py", ".pyi", ".yaml", ".yml", ".json", ".toml")
+LINTED_SUFFIXES = (".py", ".pyi", ".ipynb", ".yaml", ".yml", ".json", ".toml")
 
 
 @dataclass(frozen=True, order=True)

@@ -56,6 +56,14 @@ class Fix:
     safe: bool = False
 
 
+@dataclass(frozen=True, order=True)
+class CellSpan:
+    """Where a notebook finding sits inside its code cell (cells numbered from 1, as Jupyter shows them)."""
+
+    cell: int
+    span: Span
+
+
 @dataclass(frozen=True)
 class Finding:
     """One reported problem in one file."""
@@ -68,6 +76,9 @@ class Finding:
     fix: Fix | None = None
     #: Stable identity of the flagged code: survives lines moving above it.
     fingerprint: str = ""
+    #: In a notebook: the cell and the span inside it; `span` is then the place in the
+    #: notebook file (the JSON string that holds the code), which tools open.
+    cell: CellSpan | None = None
 
     @property
     def family(self) -> str:
@@ -77,18 +88,24 @@ class Finding:
         return (self.path, self.span.line, self.span.column, self.rule, self.message)
 
     def to_dict(self) -> dict:
+        """The finding as JSON; in a notebook `line`/`column` are inside `cell` and `file_*` in the file."""
+        span = self.cell.span if self.cell is not None else self.span
         data = {
             "rule": self.rule,
             "path": self.path,
-            "line": self.span.line,
-            "column": self.span.column,
-            "end_line": self.span.end_line,
-            "end_column": self.span.end_column,
+            "line": span.line,
+            "column": span.column,
+            "end_line": span.end_line,
+            "end_column": span.end_column,
             "severity": self.severity.label,
             "message": self.message,
             "fingerprint": self.fingerprint,
             "fix": None,
         }
+        if self.cell is not None:
+            data["cell"] = self.cell.cell
+            data.update(file_line=self.span.line, file_column=self.span.column,
+                        file_end_line=self.span.end_line, file_end_column=self.span.end_column)
         if self.fix is not None:
             data["fix"] = {
                 "title": self.fix.title,

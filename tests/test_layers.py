@@ -41,8 +41,10 @@ LAYERS: list[tuple[str, ...]] = [
     ("match.predicates",),
     ("python", "configs", "regions"),
     ("match",),
+    # A notebook as one module (cells joined, IPython syntax masked) with the way back to cells.
+    ("notebook",),
     ("fingerprints", "suppression", "discovery", "limits", "atomic", "aliases", "versions", "decoding",
-     "signals", "progress", "buildinfo", "tomlcompat", "escape", "quickschema"),
+     "signals", "progress", "buildinfo", "tomlcompat", "escape", "quickschema", "magics"),
     ("model", "errors", "globs", "safegit"),
 ]
 

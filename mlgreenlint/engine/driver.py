@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from mlgreenlint import decoding, limits, suppression
-from mlgreenlint.engine import config_file, python_file
+from mlgreenlint import notebook
+from mlgreenlint.engine import config_file, notebook_file, python_file
 from mlgreenlint.engine.job import (
     GL_DIRECTIVE,
     GL_INTERNAL,
@@ -91,10 +92,33 @@ def _lint_bytes(path: str, data: bytes, job: Job, python: bool = True) -> FileRe
 
 def lint_text(path: str, text: str, job: Job, result: FileResult | None = None, *, python: bool = True) -> FileResult:
     result = result or FileResult(path)
+    if notebook.is_notebook(path):
+        return _lint_notebook(path, text, job, result, python)
+    return _lint_source(path, text, job, result, python, path.endswith(PYTHON_SUFFIXES))
+
+
+def _lint_notebook(path: str, text: str, job: Job, result: FileResult, python: bool) -> FileResult:
+    """A notebook's code cells linted as one Python module, findings placed back in the cells."""
+    nb = notebook_file.open_notebook(text, job, result)
+    if nb is None:
+        return result
+    source = nb.source
+    inner = FileResult(path)
+    if python and python_rules(path, source, job):  # a notebook no rule can reach is not parsed, like a .py file
+        source, broken = notebook_file.parsed_source(nb)
+        for line, column, message in broken:
+            tool_finding(inner, job, GL_PARSE, Span.point(line, column), message)
+    inner = _lint_source(path, source, job, inner, python, True)
+    result.findings.extend(notebook_file.placed(inner.findings, nb))
+    result.notes.extend(inner.notes)
+    return result
+
+
+def _lint_source(path: str, text: str, job: Job, result: FileResult, python: bool, is_python: bool) -> FileResult:
     directives = suppression.parse(text, job.known_ids)
     hits: list[tuple[ActiveRule, Hit]] = []
     locate = None
-    if path.endswith(PYTHON_SUFFIXES):
+    if is_python:
         if python:
             hits, locate = python_file.lint(path, text, job, result)
         else:
@@ -118,6 +142,8 @@ def may_parse(path: str, data: bytes, job: Job) -> bool:
     Tokens are ASCII, so a token in the decoded text is also in the bytes of any encoding
     Python accepts for source; `lint_bytes` still decides exactly.
     """
+    if notebook.is_notebook(path):
+        return bool(python_rules(path, data, job, encoded=True, escaped=True))
     return path.endswith(PYTHON_SUFFIXES) and bool(python_rules(path, data, job, encoded=True))
 
 

@@ -20,14 +20,18 @@ if TYPE_CHECKING:
     from mlgreenlint.repository.index import RepoIndex
 
 
-def python_rules(path: str, content: str | bytes, job: Job, *, encoded: bool = False) -> list[ActiveRule]:
+def python_rules(path: str, content: str | bytes, job: Job, *, encoded: bool = False,
+                 escaped: bool = False) -> list[ActiveRule]:
     """The Python rules whose tokens occur in a file (its text, or its bytes when `encoded`)
-    and whose globs take it; no import of libcst."""
+    and whose globs take it; no import of libcst. `escaped`: the content is the JSON of a
+    notebook, where a token with a quote or a backslash is spelled otherwise, so it counts
+    as present."""
     rules = [a for a in job.rules if _maybe_python_rule(a)]
     if job.prefilter:
         # Each token is searched once (rules share them); path globs only for rules left.
         tokens = {t for a in rules for t in a.rule.tokens}
-        present = {t for t in tokens if (t.encode() if encoded else t) in content}
+        present = {t for t in tokens if (t.encode() if encoded else t) in content
+                   or (escaped and ('"' in t or "\\" in t))}
         rules = [a for a in rules if not a.rule.tokens or not present.isdisjoint(a.rule.tokens)]
     return [a for a in rules if applies(a, path)]
 

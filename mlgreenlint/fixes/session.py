@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mlgreenlint import atomic
+from mlgreenlint import atomic, notebook
 from mlgreenlint.configs import document
 from mlgreenlint.engine.driver import CONFIG_SUFFIXES, GL_PARSE, PYTHON_SUFFIXES, Job, lint_bytes
 from mlgreenlint.fixes import edits
@@ -85,6 +85,8 @@ def parse_problem(path: str, text: str) -> str | None:
             ast.parse(text)
         elif path.endswith(CONFIG_SUFFIXES):
             document.parse(text, document.format_of(path))
+        elif notebook.is_notebook(path):
+            ast.parse(notebook.read(text).source)
     except SyntaxError as exc:
         return f"line {exc.lineno}: {exc.msg}"
     except Exception as exc:  # noqa: BLE001 -- ConfigError, RecursionError, ValueError: all mean "does not parse"

@@ -18,7 +18,7 @@ _COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "b
 def text(findings: list[Finding], *, files: int, colour: bool, quiet: bool = False) -> str:
     lines = []
     for f in findings:
-        where = f"{printable(f.path)}:{f.span.line}:{f.span.column}:"
+        where = f"{printable(f.path)}:{place(f)}:"
         rule = f"{f.rule} [{f.severity.label}]"
         if colour:
             where = click.style(where, bold=True)
@@ -27,6 +27,13 @@ def text(findings: list[Finding], *, files: int, colour: bool, quiet: bool = Fal
     if not quiet:
         lines.append(summary(findings, files))
     return "\n".join(lines)
+
+
+def place(f: Finding) -> str:
+    """`line:column`, or `cell N:line:column` in a notebook (ruff's spelling)."""
+    if f.cell is not None:
+        return f"cell {f.cell.cell}:{f.cell.span.line}:{f.cell.span.column}"
+    return f"{f.span.line}:{f.span.column}"
 
 
 def summary(findings: list[Finding], files: int) -> str:

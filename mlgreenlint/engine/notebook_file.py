@@ -1,0 +1,125 @@
+"""A notebook through the Python pipeline: its code cells as one module, findings placed back.
+
+The driver lints `Notebook.source` (the masked code cells, joined) as a Python file, so
+suppressions, fingerprints (which hash the flagged line's text, never outputs or execution
+counts) and the repository pass see the code as the kernel runs it. `placed` then gives
+each finding its cell and line inside the cell, moves its span to the notebook file's
+line and column, and turns fix edits into edits of the JSON strings that hold the cell.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+from mlgreenlint import limits
+from mlgreenlint.engine.job import GL_PARSE, Job, tool_finding
+from mlgreenlint.fixes.edits import hunks
+from mlgreenlint.model import CellSpan, Edit, FileResult, Finding, Fix, Span
+from mlgreenlint.notebook import Cell, Notebook, NotebookError, read, split_lines
+
+
+def open_notebook(text: str, job: Job, result: FileResult) -> Notebook | None:
+    """The notebook, or None with GL001 at the place the JSON or the notebook format is wrong."""
+    try:
+        return read(text)
+    except NotebookError as exc:
+        tool_finding(result, job, GL_PARSE, Span.point(exc.line, exc.column), f"cannot read notebook: {exc}")
+        return None
+
+
+def parsed_source(nb: Notebook) -> tuple[str, list[tuple[int, int, str]]]:
+    """The joined source with every cell that does not parse (after masking) blanked, and
+    (line, column, message) in the joined module for each such cell, so one broken cell
+    costs only its own findings."""
+    if limits.syntax_error(nb.source) is None:
+        return nb.source, []
+    parts, broken = [], []
+    for cell in nb.cells:
+        body = "".join(cell.masked.lines)
+        error = limits.syntax_error(body) if body.strip() else None
+        if error is not None:
+            line, column, message = error
+            broken.append((cell.first + line - 1, column, f"cannot parse: {message}"))
+            body = "".join("\n" if x.endswith("\n") else "" for x in cell.masked.lines)
+        parts.append(body if not body or body.endswith("\n") else body + "\n")
+    return "".join(parts), broken
+
+
+def placed(findings: list[Finding], nb: Notebook) -> list[Finding]:
+    """Findings over the joined source, placed in their cells and in the notebook file."""
+    out = []
+    for f in findings:
+        cell, line = nb.place(f.span.line)
+        end_cell, end_line = nb.place(max(f.span.end_line, f.span.line))
+        end_column = f.span.end_column
+        if end_cell is not cell:  # a span that runs into the next cell ends with its own cell
+            end_line, end_column = len(cell.lines) or 1, len(cell.lines[-1]) + 1 if cell.lines else 1
+        inner = Span(line, f.span.column, end_line, end_column)
+        file_span = Span(*nb.file_position(cell, line, f.span.column), *nb.file_position(cell, end_line, end_column))
+        out.append(replace(f, span=file_span, cell=CellSpan(cell.number, inner), fix=_fix(f.fix, nb)))
+    return out
+
+
+def _fix(fix: Fix | None, nb: Notebook) -> Fix | None:
+    """The fix as edits of the notebook text, or None when an edit touches IPython syntax or
+    spans two cells (the masked text is not what the notebook holds)."""
+    if fix is None:
+        return None
+    by_cell: dict[int, tuple[Cell, list[tuple[int, int, str]]]] = {}
+    for edit in fix.edits:
+        cell, line = nb.place(edit.span.line)
+        end_cell, end_line = nb.place(edit.span.end_line)
+        if end_cell is not cell:
+            if end_cell.first == edit.span.end_line and edit.span.end_column == 1 and end_cell.number == cell.number + 1:
+                end_line = len(cell.lines) + 1  # up to the end of the cell's last line
+            else:
+                return None
+        touched = range(line - 1, max(end_line - 1, line))
+        if any(i in cell.masked.masked for i in touched if i < len(cell.lines)):
+            return None
+        start = _offset(cell, line, edit.span.column)
+        end = _offset(cell, end_line, edit.span.end_column)
+        by_cell.setdefault(cell.number, (cell, []))[1].append((start, end, edit.replacement))
+    edits = []
+    for cell, changes in by_cell.values():
+        source = cell.source
+        for start, end, new in sorted(changes, reverse=True):
+            source = source[:start] + new + source[end:]
+        edits.extend(hunks(nb.text, _rewrite(nb, cell, source)))
+    return replace(fix, edits=tuple(edits)) if edits else None
+
+
+def _offset(cell: Cell, line: int, column: int) -> int:
+    lines = cell.lines
+    return min(sum(len(x) for x in lines[: line - 1]) + column - 1, len(cell.source))
+
+
+def _rewrite(nb: Notebook, cell: Cell, source: str) -> Edit:
+    """An edit of the notebook text giving `cell` the new source, in the notebook's own
+    layout: strings whose text is unchanged keep their exact spelling, new ones are
+    written as the file writes its strings (raw non-ASCII unless it escapes them)."""
+    text = nb.text
+    start, end = cell.value
+    ascii_only = text.isascii() and "\\u" in text
+    spelled = {json.loads(text[a:b]): text[a:b] for a, b in cell.strings}
+
+    def spell(value: str) -> str:
+        return spelled.get(value) or json.dumps(value, ensure_ascii=ascii_only)
+
+    if text[start] == '"':
+        new = spell(source)
+    else:
+        strings = cell.strings
+        if len(strings) >= 2:
+            separator = text[strings[0][1]:strings[1][0]]
+        elif strings:
+            separator = "," + text[start + 1:strings[0][0]]
+        else:
+            separator = ", "
+        opening = text[start + 1:strings[0][0]] if strings else ""
+        closing = text[strings[-1][1]:end - 1] if strings else ""
+        new = "[" + opening + separator.join(spell(x) for x in split_lines(source)) + closing + "]"
+    first = nb.file_offset_position(start)
+    last = nb.file_offset_position(end)
+    return Edit(Span(*first, *last), new)

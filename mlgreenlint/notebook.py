@@ -1,0 +1,274 @@
+"""Jupyter notebooks (nbformat 4) as one Python module, with the way back to cells and JSON lines.
+
+`read(text)` walks the notebook's JSON once: every value is decoded by the C decoder
+(`raw_decode`), and only the structure around `cells` and `source` is stepped through in
+Python, so outputs cost one decode and are never looked at again, while each source
+string's place in the file is known exactly. Code cells, masked (`magics.py`), are joined
+in order into `Notebook.source`; `place` maps a line of it back to the cell (1-based among
+code cells, as Jupyter shows them) and `file_position` to the line and column of the
+notebook file where that text sits (inside the JSON string of the cell's `source`).
+`edit_source` turns a new source for some cells into byte-exact edits of those strings.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import re
+from dataclasses import dataclass, field
+
+from mlgreenlint import magics
+
+SUFFIX = ".ipynb"
+#: A notebook may be this many times `max-file-size`: outputs (plots, logs) are not code
+#: and cost one JSON decode, so a notebook is not skipped for the size of its outputs.
+OUTPUT_ALLOWANCE = 32
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
+_LINES = re.compile(r"[^\n]*\n|[^\n]+$")
+_DECODER = json.JSONDecoder()
+
+
+class NotebookError(ValueError):
+    """Not a notebook this tool reads; `cell` (1-based code cell) is None when the whole file is at fault."""
+
+    def __init__(self, message: str, line: int = 1, column: int = 1, cell: int | None = None) -> None:
+        super().__init__(message)
+        self.line, self.column, self.cell = line, column, cell
+
+
+@dataclass
+class Cell:
+    """One code cell: its number, source as written, masked lines and where it sits."""
+
+    number: int
+    source: str
+    #: (start, end) offsets in the notebook text of each JSON string of `source`.
+    strings: list[tuple[int, int]]
+    #: (start, end) offsets of the whole `source` value (a list or one string).
+    value: tuple[int, int]
+    masked: magics.Masked = field(repr=False, default=None)  # type: ignore[assignment]
+    #: First line of the cell in the joined module (1-based).
+    first: int = 1
+
+    @property
+    def lines(self) -> list[str]:
+        return split_lines(self.source)
+
+
+@dataclass
+class Notebook:
+    text: str
+    cells: list[Cell]
+    #: The code cells joined into one module; each cell ends with a newline.
+    source: str = ""
+    #: The notebook's `%pip install` / `!pip install` and other shell commands: (joined line, command).
+    shell: list[tuple[int, str]] = field(default_factory=list)
+
+    def place(self, line: int) -> tuple[Cell, int]:
+        """The cell holding a line of the joined module, and the line inside it (1-based)."""
+        index = max(0, bisect.bisect_right([c.first for c in self.cells], line) - 1)
+        cell = self.cells[index]
+        return cell, line - cell.first + 1
+
+    def file_offset_position(self, offset: int) -> tuple[int, int]:
+        """The notebook file's (line, column), 1-based, of an offset in its text."""
+        return _line_column(self.text, offset)
+
+    def file_position(self, cell: Cell, line: int, column: int) -> tuple[int, int]:
+        """The notebook file's (line, column), 1-based, of a cell's (line, column)."""
+        lines = cell.lines
+        offset = sum(len(x) for x in lines[: line - 1]) + column - 1
+        offset = min(max(offset, 0), len(cell.source))
+        # Find the JSON string holding the offset and the raw characters that spell it.
+        before = 0
+        for start, end in cell.strings:
+            decoded = _DECODER.raw_decode(self.text, start)[0]
+            if offset <= before + len(decoded) and (offset < before + len(decoded) or (start, end) == cell.strings[-1]):
+                raw = start + 1 + _raw_length(self.text, start + 1, offset - before)
+                return _line_column(self.text, raw)
+            before += len(decoded)
+        if cell.strings:
+            return _line_column(self.text, cell.strings[-1][0])
+        return _line_column(self.text, cell.value[0])
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines with their endings, split at `\\n` as the engine's positions count them."""
+    return _LINES.findall(text)
+
+
+def read(text: str) -> Notebook:
+    """The notebook's code cells, masked and joined; NotebookError for anything else."""
+    cells, nbformat = _walk(text)
+    if nbformat != 4:
+        raise NotebookError(f"not an nbformat 4 notebook (nbformat is {nbformat!r})")
+    notebook = Notebook(text, cells)
+    parts: list[str] = []
+    first = 1
+    for cell in cells:
+        lines = cell.lines
+        cell.masked = magics.mask(lines)
+        cell.first = first
+        body = "".join(cell.masked.lines)
+        if body and not body.endswith("\n"):
+            body += "\n"
+        parts.append(body)
+        notebook.shell.extend((first + i, command) for i, command in cell.masked.shell)
+        first += len(lines)
+    notebook.source = "".join(parts)
+    return notebook
+
+
+def is_notebook(path: str) -> bool:
+    return path.endswith(SUFFIX)
+
+
+def size_limit(path: str, max_file_size: int) -> int:
+    """The most bytes of a file read for linting: `max-file-size`, more for a notebook's outputs."""
+    return max_file_size * OUTPUT_ALLOWANCE if is_notebook(path) else max_file_size
+
+
+def _walk(text: str) -> tuple[list[Cell], object]:
+    """(code cells, nbformat) of the JSON document, with the offsets of their sources."""
+    cells: list[Cell] = []
+    top: dict = {}
+
+    def member(key: str, start: int) -> int:
+        if key == "cells":
+            cells[:] = []
+            return _cells(text, start, cells)
+        top[key], end = _DECODER.raw_decode(text, start)
+        return end
+
+    try:
+        i = _skip(text, 0)
+        if text[i:i + 1] != "{":
+            raise NotebookError("not a notebook: the file is not a JSON object", *_line_column(text, i))
+        end = _skip(text, _object(text, i, member))
+        if end != len(text):
+            raise json.JSONDecodeError("Extra data", text, end)
+    except json.JSONDecodeError as exc:
+        raise NotebookError(f"invalid JSON: {exc.msg}", exc.lineno, exc.colno) from None
+    except RecursionError:
+        raise NotebookError("invalid JSON: nesting too deep") from None
+    return cells, top.get("nbformat")
+
+
+def _object(text: str, i: int, member) -> int:
+    """Step through the object at `i`: `member(key, value offset)` consumes each value and
+    returns its end; returns the offset after the closing brace."""
+    i = _skip(text, i + 1)
+    if text[i:i + 1] == "}":
+        return i + 1
+    while True:
+        if text[i:i + 1] != '"':
+            raise json.JSONDecodeError("Expecting property name enclosed in double quotes", text, i)
+        key, i = _DECODER.raw_decode(text, i)
+        i = _skip(text, i)
+        if text[i:i + 1] != ":":
+            raise json.JSONDecodeError("Expecting ':' delimiter", text, i)
+        i = _skip(text, member(key, _skip(text, i + 1)))
+        if text[i:i + 1] == "}":
+            return i + 1
+        if text[i:i + 1] != ",":
+            raise json.JSONDecodeError("Expecting ',' delimiter", text, i)
+        i = _skip(text, i + 1)
+
+
+def _array(text: str, i: int, item) -> int:
+    """Step through the array at `i`: `item(offset)` consumes each element and returns its end."""
+    i = _skip(text, i + 1)
+    if text[i:i + 1] == "]":
+        return i + 1
+    while True:
+        i = _skip(text, item(i))
+        if text[i:i + 1] == "]":
+            return i + 1
+        if text[i:i + 1] != ",":
+            raise json.JSONDecodeError("Expecting ',' delimiter", text, i)
+        i = _skip(text, i + 1)
+
+
+def _cells(text: str, start: int, cells: list[Cell]) -> int:
+    if text[start:start + 1] != "[":
+        raise NotebookError("not a notebook: `cells` is not a list", *_line_column(text, start))
+
+    def cell(at: int) -> int:
+        if text[at:at + 1] != "{":
+            raise NotebookError("not a notebook: a cell is not a JSON object", *_line_column(text, at))
+        fields: dict = {}
+
+        def member(key: str, value: int) -> int:
+            if key == "source":
+                fields["source"] = _source(text, value)
+                return fields["source"][2][1]
+            fields[key], end = _DECODER.raw_decode(text, value)
+            return end
+
+        end = _object(text, at, member)
+        if fields.get("cell_type") == "code":
+            number = len(cells) + 1
+            if "source" not in fields:
+                raise NotebookError(f"code cell {number} has no source", *_line_column(text, at), cell=number)
+            source, strings, value = fields["source"]
+            if source is None:
+                raise NotebookError(f"the source of code cell {number} is not a string or a list of strings",
+                                    *_line_column(text, value[0]), cell=number)
+            cells.append(Cell(number, source, strings, value))
+        return end
+
+    return _array(text, start, cell)
+
+
+def _source(text: str, at: int) -> tuple[str | None, list[tuple[int, int]], tuple[int, int]]:
+    """(decoded source or None when not strings, string offsets, value offsets) of a cell's source."""
+    if text[at:at + 1] == '"':
+        value, end = _DECODER.raw_decode(text, at)
+        return value, [(at, end)], (at, end)
+    if text[at:at + 1] != "[":
+        end = _DECODER.raw_decode(text, at)[1]
+        return None, [], (at, end)
+    parts: list[str] = []
+    strings: list[tuple[int, int]] = []
+    wrong = []
+
+    def element(i: int) -> int:
+        value, end = _DECODER.raw_decode(text, i)
+        if isinstance(value, str):
+            parts.append(value)
+            strings.append((i, end))
+        else:
+            wrong.append(i)
+        return end
+
+    end = _array(text, at, element)
+    return (None if wrong else "".join(parts)), strings, (at, end)
+
+
+def _skip(text: str, i: int) -> int:
+    return _WHITESPACE.match(text, i).end()
+
+
+def _line_column(text: str, offset: int) -> tuple[int, int]:
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+_ESCAPE = re.compile(r'\\u[0-9a-fA-F]{4}|\\.|[^\\]', re.DOTALL)
+
+
+def _raw_length(text: str, start: int, decoded: int) -> int:
+    """How many characters of the JSON string body at `start` spell its first `decoded` characters."""
+    i = start
+    count = 0
+    while count < decoded:
+        m = _ESCAPE.match(text, i)
+        if m is None or text[i] == '"':
+            break
+        token = m.group()
+        if token.startswith("\\u") and 0xD800 <= int(token[2:], 16) < 0xDC00 and text.startswith("\\u", m.end()):
+            i = m.end() + 6  # a surrogate pair spells one character
+        else:
+            i = m.end()
+        count += 1
+    return i - start

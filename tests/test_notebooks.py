@@ -1,0 +1,156 @@
+"""Notebooks: reading nbformat 4, masking IPython syntax, joining cells, GL001 and discovery."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from mlgreenlint import magics, notebook
+from mlgreenlint.engine.driver import lint_text
+from tests.notebook_helpers import HF_CELLS, cell, job
+from tests.notebook_helpers import notebook as write_notebook
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def lint(text: str, *ids: str, path: str = "nb.ipynb"):
+    return lint_text(path, text, job(*ids)).findings
+
+
+def test_code_cells_join_in_order_and_markdown_and_outputs_are_left_out():
+    text = write_notebook(cell("# Title\nimport os\n", "markdown"), cell("import torch\n"),
+                          cell("x = torch.ones(2)", outputs=[{"output_type": "stream", "text": ["import nope\n"]}]),
+                          cell("raw text\n", "raw"), cell("y = x + 1\n"))
+    nb = notebook.read(text)
+    assert nb.source == "import torch\nx = torch.ones(2)\ny = x + 1\n"
+    assert [(c.number, c.first) for c in nb.cells] == [(1, 1), (2, 2), (3, 3)]
+    assert nb.place(3) == (nb.cells[2], 1)
+
+
+@pytest.mark.parametrize("line, masked", [
+    ("%matplotlib inline\n", "pass\n"),
+    ("!nvidia-smi\n", "pass\n"),
+    ("!!ls -la\n", "pass\n"),
+    ("files = !ls data\n", "files = None\n"),
+    ("t = %timeit -o f()\n", "t = None\n"),
+    ("torch.compile?\n", "pass\n"),
+    ("??torch.compile\n", "pass\n"),
+    ("    %time f()\n", "    pass\n"),
+])
+def test_ipython_lines_are_masked_to_statements_at_their_indentation(line, masked):
+    assert magics.mask([line]).lines == [masked]
+
+
+def test_escape_characters_inside_strings_brackets_and_comments_stay_code():
+    lines = ['s = """\n', "!not a shell line\n", '"""\n', "f(\n", "  !x,\n", ")\n", "# !comment\n",
+             "y = a if b else c  # why?\n", "x = 3 % 2\n"]
+    assert magics.mask(lines).lines == lines
+
+
+def test_cell_magics_mask_the_cell_unless_their_body_is_python():
+    assert magics.mask(["%%bash\n", "accelerate launch train.py\n"]).lines == ["\n", "\n"]
+    assert magics.mask(["%%bash\n", "accelerate launch train.py\n"]).shell == [(1, "accelerate launch train.py")]
+    assert magics.mask(["%%time\n", "model.fit(x)\n"]).lines == ["\n", "model.fit(x)\n"]
+    assert magics.mask(["%%writefile train.py\n", "import torch\n"]).lines == ["\n", "\n"]
+
+
+def test_shell_commands_are_collected_with_their_joined_line():
+    text = write_notebook(cell("import os\n"), cell("!pip install codecarbon==2.3.4\n%pip install -q peft\nx = 1\n"),
+                          cell("!accelerate launch --mixed_precision bf16 \\\n  train.py\n"))
+    nb = notebook.read(text)
+    assert nb.shell == [(2, "pip install codecarbon==2.3.4"), (3, "pip install -q peft"),
+                        (5, "accelerate launch --mixed_precision bf16")]
+    assert nb.source.splitlines() == ["import os", "pass", "pass", "x = 1", "pass", ""]
+
+
+def test_findings_are_placed_in_cells_and_in_the_notebook_file():
+    text = write_notebook(cell("# Fine-tune\n", "markdown"), *(cell(c) for c in HF_CELLS))
+    found = {f.rule: f for f in lint(text, "MP002", "ET001")}
+    mp = found["MP002"]
+    assert (mp.cell.cell, mp.cell.span.line, mp.cell.span.column) == (2, 1, 8)
+    file_line = text.splitlines()[mp.span.line - 1]
+    assert file_line.strip().startswith('"args = tf.TrainingArguments(')
+    assert file_line[mp.span.column - 1:].startswith("tf.TrainingArguments")
+    assert found["ET001"].cell.cell == 3 and found["ET001"].cell.span.line == 2
+
+
+def test_source_written_as_one_string_maps_to_its_line_and_column():
+    text = write_notebook(cell("".join(HF_CELLS), split=False))
+    mp = next(f for f in lint(text, "MP002") if f.rule == "MP002")
+    assert mp.cell.span.line == 2
+    file_line = text.splitlines()[mp.span.line - 1]
+    assert file_line.lstrip().startswith('"source": "import transformers')
+    assert file_line[mp.span.column - 1:].startswith("tf.TrainingArguments")
+
+
+def test_escaped_characters_before_the_finding_shift_the_file_column():
+    code = HF_CELLS[1].replace('"out"', '"sortie-\u00e9t\u00e9\\tx"')
+    text = write_notebook(cell(HF_CELLS[0]), cell('label = "\u00e9\u00e9"; ' + code), cell(HF_CELLS[2]), ascii_only=True)
+    mp = next(f for f in lint(text, "MP002"))
+    assert text.splitlines()[mp.span.line - 1][mp.span.column - 1:].startswith("tf.TrainingArguments")
+
+
+@pytest.mark.parametrize("text, where", [
+    ("{not json", "invalid JSON"),
+    ("[1, 2]", "not a JSON object"),
+    (write_notebook(cell("x = 1\n"), nbformat=3), "nbformat 4"),
+    ('{"nbformat": 4, "cells": [{"cell_type": "code", "source": 7}]}', "not a string or a list"),
+    ('{"nbformat": 4, "cells": {}}', "not a list"),
+    ('{"nbformat": 4, "cells": []} trailing', "invalid JSON"),
+])
+def test_documents_that_are_not_notebooks_are_gl001_never_a_crash(text, where):
+    found = lint(text)
+    assert [f.rule for f in found] == ["GL001"] and where in found[0].message
+
+
+def test_invalid_json_is_reported_at_its_line():
+    text = write_notebook(cell("import torch\n")).replace('"cell_type": "code"', '"cell_type" "code"')
+    [found] = lint(text)
+    assert found.rule == "GL001" and text.splitlines()[found.span.line - 1].strip().startswith('"cell_type" "code"')
+
+
+def test_a_cell_that_does_not_parse_is_gl001_at_its_cell_and_the_others_are_still_linted():
+    text = write_notebook(cell(HF_CELLS[0]), cell("def broken(:\n    pass\n"), cell(HF_CELLS[1]), cell(HF_CELLS[2]))
+    found = {f.rule: f for f in lint(text, "GL001", "MP002")}
+    assert found["GL001"].cell.cell == 2 and found["GL001"].cell.span.line == 1
+    assert found["MP002"].cell.cell == 3
+
+
+def test_cells_lint_like_the_flat_file_they_join_into():
+    flat = lint_text("train.py", "".join(HF_CELLS), job("MP002", "ET001")).findings
+    cells = lint(write_notebook(*(cell(c) for c in HF_CELLS)), "MP002", "ET001")
+    assert [(f.rule, f.message) for f in flat] == [(f.rule, f.message) for f in cells]
+
+
+def test_notebooks_are_discovered_in_folders_and_can_be_excluded(project):
+    project.write("pyproject.toml", "[project]\nname = 'x'\n")
+    (project.root / "nbs").mkdir()
+    (project.root / "nbs" / "train.ipynb").write_text(write_notebook(*(cell(c) for c in HF_CELLS)))
+    found = project.run("check", "--isolated", "--no-cache", "--select", "MP002", ".")
+    assert "nbs/train.ipynb:cell 2:1:8: MP002" in found.output
+    project.write("pyproject.toml", "[project]\nname = 'x'\n[tool.mlgreenlint]\nextend-exclude = ['*.ipynb']\n")
+    quiet = project.run("check", "--no-cache", "--select", "MP002", ".")
+    assert "MP002" not in quiet.output and quiet.exit_code == 0
+
+
+def test_json_output_gives_the_cell_and_the_place_in_the_file(project):
+    project.write("nb.ipynb", write_notebook(*(cell(c) for c in HF_CELLS)))
+    done = project.run("check", "--isolated", "--no-cache", "--select", "MP002", "--format", "json", "nb.ipynb")
+    [entry] = json.loads(done.output)
+    assert (entry["cell"], entry["line"], entry["column"]) == (2, 1, 8)
+    assert entry["file_line"] > entry["line"] and entry["file_column"] > entry["column"]
+
+
+def test_both_lint_hooks_take_jupyter_files():
+    hooks = {h["id"]: h for h in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())}
+    assert all("jupyter" in hooks[name]["types_or"] for name in ("mlgreenlint", "mlgreenlint-fix"))
+
+
+def test_a_notebook_with_large_outputs_is_read_beyond_max_file_size(project):
+    picture = {"output_type": "display_data", "data": {"image/png": "A" * 3_000_000}, "metadata": {}}
+    project.write("nb.ipynb", write_notebook(*(cell(c) for c in HF_CELLS[:2]), cell(HF_CELLS[2], outputs=[picture])))
+    done = project.run("check", "--isolated", "--no-cache", "--select", "MP002,GL", "nb.ipynb")
+    assert "MP002" in done.output and "GL003" not in done.output
