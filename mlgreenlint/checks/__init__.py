@@ -66,6 +66,10 @@ CHECKS: dict[str, FileCheck] = {
     "hf-argparser-launch": FileCheck("by_launch", "hf_argparser_launch",
                                      lambda sk: calls_any(sk, HF_PARSERS) and sk.repo.runs_file()),
     "accelerate-launch": FileCheck("by_launch", "accelerate_launch", lambda sk: calls_any(sk, ACCELERATORS)),
+    # MMEngine configs: the file itself writes the setting (findings land where it is written).
+    "mmengine-fp32-optim-wrapper": FileCheck("mmengine", "fp32_optim_wrapper", lambda sk: "optim_wrapper" in sk.stored),
+    "mmengine-checkpoint-interval": FileCheck("mmengine", "checkpoint_interval",
+                                              lambda sk: "default_hooks" in sk.stored),
 }
 
 #: Each file check's screen, for `screen.may_fire`.
