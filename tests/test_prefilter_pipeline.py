@@ -130,8 +130,6 @@ def test_an_invalid_configuration_still_gets_the_jsonschema_message(tmp_path):
     assert "tool.mlgreenlint.select.0" in proc.stderr and "does not match" in proc.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="match/predicates and python/values still import libcst at the top, and the "
-                                       "config pipeline needs their records (issue 13): remove this mark when it passes")
 def test_a_deepspeed_config_alone_is_linted_without_libcst(tmp_path):
     (tmp_path / "ds_config.json").write_text('{"train_micro_batch_size_per_gpu": 8, "fp16": {"enabled": false}}\n',
                                              encoding="utf-8")

@@ -3,15 +3,12 @@ then the checks that judge a config by the scripts launched with it."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from mlgreenlint.configs import classify, document
+from mlgreenlint.engine import config_patterns
 from mlgreenlint.engine.job import GL_PARSE, Job, tool_finding
+from mlgreenlint.match.predicates import Hit
 from mlgreenlint.model import FileResult, Span
 from mlgreenlint.ruleset.selection import ActiveRule, applies
-
-if TYPE_CHECKING:
-    from mlgreenlint.match.predicates import Hit
 
 
 def lint(path: str, text: str, job: Job, result: FileResult) -> list[tuple[ActiveRule, Hit]]:
@@ -27,8 +24,6 @@ def _config(path: str, text: str, job: Job, result: FileResult) -> list[tuple[Ac
     by_name = classify.kinds_by_name(path)
     if not rules or not (by_name or classify.could_be_ml_config(path, text.encode("utf-8", "replace"))):
         return []
-    from mlgreenlint.engine import config_patterns
-
     try:
         docs = document.parse(text, document.format_of(path))
     except document.ConfigError as exc:

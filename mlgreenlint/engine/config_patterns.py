@@ -16,7 +16,7 @@ from mlgreenlint.configs.document import Node, format_of
 from mlgreenlint.fixes.config_edits import remove_key, set_key
 from mlgreenlint.match.names import display_name, names_match
 from mlgreenlint.match.predicates import Evaluator, FixSpec, Hit, PatternMatch
-from mlgreenlint.python.values import Arg, CallSite
+from mlgreenlint.match.sites import Arg, CallSite
 from mlgreenlint.ruleset.selection import ActiveRule
 
 

@@ -6,8 +6,6 @@ callers share (`Job`, the GL rule ids) are all importable from here.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from mlgreenlint import decoding, limits, suppression
 from mlgreenlint import notebook
 from mlgreenlint.engine import config_file, notebook_file, python_file
@@ -24,11 +22,9 @@ from mlgreenlint.engine.job import (
 from mlgreenlint.engine.python_file import module_name, python_rules, screened_rules
 from mlgreenlint.fingerprints import fingerprinted
 from mlgreenlint.fixes.edits import hunks
+from mlgreenlint.match.predicates import Hit, WholeLines
 from mlgreenlint.model import Edit, FileResult, Finding, Fix, Span
 from mlgreenlint.ruleset.selection import ActiveRule, ignored_for_path
-
-if TYPE_CHECKING:
-    from mlgreenlint.match.predicates import Hit
 
 __all__ = ["CONFIG_SUFFIXES", "GL_DIRECTIVE", "GL_INTERNAL", "GL_PARSE", "GL_UNREADABLE", "PYTHON_SUFFIXES", "Job",
            "decode", "describe", "lint_bytes", "lint_text", "may_parse", "module_name", "python_rules",
@@ -161,8 +157,6 @@ def _target(target, locate) -> Span:
     """An edit target's span: a Span as given, a node where it is, WholeLines its full lines."""
     if isinstance(target, Span):
         return target
-    from mlgreenlint.match.predicates import WholeLines
-
     if isinstance(target, WholeLines):
         span = locate(target.node)
         return Span(span.line, 1, span.end_line + 1, 1)

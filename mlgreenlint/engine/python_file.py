@@ -11,13 +11,12 @@ from typing import TYPE_CHECKING
 
 from mlgreenlint import limits
 from mlgreenlint.engine.job import GL_PARSE, Job, describe, tool_finding
+from mlgreenlint.match.predicates import Evaluator, Hit
 from mlgreenlint.model import FileResult, Span
 from mlgreenlint.ruleset.selection import ActiveRule, applies
 
 if TYPE_CHECKING:
-    from mlgreenlint.match.predicates import Hit
     from mlgreenlint.python.context import FileContext
-    from mlgreenlint.repository.index import RepoIndex
 
 
 def python_rules(path: str, content: str | bytes, job: Job, *, encoded: bool = False,
@@ -49,7 +48,7 @@ def screened_rules(path: str, text: str, job: Job) -> tuple[list[ActiveRule], bo
     if tree is None:
         return rules, False
     repo = job.repo
-    sketch = screen.sketch(tree, _module_name(path, job), *_repo_questions(repo, repo.rel(path) if repo else None))
+    sketch = screen.sketch(tree, _module_name(path, job), repo, repo.rel(path) if repo is not None else None)
     return [a for a in rules if screen.may_fire(a.rule, sketch, job.versions, CHECK_SCREENS)], True
 
 
@@ -129,20 +128,10 @@ def _parse(path: str, text: str, job: Job, result: FileResult):
     return None
 
 
-def _repo_questions(repo: RepoIndex | None, rel: str | None):
-    """What the screen may ask the repository pass: is a name a module, may a function step,
-    does a launch command run this file."""
-    if repo is None:
-        return None, None, lambda: False
-    return (repo.module_path, lambda qualname: repo.may_step(qualname, consumer=rel),
-            lambda: rel is not None and bool(repo.launches_of(rel, consumer=rel)))
-
-
 def run_rule(active: ActiveRule, ctx: FileContext) -> list[Hit]:
     """One rule's hits on a parsed file: its patterns, its file check, then `unless`."""
     from mlgreenlint.checks import CHECKS
     from mlgreenlint.engine.python_patterns import run_patterns
-    from mlgreenlint.match.predicates import Evaluator
 
     rule, options = active.rule, active.options
     match = rule.match

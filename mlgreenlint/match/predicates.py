@@ -6,16 +6,13 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-import libcst as cst
-
 from mlgreenlint.match.files import LintedFile, PythonFile
 from mlgreenlint.match.names import names_match
+from mlgreenlint.match.sites import UNKNOWN, Arg, CallSite, CallValue
 from mlgreenlint.model import Rule
-from mlgreenlint.python.values import UNKNOWN, Arg, CallSite, CallValue
 from mlgreenlint.versions import Versions
 
 ABSENT = object()
-_EMPTY_MODULE = cst.Module(body=[])
 
 
 @dataclass(frozen=True)
@@ -184,9 +181,8 @@ class Evaluator:
     def _mentions(self, pred: dict, site: CallSite | None) -> bool:
         """The argument's source text (not its value) matches the regex: `MNIST(root, train=False)`."""
         arg = site.argument(pred.get("keyword", ""), pred.get("position")) if site else None
-        if arg is None or not isinstance(arg.node, cst.CSTNode):
-            return False
-        return _regex(pred["mentions"]).search(_EMPTY_MODULE.code_for_node(arg.node)) is not None
+        text = arg.source() if arg is not None else None
+        return text is not None and _regex(pred["mentions"]).search(text) is not None
 
     def _version(self, spec: dict) -> bool:
         return self.file.versions.holds(spec)

@@ -14,7 +14,7 @@ import libcst as cst
 
 from mlgreenlint.python import bindings
 from mlgreenlint.python.bindings import CallRecord, Store
-from mlgreenlint.python.values import UNKNOWN, Arg, CallSite
+from mlgreenlint.python.values import UNKNOWN, Arg, CallSite, SourceArg
 from mlgreenlint.python.vocabulary import ENV_SETTERS, ENV_UPDATE, ENVIRON
 
 
@@ -37,7 +37,7 @@ def _site(key: Arg, value: Arg, node, record: CallRecord | None) -> CallSite:
 
 
 def _unknown(node, record: CallRecord | None) -> CallSite:
-    return _site(Arg.known(node, UNKNOWN), Arg.known(node, UNKNOWN), node, record)
+    return _site(SourceArg.known(node, UNKNOWN), SourceArg.known(node, UNKNOWN), node, record)
 
 
 def _from_store(store: Store) -> Iterator[CallSite]:
@@ -47,8 +47,8 @@ def _from_store(store: Store) -> Iterator[CallSite]:
     record = CallRecord(store.target, store.scope, store.frame)
     elements = store.target.slice
     if len(elements) == 1 and isinstance(elements[0].slice, cst.Index):
-        key = Arg(elements[0].slice.value, store.scope)
-        yield _site(key, Arg(store.value, store.scope), store.target, record)
+        key = SourceArg(elements[0].slice.value, store.scope)
+        yield _site(key, SourceArg(store.value, store.scope), store.target, record)
     else:
         yield _unknown(store.target, record)
 
@@ -59,14 +59,14 @@ def _from_update(site: CallSite) -> Iterator[CallSite]:
         yield _unknown(site.node, record)
         return
     for keyword, arg in site.keywords.items():
-        yield _site(Arg.known(arg.node, keyword), arg, arg.node, record)
+        yield _site(SourceArg.known(arg.node, keyword), arg, arg.node, record)
     if not site.positional:
         return
     mapping = site.positional[0].expression
     if isinstance(mapping, cst.Dict):
         for element in mapping.elements:
             if isinstance(element, cst.DictElement):
-                yield _site(Arg(element.key, scope), Arg(element.value, scope), element.value, record)
+                yield _site(SourceArg(element.key, scope), SourceArg(element.value, scope), element.value, record)
             else:
                 yield _unknown(element.value, record)
         return
@@ -75,4 +75,4 @@ def _from_update(site: CallSite) -> Iterator[CallSite]:
         yield _unknown(site.node, record)
         return
     for key, inner in value.items():
-        yield _site(Arg.known(mapping, key), Arg.known(mapping, inner), mapping, record)
+        yield _site(SourceArg.known(mapping, key), SourceArg.known(mapping, inner), mapping, record)

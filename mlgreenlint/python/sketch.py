@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import ast
 import warnings
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from mlgreenlint.aliases import canonical
 from mlgreenlint.python.imports import import_base
 from mlgreenlint.python.scopes import RESOLVE_DEPTH
 from mlgreenlint.python.vocabulary import DATA_LOOP
+
+if TYPE_CHECKING:
+    from mlgreenlint.python.seams import Repository
 
 _LOOPS = frozenset({ast.For, ast.AsyncFor, ast.While})
 #: Node classes the walk records something of (all others: only their children).
@@ -44,30 +47,31 @@ class Call:
 
 @dataclass
 class RepositoryQuestions:
-    """What the screen may ask the repository pass, answers kept: is a dotted name a module,
-    may a repository function run a training step, may a launch command run this file."""
+    """What the screen asks the repository pass about one file (`rel`), answers kept: is a
+    dotted name a module, may a repository function run a training step, may a launch
+    command run this file. Without a repository pass nothing is a module and nothing is launched."""
 
-    module: Callable[[str], object] | None = None
-    steps: Callable[[str], bool] | None = None
-    launched: Callable[[], bool] | None = None
+    source: Repository | None = None
+    rel: str | None = None
     _modules: dict[str, bool] = field(default_factory=dict)
     _steps: dict[str, bool] = field(default_factory=dict)
 
     def is_module(self, name: str) -> bool:
         if name not in self._modules:
-            self._modules[name] = self.module is not None and self.module(name) is not None
+            self._modules[name] = self.source is not None and self.source.module_path(name) is not None
         return self._modules[name]
 
     def may_step(self, qualname: str) -> bool:
-        if self.steps is None:
+        if self.source is None:
             return True
         if qualname not in self._steps:
-            self._steps[qualname] = bool(self.steps(qualname))
+            self._steps[qualname] = bool(self.source.may_step(qualname, consumer=self.rel))
         return self._steps[qualname]
 
     def runs_file(self) -> bool:
-        """Some launch command may run the file (True when launches are not known)."""
-        return self.launched is None or bool(self.launched())
+        """Some launch command of the repository runs the file."""
+        return (self.source is not None and self.rel is not None
+                and bool(self.source.launches_of(self.rel, consumer=self.rel)))
 
 
 @dataclass
@@ -251,7 +255,7 @@ class Sketch:
     def helpers(self, call: Call) -> tuple[str, ...] | None:
         """Qualified names under which the call may reach a function of another repository
         module; None when it may reach any."""
-        if self.repo.module is None:
+        if self.repo.source is None:
             return ()
         key = id(call)
         if key not in self._helpers:
@@ -283,9 +287,9 @@ def parse(text: str) -> ast.Module | None:
         return None
 
 
-def sketch(tree: ast.Module, module: str, repo_module=None, steps=None, launched=None) -> Sketch:
-    """One walk over `tree`; the other arguments are the `RepositoryQuestions` of the file."""
-    out = Sketch(module=module, repo=RepositoryQuestions(repo_module, steps, launched))
+def sketch(tree: ast.Module, module: str, repo: Repository | None = None, rel: str | None = None) -> Sketch:
+    """One walk over `tree` of the module `module`; `repo` answers questions about the file `rel`."""
+    out = Sketch(module=module, repo=RepositoryQuestions(repo, rel))
     out.main_guard = any(_is_main_guard(s) for s in tree.body)
     # (node, loops around it in its function, its function, the classes around it, its scope's name)
     stack: list[tuple[ast.AST, tuple[int, ...], int | None, tuple[str, ...], str]] = [(tree, (), None, (), module)]

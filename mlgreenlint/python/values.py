@@ -9,48 +9,34 @@ produces a finding.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
 
 import libcst as cst
 
 from mlgreenlint.match.names import Symbol
+from mlgreenlint.match.sites import UNKNOWN, Arg, CallSite, CallValue
 from mlgreenlint.python import bindings
 from mlgreenlint.python.bindings import AssignBinding, ImportBinding, Scope
-
-
-class _Unknown:
-    _instance = None
-
-    def __new__(cls):
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __repr__(self) -> str:
-        return "UNKNOWN"
-
-    def __bool__(self) -> bool:
-        raise TypeError("UNKNOWN has no truth value")
-
-
-UNKNOWN = _Unknown()
 
 
 class Template(str):
     """An f-string; the text keeps `{}` where a value is formatted in."""
 
 
-@dataclass(eq=False)
-class Arg:
-    """One argument of a call: its expression and, on demand, its value."""
+_EMPTY_MODULE = cst.Module(body=[])
 
-    node: object
-    scope: Scope | None = None
-    _value: object = field(default=UNKNOWN, repr=False)
-    _done: bool = field(default=False, repr=False)
+
+class SourceArg(Arg):
+    """An argument written in Python: a libcst node whose value is folded on first use."""
+
+    __slots__ = ("scope", "_done")
+
+    def __init__(self, node, scope: Scope | None = None, value=UNKNOWN, done: bool = False):
+        super().__init__(node, value)
+        self.scope = scope
+        self._done = done
 
     @classmethod
-    def known(cls, node, value) -> Arg:
+    def known(cls, node, value) -> SourceArg:
         return cls(node, None, value, True)
 
     @property
@@ -62,43 +48,14 @@ class Arg:
 
     @property
     def expression(self):
-        """The argument's expression, without its keyword or star."""
         return self.node.value if isinstance(self.node, cst.Arg) else self.node
 
     def literal(self) -> cst.SimpleString | None:
         """The string literal this argument's value is written as (see `string_literal`)."""
         return string_literal(self.expression, self.scope)
 
-
-@dataclass(eq=False)
-class CallSite:
-    """A call (or a config node that stands for one) as the matcher sees it."""
-
-    names: tuple[str, ...]
-    method: str | None
-    keywords: dict[str, Arg]
-    positional: list[Arg]
-    open_kwargs: bool
-    open_args: bool
-    node: object
-    record: bindings.CallRecord | None = None
-    #: Absent arguments may be supplied elsewhere (Hydra overrides): their defaults are unknown.
-    partial: bool = False
-
-    @property
-    def name(self) -> str:
-        return self.names[0] if self.names else (self.method or "")
-
-    def argument(self, keyword: str, position: int | None = None) -> Arg | None:
-        if keyword in self.keywords:
-            return self.keywords[keyword]
-        if position is not None and position < len(self.positional):
-            return self.positional[position]
-        return None
-
-    def may_hide(self, position: int | None = None) -> bool:
-        """True when an absent argument may still be passed through `*args`/`**kwargs`."""
-        return self.open_kwargs or (position is not None and self.open_args)
+    def source(self) -> str | None:
+        return _EMPTY_MODULE.code_for_node(self.node) if isinstance(self.node, cst.CSTNode) else None
 
 
 def call_site(record: bindings.CallRecord, names: tuple[str, ...], method: str | None, depth: int = 0) -> CallSite:
@@ -112,15 +69,15 @@ def call_site(record: bindings.CallRecord, names: tuple[str, ...], method: str |
             mapping = evaluate(arg.value, record.scope, depth + 1)
             if isinstance(mapping, dict):
                 for key, value in mapping.items():
-                    keywords[key] = Arg.known(arg.value, value)
+                    keywords[key] = SourceArg.known(arg.value, value)
             else:
                 open_kwargs = True
         elif arg.star == "*":
             open_args = True
         elif arg.keyword is not None:
-            keywords[arg.keyword.value] = Arg(arg, record.scope)
+            keywords[arg.keyword.value] = SourceArg(arg, record.scope)
         else:
-            positional.append(Arg(arg, record.scope))
+            positional.append(SourceArg(arg, record.scope))
     return CallSite(names, method, keywords, positional, open_kwargs, open_args, node, record)
 
 
@@ -289,17 +246,6 @@ def _dict_literal(node: cst.Dict, scope: Scope, depth: int):
             return UNKNOWN
         result[key] = evaluate(element.value, scope, depth + 1)
     return result
-
-
-@dataclass(eq=False)
-class CallValue:
-    """The value of a call expression: which callable, with which arguments."""
-
-    site: CallSite
-
-    @property
-    def name(self) -> str:
-        return self.site.name
 
 
 def _call_value(node: cst.Call, scope: Scope, depth: int):
