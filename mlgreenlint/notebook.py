@@ -54,6 +54,12 @@ class Cell:
     def lines(self) -> list[str]:
         return split_lines(self.source)
 
+    def body(self, blank: bool = False) -> str:
+        """The masked source (only its line breaks when `blank`) as it goes into the module:
+        one line per line of the cell, the last one ended, so the next cell starts on its own line."""
+        body = "" if blank else "".join(self.masked.lines)
+        return body + "\n" * (len(self.masked.lines) - body.count("\n"))
+
 
 @dataclass
 class Notebook:
@@ -109,10 +115,7 @@ def read(text: str) -> Notebook:
         lines = cell.lines
         cell.masked = magics.mask(lines)
         cell.first = first
-        body = "".join(cell.masked.lines)
-        if body and not body.endswith("\n"):
-            body += "\n"
-        parts.append(body)
+        parts.append(cell.body())
         notebook.shell.extend((first + i, command) for i, command in cell.masked.shell)
         first += len(lines)
     notebook.source = "".join(parts)

@@ -36,13 +36,13 @@ def parsed_source(nb: Notebook) -> tuple[str, list[tuple[int, int, str]]]:
         return nb.source, []
     parts, broken = [], []
     for cell in nb.cells:
-        body = "".join(cell.masked.lines)
+        body = cell.body()
         error = limits.syntax_error(body) if body.strip() else None
         if error is not None:
             line, column, message = error
             broken.append((cell.first + line - 1, column, f"cannot parse: {message}"))
-            body = "".join("\n" if x.endswith("\n") else "" for x in cell.masked.lines)
-        parts.append(body if not body or body.endswith("\n") else body + "\n")
+            body = cell.body(blank=True)
+        parts.append(body)
     return "".join(parts), broken
 
 
