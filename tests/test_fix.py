@@ -203,6 +203,8 @@ CONFIGS = [
      "train_batch_size: 8\nbf16:\n    enabled: true   # off\nzero_optimization: {stage: 2}\n"),
     ("ds_config.yaml", "train_batch_size: 8\nzero_optimization:\n    stage: 2\n# end\n",
      "train_batch_size: 8\nzero_optimization:\n    stage: 2\nbf16:\n    enabled: true\n# end\n"),
+    # A YAML boolean keeps the case it is written in.
+    ("ds_config.yaml", "train_batch_size: 8\nbf16:\n  enabled: False\n", "train_batch_size: 8\nbf16:\n  enabled: True\n"),
     ("ds_config.yaml", "train_batch_size: 8\nfp16: {enabled: false}", "train_batch_size: 8\nfp16: {enabled: false}\nbf16:\n  enabled: true\n"),
 ]
 

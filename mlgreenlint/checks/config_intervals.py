@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from mlgreenlint.match.predicates import Hit, PatternMatch
+from mlgreenlint.fixes.config_edits import set_key
+from mlgreenlint.match.predicates import FixSpec, Hit, PatternMatch
 
 _TIME = re.compile(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*(ba|ep|dur|sp|tok|iter|sec)\s*", re.IGNORECASE)
 
@@ -38,9 +39,15 @@ def composer_save_interval(match: PatternMatch) -> Iterator[Hit]:
         run = composer_time(_plain(match.site.node.get("max_duration")))
         if run is not None and run[1] == "ba" and run[0] <= count:
             return
-        yield match.hit(interval=f"{count:g} batches")
+        yield match.hit(_raise_to(match, f"{match.options['min-save-steps']}ba"), interval=f"{count:g} batches")
     elif unit == "dur" and 0 < count < match.options["min-save-fraction"]:
-        yield match.hit(interval=f"{count:g} of the run")
+        yield match.hit(_raise_to(match, f"{match.options['min-save-fraction']:g}dur"), interval=f"{count:g} of the run")
+
+
+def _raise_to(match: PatternMatch, interval: str) -> FixSpec | None:
+    """`save_interval` rewritten to the rule's threshold, in the unit it was written in."""
+    edits = set_key(match.text, match.syntax, match.site.node, "save_interval", interval)
+    return FixSpec(edits) if edits else None
 
 
 def _plain(node) -> object:

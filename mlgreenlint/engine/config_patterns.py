@@ -61,7 +61,7 @@ def run(rules: list[ActiveRule], cfg: ConfigFile) -> Iterator[tuple[ActiveRule, 
                     site = site_of(node)
                     if evaluator.all(pattern.get("where", []), site) is not True:
                         continue
-                    match = _match(active, pattern, site, evaluator, doc, cfg.text)
+                    match = _match(active, pattern, site, evaluator, doc, cfg)
                     if "fix" in pattern:
                         match = replace(match, fix=_fix(pattern["fix"], node, cfg, active.options))
                     for hit in (match.hit(),) if check is None else check(match):
@@ -76,7 +76,7 @@ def run(rules: list[ActiveRule], cfg: ConfigFile) -> Iterator[tuple[ActiveRule, 
                 if names_match((name,), pattern["call"]):
                     site = site_of(_init_args(node), (name,), overridable=True)
                     if evaluator.all(pattern.get("where", []), site) is True:
-                        yield active, _match(active, pattern, site, evaluator, node, cfg.text).hit()
+                        yield active, _match(active, pattern, site, evaluator, node, cfg).hit()
 
 
 def _fix(spec: dict, node: Node, cfg: ConfigFile, options: dict) -> FixSpec | None:
@@ -100,7 +100,7 @@ def _config_check(pattern: dict):
     return CONFIG_CHECKS[pattern["check"]]
 
 
-def _match(active: ActiveRule, pattern: dict, site: CallSite, evaluator: Evaluator, root: Node, text: str) -> PatternMatch:
+def _match(active: ActiveRule, pattern: dict, site: CallSite, evaluator: Evaluator, root: Node, cfg: ConfigFile) -> PatternMatch:
     """A matched config node as a config check receives it: `site.node` is the node, `node` the anchor."""
     values = dict(active.options)
     if site.names:
@@ -116,7 +116,8 @@ def _match(active: ActiveRule, pattern: dict, site: CallSite, evaluator: Evaluat
         if found is not None:
             anchor = found
             arg = Arg.known(found, found.plain())
-    return PatternMatch(active.rule, active.options, pattern, site, _anchor(anchor), arg, values, root=root, text=text)
+    return PatternMatch(active.rule, active.options, pattern, site, _anchor(anchor), arg, values, root=root, text=cfg.text,
+                        syntax=format_of(cfg.path))
 
 
 def _needs_code(pattern: dict) -> bool:

@@ -12,6 +12,7 @@ where no such edit is certain (the parent is not a mapping, a multi-line scalar)
 from __future__ import annotations
 
 import json
+import re
 
 from mlgreenlint.configs.document import Node
 from mlgreenlint.fixes.edits import Lines
@@ -28,11 +29,20 @@ def render(value, fmt: str) -> str:
     if isinstance(value, (int, float)):
         return json.dumps(value)
     text = str(value)
-    if fmt == "yaml" and text and text.replace("-", "").replace("_", "").replace(".", "").isalnum() \
-            and text.lower() not in ("true", "false", "yes", "no", "on", "off", "null", "y", "n") \
-            and not text[0].isdigit():
-        return text
-    return json.dumps(text)
+    return text if fmt == "yaml" and _plain_yaml(text) else json.dumps(text)
+
+
+#: Words some YAML reader takes for a boolean or null: always quoted.
+_YAML_WORDS = frozenset(("true", "false", "yes", "no", "on", "off", "null", "y", "n", "~"))
+#: What YAML 1.1 or 1.2 may read as a number (`1e3`, `0x1f`, `1_000`, `.5`, `12:30`).
+_YAML_NUMBER = re.compile(r"[-+]?(\.?[0-9][0-9_.:]*(e[-+]?[0-9]+)?|0x[0-9a-f_]+|0o?[0-7_]+|\.inf|\.nan)", re.IGNORECASE)
+
+
+def _plain_yaml(text: str) -> bool:
+    """A string YAML reads back as itself unquoted: word characters, `-` and `.`, not a
+    boolean, null or number (`amp_bf16`, `100ba`, `0.01dur`, `me-central-1`)."""
+    return bool(text) and text.lower() not in _YAML_WORDS and not _YAML_NUMBER.fullmatch(text) \
+        and text[0] not in "-." and all(c.isalnum() or c in "-_." for c in text)
 
 
 def set_key(text: str, fmt: str, node: Node, path: str, value) -> tuple[tuple[Span, str], ...] | None:
@@ -54,6 +64,8 @@ def set_key(text: str, fmt: str, node: Node, path: str, value) -> tuple[tuple[Sp
         return None
     written = text[found[0]:found[1]]
     new = render(value, fmt)
+    if fmt == "yaml" and isinstance(value, bool) and written.lower() in ("true", "false", "yes", "no", "on", "off"):
+        new = new.upper() if written.isupper() else new.capitalize() if written[0].isupper() else new  # `False` -> `True`
     if isinstance(value, str) and written[:1] in "'\"" and written[:1] == written[-1:] and len(written) > 1:
         new = written[0] + value + written[0] if value.isprintable() and written[0] not in value and "\\" not in value else new
     return ((current.span, new),)

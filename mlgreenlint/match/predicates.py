@@ -57,9 +57,11 @@ class PatternMatch:
     #: Message placeholders: the rule's options, `call`, `keyword`, `value`.
     values: dict
     fix: FixSpec | None = None
-    #: For config patterns: the document root the matched node belongs to, and the file's text.
+    #: For config patterns: the document root the matched node belongs to, the file's text and
+    #: its syntax ("yaml", "json" or "toml"), which a check's fix is written in.
     root: object = None
     text: str = ""
+    syntax: str = ""
 
     def hit(self, fix: FixSpec | None = None, **text: str) -> Hit:
         """The finding, its message filled with the match's placeholders and the check's `text`."""
