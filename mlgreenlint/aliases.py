@@ -10,6 +10,7 @@ _PREFIXES = (
     ("pytorch_lightning.", "lightning.pytorch."),
     ("lightning_fabric.", "lightning.fabric."),
     ("tensorflow.keras.", "keras."),
+    ("tensorflow.compat.v2.keras.", "keras."),
     ("tf_keras.", "keras."),
     ("keras.src.", "keras."),
     ("vertexai.", "google.cloud.aiplatform."),

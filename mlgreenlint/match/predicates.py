@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from mlgreenlint.match.files import LintedFile, PythonFile
 from mlgreenlint.match.names import names_match
-from mlgreenlint.match.sites import UNKNOWN, Arg, CallSite, CallValue
+from mlgreenlint.match.sites import UNKNOWN, Arg, CallSite, CallValue, Template
 from mlgreenlint.model import Rule
 from mlgreenlint.versions import Versions
 
@@ -85,6 +85,9 @@ def show(value) -> str:
     if isinstance(value, Versions):
         return value  # formats itself: `{pin:trl}` names the repository's pin of trl
     if isinstance(value, str):
+        # A template's formatted-in parts (`{}`) are unknown text: shown as an ellipsis.
+        if isinstance(value, Template):
+            return repr(value.replace("{}", "…"))
         return repr(value) if type(value) is str else str(value)
     if isinstance(value, bool) or value is None:
         return repr(value)
@@ -224,7 +227,12 @@ class Evaluator:
         if checks and value is UNKNOWN:
             return None
         for key in checks:
-            tests.append(_VALUE_TESTS[key](self, value, pred[key], site))
+            result = _VALUE_TESTS[key](self, value, pred[key], site)
+            # A template's formatted-in parts are unknown text: only a regex that matches the
+            # known text is sure.
+            if isinstance(value, Template) and "{}" in value and not (key == "regex" and result):
+                result = None
+            tests.append(result)
         if not tests:
             return None if value is UNKNOWN else value is not ABSENT
         if None in tests:

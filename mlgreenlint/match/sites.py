@@ -60,6 +60,10 @@ class Arg:
         return None
 
 
+class Template(str):
+    """An f-string or a string built from unknown parts; the text keeps `{}` where a value is formatted in."""
+
+
 @dataclass(eq=False)
 class CallSite:
     """A call (or a config node that stands for one) as the matcher sees it."""

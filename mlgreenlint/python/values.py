@@ -13,13 +13,9 @@ import ast
 import libcst as cst
 
 from mlgreenlint.match.names import Symbol
-from mlgreenlint.match.sites import UNKNOWN, Arg, CallSite, CallValue
+from mlgreenlint.match.sites import UNKNOWN, Arg, CallSite, CallValue, Template
 from mlgreenlint.python import bindings
 from mlgreenlint.python.bindings import AssignBinding, ImportBinding, Scope
-
-
-class Template(str):
-    """An f-string; the text keeps `{}` where a value is formatted in."""
 
 
 _EMPTY_MODULE = cst.Module(body=[])
@@ -95,16 +91,15 @@ def evaluate(node, scope: Scope | None, depth: int = 0):
         return node.evaluated_value
     if isinstance(node, cst.ConcatenatedString):
         left, right = evaluate(node.left, scope, depth + 1), evaluate(node.right, scope, depth + 1)
-        if isinstance(left, str) and isinstance(right, str):
-            cls = Template if isinstance(left, Template) or isinstance(right, Template) else str
-            return cls(left + right)
-        return UNKNOWN
+        return _joined(left, right) if isinstance(left, str) and isinstance(right, str) else UNKNOWN
     if isinstance(node, cst.FormattedString):
         return Template(
             "".join(p.value if isinstance(p, cst.FormattedStringText) else "{}" for p in node.parts)
         )
     if isinstance(node, (cst.Integer, cst.Float)):
         return ast.literal_eval(node.value)
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
+        return _joined(evaluate(node.left, scope, depth + 1), evaluate(node.right, scope, depth + 1))
     if isinstance(node, cst.Imaginary):
         return UNKNOWN
     if isinstance(node, cst.UnaryOperation):
@@ -144,6 +139,15 @@ def evaluate(node, scope: Scope | None, depth: int = 0):
         return _dict_literal(node, scope, depth)
     if isinstance(node, cst.Call):
         return _call_value(node, scope, depth)
+    return UNKNOWN
+
+
+def _joined(left, right):
+    """`a + b` for strings; an unknown side next to a string is a formatted-in part, as in an f-string."""
+    if isinstance(left, str) and isinstance(right, str):
+        return (Template if isinstance(left, Template) or isinstance(right, Template) else str)(left + right)
+    if isinstance(left, str) or isinstance(right, str):
+        return Template((left if isinstance(left, str) else "{}") + (right if isinstance(right, str) else "{}"))
     return UNKNOWN
 
 
@@ -254,6 +258,13 @@ def _call_value(node: cst.Call, scope: Scope, depth: int):
         return _dict_call(node, scope, depth)
     if resolved is None:
         return UNKNOWN
+    if resolved.qualname == "os.path.join" and node.args and all(not a.star and a.keyword is None for a in node.args):
+        # A path whose last part is a string: the directory parts are formatted in.
+        parts = [evaluate(a.value, scope, depth + 1) for a in node.args]
+        if not isinstance(parts[-1], str):
+            return UNKNOWN
+        joined = "/".join(p if isinstance(p, str) else "{}" for p in parts)
+        return joined if all(isinstance(p, str) and not isinstance(p, Template) for p in parts) else Template(joined)
     names = (resolved.qualname,)
     if isinstance(resolved.local, bindings.ClassBinding):
         names = names + tuple(bindings.class_bases(resolved.local))
