@@ -28,3 +28,47 @@ def test_keras_templated_checkpoint_under_a_directory_from_a_flag(tmp_path):
     '''}, "CK007")
     assert found(run) == [("source/train.py", 8), ("source/train.py", 9)]
     assert "'…/epoch-{epoch:02d}.h5'" in run.findings[0].message
+
+
+def test_nemo_run_recipe_defers_a_frequent_checkpoint_callback(tmp_path):
+    run = _run(tmp_path, {"recipes/small.py": '''
+        import fiddle as fdl
+        import nemo_run as run
+        from nemo import lightning as nl
+        from lightning.pytorch.callbacks import ModelCheckpoint
+        from omegaconf import OmegaConf as other
+
+        def pretrain_recipe(dir=None, every=1000):
+            ckpt = run.Config(nl.ModelCheckpoint, every_n_train_steps=20, dirpath=dir)
+            plain = fdl.Partial(ModelCheckpoint, every_n_train_steps=8)
+            # Traps: a recipe-level interval, a large one, another Config that defers nothing.
+            late = run.Config(nl.ModelCheckpoint, every_n_train_steps=every)
+            big = run.Config(nl.ModelCheckpoint, every_n_train_steps=5000)
+            cfg = other.create(nl.ModelCheckpoint, every_n_train_steps=10)
+            return run.Config(nl.Trainer, callbacks=[ckpt, plain, late, big])
+    '''}, "CK004")
+    assert found(run) == [("recipes/small.py", 8), ("recipes/small.py", 9)]
+
+
+def test_a_run_shorter_than_two_intervals_saves_at_most_once(tmp_path):
+    nanotron = '''
+        checkpoints:
+          checkpoints_path: ckpt
+          checkpoint_interval: 10
+        general:
+          project: p
+        parallelism:
+          dp: 1
+        tokens:
+          train_steps: {steps}
+    '''
+    run = _run(tmp_path, {
+        "examples/short.yaml": nanotron.format(steps=19),
+        "examples/long.yaml": nanotron.format(steps=20),
+        "train.py": '''
+            from transformers import TrainingArguments
+            short = TrainingArguments(output_dir="o", save_steps=50, max_steps=99)
+            long = TrainingArguments(output_dir="o", save_steps=50, max_steps=100)
+        ''',
+    }, "CK002", "CK012")
+    assert found(run) == [("examples/long.yaml", 3), ("train.py", 3)]

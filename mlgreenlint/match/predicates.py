@@ -247,7 +247,11 @@ class Evaluator:
             return self.options.get(spec["option"])
         ref = {"keyword": spec["keyword"], "position": spec.get("position"), "default": spec.get("default", ABSENT)}
         value = self.lookup(ref, site)
-        return None if value is ABSENT else value
+        if value is ABSENT:
+            return None
+        if "times" in spec and isinstance(value, (int, float)) and not isinstance(value, bool):
+            return value * spec["times"]
+        return value
 
 
 def _launched_with(file_ctx: PythonFile, spec: dict) -> bool:

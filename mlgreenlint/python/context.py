@@ -3,7 +3,7 @@ and batch loops; guards (`guards.py`) and data flow (`training_flow.py`) are mix
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import libcst as cst
@@ -20,6 +20,7 @@ from mlgreenlint.python.values import CallSite, call_site
 from mlgreenlint.python.vocabulary import (
     BACKWARD,
     DATA_LOOP,
+    DEFERRED_CALLS,
     FIT_METHODS,
     GRAD_CALLS,
     KERAS_COMPILE,
@@ -56,7 +57,23 @@ class FileContext(Guards, TrainingFlow):
             names, method = self._callee(record)
             if names or method:
                 out.append(call_site(record, names, method))
+            if names and names_match(names[:1], DEFERRED_CALLS):
+                deferred = self._deferred(out[-1])
+                if deferred is not None:
+                    out.append(deferred)
         return out
+
+    def _deferred(self, site: CallSite) -> CallSite | None:
+        """`run.Config(Cls, k=v)` as the call `Cls(k=v)` it stands for (same node and record)."""
+        if not site.positional:
+            return None
+        target = bindings.resolve(site.positional[0].expression, site.record.scope)
+        if target is None or target.instance:
+            return None
+        names = (target.qualname,)
+        if isinstance(target.local, bindings.ClassBinding):
+            names += tuple(bindings.class_bases(target.local))
+        return replace(site, names=names, method=None, positional=site.positional[1:])
 
     def _callee(self, record: CallRecord) -> tuple[tuple[str, ...], str | None]:
         func = record.node.func

@@ -18,11 +18,12 @@ from typing import TYPE_CHECKING
 from mlgreenlint.aliases import canonical
 from mlgreenlint.python.imports import import_base
 from mlgreenlint.python.scopes import RESOLVE_DEPTH
-from mlgreenlint.python.vocabulary import DATA_LOOP
+from mlgreenlint.python.vocabulary import DATA_LOOP, DEFERRED_CALLS, last
 
 if TYPE_CHECKING:
     from mlgreenlint.python.seams import Repository
 
+_DEFERRED = frozenset(last(name) for name in DEFERRED_CALLS)
 _LOOPS = frozenset({ast.For, ast.AsyncFor, ast.While})
 #: Node classes the walk records something of (all others: only their children).
 _SPECIAL = frozenset({ast.Name, ast.Subscript, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, *_LOOPS,
@@ -299,6 +300,10 @@ def sketch(tree: ast.Module, module: str, repo: Repository | None = None, rel: s
         cls = node.__class__
         if cls is ast.Call:
             out.calls.append(Call(node, loops, owner))
+            if node.args and _last_name(node.func) in _DEFERRED:
+                # `run.Config(Cls, k=v)` may stand for `Cls(k=v)` (see `FileContext.sites`).
+                deferred = ast.Call(node.args[0], node.args[1:], node.keywords)
+                out.calls.append(Call(ast.copy_location(deferred, node), loops, owner))
         elif cls is ast.Attribute:
             words.add(node.attr)
         elif cls not in _SPECIAL:
@@ -437,6 +442,10 @@ def _bind_imports(node, module: str, imports: dict[str, set[str]], words: set[st
         if alias.name != "*":
             imports.setdefault(alias.asname or alias.name, set()).add(f"{base}.{alias.name}" if base else alias.name)
     return any(alias.name == "*" for alias in node.names)
+
+
+def _last_name(node: ast.expr) -> str | None:
+    return node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else None
 
 
 def dotted(node: ast.expr) -> tuple[str | None, tuple[str, ...]]:

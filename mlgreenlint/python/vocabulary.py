@@ -36,6 +36,10 @@ HF_PARSERS = ("transformers.HfArgumentParser", "trl.TrlParser")
 #: `accelerate.Accelerator()`: its precision may come from `accelerate launch`.
 ACCELERATORS = ("accelerate.Accelerator",)
 
+#: Deferred calls (NeMo-Run / Fiddle): `run.Config(Cls, k=v)` builds `Cls(k=v)` when the recipe
+#: runs, so rules judge it as that call.
+DEFERRED_CALLS = ("nemo_run.Config", "nemo_run.Partial", "fiddle.Config", "fiddle.Partial")
+
 #: Environment variables: the mapping, the calls that set one, and the bulk update.
 ENVIRON = "os.environ"
 ENV_SETTERS = ("os.environ.setdefault", "os.environ.__setitem__", "os.putenv")
