@@ -72,3 +72,28 @@ def test_a_run_shorter_than_two_intervals_saves_at_most_once(tmp_path):
         ''',
     }, "CK002", "CK012")
     assert found(run) == [("examples/long.yaml", 3), ("train.py", 3)]
+
+
+TUTORIAL = '''
+    import lightning.pytorch as pl
+    import torch
+
+    class OnlineProbe(pl.Callback):
+        def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx):
+            loss = pl_module.probe(batch)
+            loss.backward()
+            self.optimizer.step()
+
+    probe = OnlineProbe()
+    trainer = pl.Trainer(max_epochs=5, accelerator="gpu", callbacks=[probe])
+    {fit}
+'''
+
+
+def test_training_commented_out_trains_nothing(tmp_path):
+    # The callback's hooks run only inside trainer.fit: with the fit commented out nothing trains.
+    run = _run(tmp_path, {
+        "off.py": TUTORIAL.format(fit="# trainer.fit(model, loader)"),
+        "on.py": TUTORIAL.format(fit="trainer.fit(model, loader)"),
+    }, "MP003", "ET001")
+    assert found(run) == [("on.py", 11), ("on.py", 12)]

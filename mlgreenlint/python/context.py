@@ -19,6 +19,7 @@ from mlgreenlint.python.training_flow import TrainingFlow
 from mlgreenlint.python.values import CallSite, call_site
 from mlgreenlint.python.vocabulary import (
     BACKWARD,
+    CALLBACK_BASES,
     DATA_LOOP,
     DEFERRED_CALLS,
     FIT_METHODS,
@@ -200,6 +201,8 @@ class FileContext(Guards, TrainingFlow):
     def training(self) -> bool:
         """The file trains: a backward pass, an optimizer step, or a trainer's fit/train."""
         for site in self.sites:
+            if self.in_callback(site):
+                continue
             if self.is_step(site, helpers=False) or self.is_fit(site):
                 return True
             if any(n in GRAD_CALLS for n in site.names):
@@ -209,6 +212,16 @@ class FileContext(Guards, TrainingFlow):
         script = self.facts.has_main_guard
         return any(self.is_step(site) for site in self.sites
                    if site.names and (script or innermost_def(site.record.frame) is None))
+
+    def in_callback(self, site: CallSite) -> bool:
+        """The call is in a method of a framework callback class (`CALLBACK_BASES`)."""
+        frame = next((f for f in _frames(site.record.frame) if f.kind == "class"), None)
+        return frame is not None and id(frame.node) in self.callback_classes
+
+    @cached_property
+    def callback_classes(self) -> set[int]:
+        """Node ids of the local classes that derive from a framework callback class."""
+        return {id(c.node) for c in self.facts.classes if names_match(tuple(bindings.class_bases(c)), CALLBACK_BASES)}
 
     def is_fit(self, site: CallSite) -> bool:
         if site.method not in FIT_METHODS:

@@ -54,7 +54,8 @@ def _targets(site: CallSite, ctx: FileContext, methods: dict[str, list[FunctionB
         local = resolved.local if resolved is not None else None
         if isinstance(local, FunctionBinding):
             yield local.node
-        elif isinstance(local, ClassBinding) and expr is site.node.func:
+        elif isinstance(local, ClassBinding) and expr is site.node.func and id(local.node) not in ctx.callback_classes:
+            # A framework callback's hooks run inside a trainer's fit, not when it is built.
             prefix = local.qualname + "."
             yield from (b.node for b in ctx.facts.functions if b.qualname.startswith(prefix))
     # `self.run()` / `obj.train_epoch()` on an unresolved receiver: any local method of that name.

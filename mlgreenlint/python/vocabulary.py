@@ -31,6 +31,13 @@ GRAD_CALLS = ("jax.grad", "jax.value_and_grad")
 #: Framework hooks called once per training step (Lightning, HF Trainer subclasses).
 STEP_HOOKS = frozenset({"training_step"})
 
+#: Callback classes of training frameworks: their hooks run only inside a trainer's fit, which
+#: is itself a training call, so a backward pass in a hook does not make a file train.
+CALLBACK_BASES = (
+    "lightning.pytorch.Callback", "lightning.pytorch.callbacks.Callback", "lightning.pytorch.callbacks.callback.Callback",
+    "keras.callbacks.Callback", "transformers.TrainerCallback", "transformers.trainer_callback.TrainerCallback",
+)
+
 #: Argument parsers whose script takes its training arguments from the command line.
 HF_PARSERS = ("transformers.HfArgumentParser", "trl.TrlParser")
 #: `accelerate.Accelerator()`: its precision may come from `accelerate launch`.
