@@ -97,3 +97,36 @@ def test_training_commented_out_trains_nothing(tmp_path):
         "on.py": TUTORIAL.format(fit="trainer.fit(model, loader)"),
     }, "MP003", "ET001")
     assert found(run) == [("on.py", 11), ("on.py", 12)]
+
+
+def test_monorepo_projects_use_their_own_pins_and_helpers(tmp_path):
+    script = '''
+        from trl import SFTConfig, SFTTrainer
+        from utils.carbon import start_tracking
+
+        tracker = start_tracking()
+        config = SFTConfig(output_dir="out", per_device_train_batch_size=4)
+        SFTTrainer(model="m", args=config, train_dataset=ds).train()
+        tracker.stop()
+    '''
+    carbon = '''
+        from codecarbon import EmissionsTracker
+
+        def start_tracking():
+            tracker = EmissionsTracker()
+            tracker.start()
+            return tracker
+    '''
+    run = _run(tmp_path, {
+        "requirements.txt": "trl>=0.20\n",
+        # Its own project pins an old TRL (bf16 off by default) and holds the tracker helper.
+        "projects/old/requirements.txt": "trl==0.18.1\n",
+        "projects/old/src/train.py": script,
+        "projects/old/src/utils/carbon.py": carbon,
+        # Traps: a project without pins falls back to the repository's; no helper module here.
+        "projects/new/train.py": script,
+        "projects/new/README.md": "no project files",
+    }, "MP002", "ET001", paths=["projects/old/src/train.py", "projects/new/train.py"])
+    assert found(run, "MP002") == [("projects/old/src/train.py", 5)]
+    assert "projects/old/requirements.txt" in next(f.message for f in run.findings if f.rule == "MP002")
+    assert found(run, "ET001") == [("projects/new/train.py", 6)]

@@ -36,7 +36,7 @@ def _config(path: str, text: str, job: Job, result: FileResult) -> list[tuple[Ac
     kinds = classify.classify(path, docs)
     if not kinds:
         return []
-    return list(config_patterns.run(rules, config_patterns.ConfigFile(path, text, docs, kinds, job.versions)))
+    return list(config_patterns.run(rules, config_patterns.ConfigFile(path, text, docs, kinds, job.versions_for(path))))
 
 
 def _linked(path: str, text: str, job: Job, hits: list) -> list[tuple[ActiveRule, Hit]]:
@@ -56,7 +56,7 @@ def _linked(path: str, text: str, job: Job, hits: list) -> list[tuple[ActiveRule
     rules = [a for a in job.rules if applies(a, path) and a.rule.match.get("check") in LINK_CHECKS]
     if not rules:
         return []
-    cfg = LinkedConfig(path, rel, text, repo, job.versions)
+    cfg = LinkedConfig(path, rel, text, repo, job.versions_for(path))
     taken = {(a.id, h.node.line) for a, h in hits if isinstance(h.node, Span)}
     out = []
     for active in rules:

@@ -37,6 +37,11 @@ class Job:
     #: Wall-clock seconds one file may take (`timeout-per-file`); None or 0: unbounded.
     timeout: float | None = None
 
+    def versions_for(self, path: str) -> Versions:
+        """The pins one file runs with: its nearest project's, then the repository's."""
+        rel = self.repo.rel(path) if self.repo is not None else None
+        return self.versions if rel is None else self.repo.versions(rel, self.versions, consumer=rel)
+
     def active(self, rule_id: str) -> ActiveRule | None:
         for active in self.rules:
             if active.id == rule_id:

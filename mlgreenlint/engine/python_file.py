@@ -49,7 +49,7 @@ def screened_rules(path: str, text: str, job: Job) -> tuple[list[ActiveRule], bo
         return rules, False
     repo = job.repo
     sketch = screen.sketch(tree, _module_name(path, job), repo, repo.rel(path) if repo is not None else None)
-    return [a for a in rules if screen.may_fire(a.rule, sketch, job.versions, CHECK_SCREENS)], True
+    return [a for a in rules if screen.may_fire(a.rule, sketch, job.versions_for(path), CHECK_SCREENS)], True
 
 
 def module_name(path: str) -> str:
@@ -94,7 +94,7 @@ def lint(path: str, text: str, job: Job, result: FileResult) -> tuple[list[tuple
     facts = bindings.collect(module, _module_name(path, job))
     if repo is not None:
         facts.scope.external = lambda qualname: repo.constant(qualname, consumer=rel)
-    ctx = FileContext(path, text, facts, job.versions, repo, rel)
+    ctx = FileContext(path, text, facts, job.versions_for(path), repo, rel)
     hits = []
     for active in rules:
         hits.extend((active, hit) for hit in run_rule(active, ctx))

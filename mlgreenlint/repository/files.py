@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from mlgreenlint.globs import path_matches
 from mlgreenlint.limits import read_source
@@ -21,6 +21,8 @@ _MAX_BYTES = 2 * 1024 * 1024
 #: a module name no repository file provides, a repository file that does not exist.
 NO_MODULE = "<no module>"
 NO_FILE = "<no file>"
+#: Files that make a folder a project of its own (globs): its pins and modules are its own.
+PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", "requirements*.txt")
 
 
 @dataclass
@@ -39,6 +41,7 @@ class RepoFiles:
     #: The file being linted (repository-relative) and the module names it looked for in vain.
     _current: str | None = None
     _missing: dict[str, set[str]] = field(default_factory=dict)
+    _projects: dict[str, str | None] = field(default_factory=dict)
 
     # paths -------------------------------------------------------------------------
     def kept(self, rel: str) -> bool:
@@ -70,18 +73,48 @@ class RepoFiles:
             parent = name.rpartition(".")[0]
             # `pkg.mod.Class` cannot be a module when no folder `pkg/mod` exists.
             if stem and not stem.startswith("/") and (not parent or self._holds_modules(parent)):
-                for base in ("", "src/", "lib/"):
-                    for candidate in (f"{base}{stem}.py", f"{base}{stem}/__init__.py"):
-                        if self.kept(candidate):
-                            found = candidate
-                            break
-                    if found:
-                        break
+                found = self._module_under(("", "src/", "lib/"), stem)
             self._modules[name] = found
         if self._modules[name] is None and self._current is not None:
+            local = self._project_module(self._current, name)
+            if local is not None:
+                return local
             # Negative dependency: adding this module later must invalidate the cached result.
             self._missing.setdefault(self._current, set()).add(name)
         return self._modules[name]
+
+    def _project_module(self, current: str, name: str) -> str | None:
+        """A module beside the importing file or in its project: `python train.py` puts the
+        script's folder first on sys.path, and a monorepo project runs from its own root."""
+        stem = name.replace(".", "/")
+        if current.startswith(("/", "../")) or not stem or stem.startswith("/"):
+            return None
+        folders = {str(PurePosixPath(current).parent), self.project(current)} - {None, "", "."}
+        return self._module_under(tuple(f"{f}/" for f in sorted(folders)), stem)
+
+    def _module_under(self, bases: tuple[str, ...], stem: str) -> str | None:
+        for base in bases:
+            for candidate in (f"{base}{stem}.py", f"{base}{stem}/__init__.py"):
+                if self.kept(candidate):
+                    return candidate
+        return None
+
+    def project(self, rel: str) -> str | None:
+        """The nearest project folder of a file below the root (repository-relative): the closest
+        folder with a pyproject.toml, setup.py, setup.cfg or requirements*.txt; None for the root."""
+        folder = str(PurePosixPath(rel).parent)
+        chain = []
+        while folder not in ("", ".") and folder not in self._projects:
+            chain.append(folder)
+            path = self.root / folder
+            if any(next(path.glob(marker), None) is not None for marker in PROJECT_MARKERS):
+                self._projects[folder] = folder
+                break
+            folder = str(PurePosixPath(folder).parent)
+        found = self._projects.get(folder)
+        for seen in chain:
+            self._projects[seen] = found
+        return found
 
     def begin(self, display: str) -> None:
         """The file about to be linted: module look-ups until the next `begin` are its own."""

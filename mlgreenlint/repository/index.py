@@ -17,7 +17,7 @@ Rules reach it only through `FileContext`, the `launched-with` predicate and
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from mlgreenlint.configs import document
@@ -25,7 +25,9 @@ from mlgreenlint.repository.files import NO_FILE, NO_MODULE, RepoFiles
 from mlgreenlint.repository.helpers import REACH_DEPTH, HelperIndex
 from mlgreenlint.repository.launch import ConfigRef, Launch
 from mlgreenlint.repository.launches import LAUNCHES, LaunchIndex
+from mlgreenlint.repository.pins import read_pins
 from mlgreenlint.repository.stores import DirectoryStore, MemoryStore, SummaryStore
+from mlgreenlint.versions import Versions
 
 __all__ = ["LAUNCHES", "NO_FILE", "NO_MODULE", "REACH_DEPTH", "DirectoryStore", "MemoryStore", "RepoIndex", "SummaryStore", "find_root"]
 
@@ -54,6 +56,7 @@ class RepoIndex:
     notes: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        self._project_pins: dict[str, Versions] = {}
         self.files = RepoFiles(self.root, self.cwd, self.excludes)
         self.helpers = HelperIndex(self.files, self.store, self.notes)
         self.launch_index = LaunchIndex(self.files, self.notes)
@@ -96,6 +99,30 @@ class RepoIndex:
     def still_valid(self, deps: dict[str, str]) -> bool:
         """Whether every file a cached result depended on still has the recorded content hash."""
         return self.files.still_valid(deps, {LAUNCHES: self.launch_index.digest})
+
+    # projects ------------------------------------------------------------------------
+    def project(self, rel: str) -> str | None:
+        return self.files.project(rel)
+
+    def versions(self, rel: str, base: Versions, *, consumer: str | None = None) -> Versions:
+        """The pins a file runs with: its nearest project's first, then the repository's (`base`).
+
+        Examples and monorepo projects pin their own versions (`examples/sft/requirements.txt`).
+        """
+        folder = self.project(rel)
+        if folder is None:
+            return base
+        if folder not in self._project_pins:
+            own = read_pins(self.root / folder)
+            pins = {k: replace(p, source=f"{folder}/{p.source}") for k, p in own.pins.items()}
+            self._project_pins[folder] = Versions(pins=pins, notes=[f"{folder}/{n}" for n in own.notes],
+                                                  sources=[f"{folder}/{s}" for s in own.sources])
+        own = self._project_pins[folder]
+        for source in own.sources:
+            self.files.depend(consumer, source)
+        if not own.pins:
+            return base
+        return Versions(pins=base.pins | own.pins, notes=base.notes, sources=own.sources + base.sources)
 
     # helpers -------------------------------------------------------------------------
     def set_targets(self, paths: list[Path]) -> None:
