@@ -130,3 +130,46 @@ def test_monorepo_projects_use_their_own_pins_and_helpers(tmp_path):
     assert found(run, "MP002") == [("projects/old/src/train.py", 5)]
     assert "projects/old/requirements.txt" in next(f.message for f in run.findings if f.rule == "MP002")
     assert found(run, "ET001") == [("projects/new/train.py", 6)]
+
+
+def test_values_through_a_local_dataclass(tmp_path):
+    run = _run(tmp_path, {"train.py": '''
+        from dataclasses import dataclass, field
+        import lightning.pytorch as pl
+        from transformers import Trainer, TrainingArguments
+
+        @dataclass
+        class Config:
+            accelerator: str = "auto"
+            cpu_only: str = "cpu"
+            max_epochs: int = 3
+
+        @dataclass
+        class FrequentArgs(TrainingArguments):
+            save_steps: int = 10
+            bf16: bool = True
+
+        @dataclass
+        class SparseArgs(TrainingArguments):
+            save_steps: int = field(default=2000)
+            bf16: bool = True
+
+        class NotADataclass(TrainingArguments):
+            save_steps = 10  # the parent's __init__ sets save_steps=500 over this class attribute
+
+        config = Config()
+        changed = Config()
+        changed.accelerator = "cpu"
+        pl.Trainer(accelerator=config.accelerator, max_epochs=config.max_epochs).fit(model)
+        # Traps: a field the call overrides, an instance the file changes, the CPU field.
+        pl.Trainer(accelerator=changed.accelerator, max_epochs=1).fit(model)
+        pl.Trainer(accelerator=Config(accelerator="cpu").accelerator, max_epochs=1).fit(model)
+        pl.Trainer(accelerator=config.cpu_only, max_epochs=1).fit(model)
+        frequent = FrequentArgs(output_dir="o")
+        explicit = FrequentArgs(output_dir="o", save_steps=1000)
+        sparse = SparseArgs(output_dir="o")
+        plain = NotADataclass(output_dir="o", bf16=True)
+        Trainer(model=model, args=frequent).train()
+    '''}, "MP003", "CK002")
+    assert found(run, "MP003") == [("train.py", 27)]
+    assert found(run, "CK002") == [("train.py", 32)]

@@ -199,6 +199,9 @@ class Evaluator:
         if arg is None:
             if site is None or site.may_hide(pred.get("position")):
                 return UNKNOWN
+            declared = site.declared_default(parts[0]) if len(parts) == 1 else None
+            if declared is not None:
+                return declared
             if site.partial and "default" in pred:
                 return UNKNOWN
             return pred.get("default", ABSENT)

@@ -95,6 +95,11 @@ class CallSite:
         """True when an absent argument may still be passed through `*args`/`**kwargs`."""
         return self.open_kwargs or (position is not None and self.open_args)
 
+    def declared_default(self, keyword: str):
+        """The default the callee itself declares for an absent keyword (a repository
+        dataclass, in Python); None when it declares none."""
+        return None
+
 
 @dataclass(eq=False)
 class CallValue:

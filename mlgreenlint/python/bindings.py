@@ -186,7 +186,7 @@ class _Walker:
                     inner = inner.value
                 self.target(inner, value, scope, unpacked=True)
         else:
-            if isinstance(target, cst.Subscript):
+            if isinstance(target, (cst.Subscript, cst.Attribute)):
                 self.mutates(target)
                 if not unpacked:
                     self.facts.stores.append(Store(target, value, scope, frame))

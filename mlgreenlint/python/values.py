@@ -54,6 +54,21 @@ class SourceArg(Arg):
         return _EMPTY_MODULE.code_for_node(self.node) if isinstance(self.node, cst.CSTNode) else None
 
 
+class SourceCallSite(CallSite):
+    """A call written in Python: absent keywords may take a default its repository class declares."""
+
+    def declared_default(self, keyword: str):
+        """The default a local dataclass being called declares for an absent keyword (a
+        `TrainingArguments` subclass overriding `save_steps`); None when it declares none."""
+        if self.record is None or not isinstance(self.node, cst.Call):
+            return None
+        resolved = bindings.resolve(self.node.func, self.record.scope)
+        if resolved is None or resolved.instance or not isinstance(resolved.local, bindings.ClassBinding):
+            return None
+        default = _field_default(resolved.local, keyword)
+        return None if default is None else evaluate(default, resolved.local.scope)
+
+
 def call_site(record: bindings.CallRecord, names: tuple[str, ...], method: str | None, depth: int = 0) -> CallSite:
     """The call's arguments; `**mapping` is folded at `depth` so `x = f(**x)` cannot recurse forever."""
     node = record.node
@@ -74,7 +89,7 @@ def call_site(record: bindings.CallRecord, names: tuple[str, ...], method: str |
             keywords[arg.keyword.value] = SourceArg(arg, record.scope)
         else:
             positional.append(SourceArg(arg, record.scope))
-    return CallSite(names, method, keywords, positional, open_kwargs, open_args, node, record)
+    return SourceCallSite(names, method, keywords, positional, open_kwargs, open_args, node, record)
 
 
 _CONSTANTS = {"True": True, "False": False, "None": None}
@@ -118,6 +133,8 @@ def evaluate(node, scope: Scope | None, depth: int = 0):
     if isinstance(node, cst.Attribute):
         # Attributes of local classes and functions (class attributes) are not followed.
         base = bindings.resolve(node.value, scope)
+        if base is not None and base.instance and isinstance(base.local, bindings.ClassBinding):
+            return _instance_field(node, scope, depth)
         if base is None or base.instance or base.local is not None:
             return UNKNOWN
         resolved = bindings.resolve(node, scope)
@@ -140,6 +157,56 @@ def evaluate(node, scope: Scope | None, depth: int = 0):
     if isinstance(node, cst.Call):
         return _call_value(node, scope, depth)
     return UNKNOWN
+
+
+def _instance_field(node: cst.Attribute, scope: Scope, depth: int):
+    """`cfg.x` where `cfg = Cfg(...)` is bound once to a local dataclass that the file never
+    changes (`cfg.x = ...`): the keyword the call passes, else the field's default."""
+    if not isinstance(node.value, cst.Name) or node.value.value in _module(scope).mutated:
+        return UNKNOWN
+    found = scope.lookup(node.value.value)
+    binds = found[1] if found else ()
+    if len(binds) != 1 or not isinstance(binds[0], AssignBinding) or binds[0].unpacked \
+            or not isinstance(binds[0].value, cst.Call):
+        return UNKNOWN
+    call, attr = binds[0].value, node.attr.value
+    if any(a.star or a.keyword is None for a in call.args):
+        return UNKNOWN  # positional or unpacked arguments: which field they fill is not followed
+    passed = next((a.value for a in call.args if a.keyword.value == attr), None)
+    if passed is not None:
+        return evaluate(passed, binds[0].scope, depth + 1)
+    resolved = bindings.resolve(call.func, binds[0].scope)
+    cls = resolved.local if resolved is not None else None
+    default = _field_default(cls, attr) if isinstance(cls, bindings.ClassBinding) else None
+    return UNKNOWN if default is None else evaluate(default, cls.scope, depth + 1)
+
+
+def _field_default(cls: bindings.ClassBinding, attr: str, depth: int = 0):
+    """The default expression of a dataclass field, looked up through local base classes."""
+    if depth > 10 or not any(_is_dataclass(d.decorator, cls.scope) for d in cls.node.decorators):
+        return None
+    for stmt in cls.node.body.body if isinstance(cls.node.body, cst.IndentedBlock) else ():
+        for small in getattr(stmt, "body", ()) if isinstance(stmt, cst.SimpleStatementLine) else ():
+            if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name) and small.target.value == attr:
+                value = small.value
+                if isinstance(value, cst.Call) and _is_field(value.func, cls.scope):
+                    value = next((a.value for a in value.args if a.keyword and a.keyword.value == "default"), None)
+                return value
+    for base in cls.node.bases:
+        resolved = bindings.resolve(base.value, cls.scope)
+        if resolved is not None and isinstance(resolved.local, bindings.ClassBinding):
+            return _field_default(resolved.local, attr, depth + 1)
+    return None
+
+
+def _is_dataclass(decorator, scope: Scope) -> bool:
+    resolved = bindings.resolve(decorator.func if isinstance(decorator, cst.Call) else decorator, scope)
+    return resolved is not None and resolved.qualname.endswith("dataclass")
+
+
+def _is_field(func, scope: Scope) -> bool:
+    resolved = bindings.resolve(func, scope)
+    return resolved is not None and resolved.qualname.endswith("dataclasses.field")
 
 
 def _joined(left, right):
