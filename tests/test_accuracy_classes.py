@@ -50,7 +50,7 @@ def test_nemo_run_recipe_defers_a_frequent_checkpoint_callback(tmp_path):
     assert found(run) == [("recipes/small.py", 8), ("recipes/small.py", 9)]
 
 
-def test_a_run_shorter_than_two_intervals_saves_at_most_once(tmp_path):
+def test_a_run_of_at_most_two_intervals_saves_once_before_its_end(tmp_path):
     nanotron = '''
         checkpoints:
           checkpoints_path: ckpt
@@ -63,12 +63,12 @@ def test_a_run_shorter_than_two_intervals_saves_at_most_once(tmp_path):
           train_steps: {steps}
     '''
     run = _run(tmp_path, {
-        "examples/short.yaml": nanotron.format(steps=19),
-        "examples/long.yaml": nanotron.format(steps=20),
+        "examples/short.yaml": nanotron.format(steps=20),
+        "examples/long.yaml": nanotron.format(steps=21),
         "train.py": '''
             from transformers import TrainingArguments
-            short = TrainingArguments(output_dir="o", save_steps=50, max_steps=99)
-            long = TrainingArguments(output_dir="o", save_steps=50, max_steps=100)
+            short = TrainingArguments(output_dir="o", save_steps=50, max_steps=100)
+            long = TrainingArguments(output_dir="o", save_steps=50, max_steps=101)
         ''',
     }, "CK002", "CK012")
     assert found(run) == [("examples/long.yaml", 3), ("train.py", 3)]
