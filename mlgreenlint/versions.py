@@ -45,6 +45,9 @@ class Versions:
     notes: list[str] = field(default_factory=list)
     #: Manifests read, repository-relative; for `--show-settings`.
     sources: list[str] = field(default_factory=list)
+    #: The manifest that installs CPU-only PyTorch wheels (`+cpu`, the `/whl/cpu` index, conda
+    #: `cpuonly`), when one does: the project trains on the CPU.
+    cpu_wheels: str | None = None
 
     def pin(self, package: str) -> Pin | None:
         return self.pins.get(normalise(package))

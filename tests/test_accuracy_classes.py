@@ -173,3 +173,37 @@ def test_values_through_a_local_dataclass(tmp_path):
     '''}, "MP003", "CK002")
     assert found(run, "MP003") == [("train.py", 27)]
     assert found(run, "CK002") == [("train.py", 32)]
+
+
+HF_FP32 = '''
+    from transformers import Trainer, TrainingArguments
+    args = TrainingArguments(output_dir="out", fp16=False, num_train_epochs=2)
+    Trainer(model=model, args=args, train_dataset=ds).train()
+'''
+LAUNCHER = '''
+    from sagemaker.huggingface import HuggingFace
+    job = HuggingFace(entry_point="train.py", source_dir=".", instance_type={instance}, role=role)
+    job.fit({{"train": "s3://bucket/data"}})
+'''
+
+
+def test_cpu_only_projects_are_not_told_to_lower_precision(tmp_path):
+    run = _run(tmp_path, {
+        "cpu_wheels/requirements.txt": "--extra-index-url https://download.pytorch.org/whl/cpu\ntorch==2.3.0\n",
+        "cpu_wheels/train.py": HF_FP32,
+        "cpu_job/train.py": HF_FP32,
+        "cpu_job/launch.py": LAUNCHER.format(instance='"ml.m5.xlarge"'),
+        # Traps: a GPU instance, an instance type from a variable, a CPU variant next to the
+        # real requirements, a CPU Dockerfile, a launcher for another script.
+        "gpu_job/train.py": HF_FP32,
+        "gpu_job/launch.py": LAUNCHER.format(instance='"ml.g5.2xlarge"'),
+        "any_job/train.py": HF_FP32,
+        "any_job/launch.py": LAUNCHER.format(instance="instance"),
+        "variant/requirements.txt": "torch==2.3.0\n",
+        "variant/requirements-cpu.txt": "torch==2.3.0+cpu\n",
+        "variant/Dockerfile": "RUN pip install torch --index-url https://download.pytorch.org/whl/cpu\n",
+        "variant/train.py": HF_FP32,
+        "other/train.py": HF_FP32,
+        "other/launch.py": LAUNCHER.replace("train.py", "evaluate.py").format(instance='"ml.t3.medium"'),
+    }, "MP002")
+    assert found(run) == [("any_job/train.py", 2), ("gpu_job/train.py", 2), ("other/train.py", 2), ("variant/train.py", 2)]

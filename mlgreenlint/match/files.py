@@ -39,6 +39,10 @@ class LaunchSource(Protocol):
         """A JSON or YAML config of the repository as plain data (an arguments file)."""
         ...
 
+    def cpu_instance(self, rel: str, *, consumer: str | None = None) -> str | None:
+        """The CPU instance type every cloud job that runs the script asks for, if any."""
+        ...
+
 
 class LintedFile(Protocol):
     """What file-level predicates ask of any file: a Python file or a config file."""

@@ -162,6 +162,8 @@ class Evaluator:
             results.append(_regex(pred["file-text"]).search(self.file.text) is not None)
         if "launched-with" in pred:
             results.append(_launched_with(self.file, pred["launched-with"]))
+        if "runs-on-cpu" in pred:
+            results.append(_runs_on_cpu(self.file) == pred["runs-on-cpu"])
         if "file-has" in pred:
             results.append(self._file_has(pred["file-has"]))
         if "mentions" in pred:
@@ -255,6 +257,14 @@ class Evaluator:
         if "times" in spec and isinstance(value, (int, float)) and not isinstance(value, bool):
             return value * spec["times"]
         return value
+
+
+def _runs_on_cpu(file_ctx: LintedFile) -> bool:
+    """The project installs CPU-only PyTorch, or every cloud job that runs the script is on a CPU machine."""
+    if file_ctx.versions.cpu_wheels is not None:
+        return True
+    repo, rel = getattr(file_ctx, "repo", None), getattr(file_ctx, "rel", None)
+    return repo is not None and rel is not None and repo.cpu_instance(rel, consumer=rel) is not None
 
 
 def _launched_with(file_ctx: PythonFile, spec: dict) -> bool:

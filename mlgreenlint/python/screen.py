@@ -118,7 +118,7 @@ PREDICATE_SCREENS: dict[str, Callable[[dict, Call, object], bool]] = {
 UNSCREENED_PREDICATES = frozenset({
     "keyword", "position", "path", "default", "equals", "in", "not-in", "in-option", "not-in-option", "truthy",
     "lt", "le", "gt", "ge", "regex", "calls", "mentions", "any", "all", "not", "file-calls", "file-calls-option",
-    "file-methods", "file-text", "launched-with", "file-has",
+    "file-methods", "file-text", "launched-with", "file-has", "runs-on-cpu",
 })
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from mlgreenlint.configs import document
+from mlgreenlint.repository import cloud_jobs
 from mlgreenlint.repository.files import NO_FILE, NO_MODULE, RepoFiles
 from mlgreenlint.repository.helpers import REACH_DEPTH, HelperIndex
 from mlgreenlint.repository.launch import ConfigRef, Launch
@@ -116,13 +117,19 @@ class RepoIndex:
             own = read_pins(self.root / folder)
             pins = {k: replace(p, source=f"{folder}/{p.source}") for k, p in own.pins.items()}
             self._project_pins[folder] = Versions(pins=pins, notes=[f"{folder}/{n}" for n in own.notes],
-                                                  sources=[f"{folder}/{s}" for s in own.sources])
+                                                  sources=[f"{folder}/{s}" for s in own.sources],
+                                                  cpu_wheels=own.cpu_wheels and f"{folder}/{own.cpu_wheels}")
         own = self._project_pins[folder]
         for source in own.sources:
             self.files.depend(consumer, source)
-        if not own.pins:
+        if not own.pins and own.cpu_wheels is None:
             return base
-        return Versions(pins=base.pins | own.pins, notes=base.notes, sources=own.sources + base.sources)
+        return Versions(pins=base.pins | own.pins, notes=base.notes, sources=own.sources + base.sources,
+                        cpu_wheels=own.cpu_wheels or base.cpu_wheels)
+
+    def cpu_instance(self, rel: str, *, consumer: str | None = None) -> str | None:
+        """The CPU instance type every cloud job that runs the script asks for (see `cloud_jobs`)."""
+        return cloud_jobs.cpu_instance(self.files, rel, consumer)
 
     # helpers -------------------------------------------------------------------------
     def set_targets(self, paths: list[Path]) -> None:

@@ -23,6 +23,8 @@ from mlgreenlint.versions import Pin, Versions, normalise, parse_version
 _REQUIREMENT = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*(\(?[^;#]*)")
 _SPECIFIER = re.compile(r"(===|==|~=|>=|<=|!=|>|<)\s*([0-9A-Za-z.*+!-]+)")
 _MAX_BYTES = 4 * 1024 * 1024
+#: CPU-only PyTorch wheels: the CPU index, a `+cpu` local version, conda's `cpuonly` package.
+_CPU_WHEELS = re.compile(r"download\.pytorch\.org/whl/cpu\b|\btorch(?:vision|audio)?\s*==\s*[\w.]+\+cpu\b|^[\s-]*cpuonly\b", re.M)
 #: conda package names that differ from their PyPI names.
 _CONDA_NAMES = {"pytorch": "torch", "pytorch-lightning": "pytorch-lightning", "tensorflow-gpu": "tensorflow"}
 
@@ -39,6 +41,11 @@ def read_pins(root: Path) -> Versions:
                 versions.notes.append(f"{rel}: {text}, pins not read")
                 continue
             pins = list(reader(text, rel, path))
+            # A Dockerfile or a manifest named for a CPU variant (requirements-cpu.txt) is one way
+            # to run the project among others; the project's own manifests say how it runs.
+            if versions.cpu_wheels is None and reader is not _dockerfile and "cpu" not in path.name.lower() \
+                    and _CPU_WHEELS.search(text):
+                versions.cpu_wheels = rel
         except Exception as exc:  # a broken manifest must never break linting
             versions.notes.append(f"{rel}: cannot read pins ({type(exc).__name__}: {_short(exc)}); ignored")
             continue
