@@ -207,3 +207,39 @@ def test_cpu_only_projects_are_not_told_to_lower_precision(tmp_path):
         "other/launch.py": LAUNCHER.replace("train.py", "evaluate.py").format(instance='"ml.t3.medium"'),
     }, "MP002")
     assert found(run) == [("any_job/train.py", 2), ("gpu_job/train.py", 2), ("other/train.py", 2), ("variant/train.py", 2)]
+
+
+def test_training_through_a_repository_class_loop_from_main(tmp_path):
+    loop = '''
+        class TrainLoop:
+            def __init__(self, model, data):
+                self.model, self.data = model, data
+
+            def run_loop(self):
+                for batch in self.data:
+                    self.run_step(batch)
+
+            def run_step(self, batch):
+                self.forward_backward(batch)
+
+            def forward_backward(self, batch):
+                {body}
+    '''
+    script = '''
+        from pkg.{module} import TrainLoop
+
+        def main():
+            TrainLoop(model=build(), data=load()).run_loop()
+
+        if __name__ == "__main__":
+            main()
+    '''
+    run = _run(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/train_util.py": loop.format(body="self.model(batch).loss.backward()"),
+        # Trap: the same loop shape that only evaluates.
+        "pkg/eval_util.py": loop.format(body="self.model(batch)"),
+        "scripts/train.py": script.format(module="train_util"),
+        "scripts/evaluate.py": script.format(module="eval_util"),
+    }, "ET001", paths=["scripts"])
+    assert found(run) == [("scripts/train.py", 4)]

@@ -8,6 +8,7 @@ calls resolve to too many names to list may do anything.
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Sequence
 
 from mlgreenlint.match.names import names_match
@@ -94,6 +95,9 @@ def _functions(text: str, rel: str):
                 refs = None
                 break
             refs |= quals
+            # `self.run_step()`: the class's own method, as the summaries follow it.
+            if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name) and expr.value.id == "self":
+                refs.add(f"{qual.rsplit('.', 1)[0]}.{expr.attr}")
         before = table.get(qual, (False, set()))  # a function defined twice: both bodies
         merged = None if refs is None or before[1] is None else before[1] | refs
         table[qual] = (before[0] or trains_itself, merged)

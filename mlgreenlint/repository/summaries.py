@@ -61,6 +61,9 @@ def summarise(ctx) -> dict:
             continue
         summary = functions[owner]
         summary["refs"].update(site.names)
+        sibling = _own_method(site, owner)
+        if sibling in functions:
+            summary["refs"].add(sibling)
         if ctx.is_step(site, helpers=False) or ctx.is_fit(site):
             summary["steps"] = True
         if innermost_loop(site.record.frame) is None and not _guarded_in_function(ctx, site.record.frame, def_frame):
@@ -78,6 +81,14 @@ def summarise(ctx) -> dict:
     constants, variables = _constants(ctx.facts.scope)
     return {"module": ctx.facts.module_name, "training": training, "main": ctx.facts.has_main_guard,
             "functions": functions, "sites": list(sites.values()), "constants": constants, "variables": variables}
+
+
+def _own_method(site, owner: str) -> str | None:
+    """`self.run_step()` in a method: the qualified name of the class's own method it calls."""
+    func = site.node.func
+    if site.method and isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == "self":
+        return f"{owner.rsplit('.', 1)[0]}.{site.method}"
+    return None
 
 
 def _constants(scope) -> tuple[dict[str, dict], list[str]]:
