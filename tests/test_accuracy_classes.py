@@ -243,3 +243,37 @@ def test_training_through_a_repository_class_loop_from_main(tmp_path):
         "scripts/evaluate.py": script.format(module="eval_util"),
     }, "ET001", paths=["scripts"])
     assert found(run) == [("scripts/train.py", 4)]
+
+
+def test_a_same_file_helper_that_saves_every_time_it_runs(tmp_path):
+    run = _run(tmp_path, {"train.py": '''
+        import torch
+
+        def save_ckpt(model, path):
+            torch.save(model.state_dict(), path)
+
+        def maybe_save(model, step):
+            if step % 1000 == 0:
+                torch.save(model.state_dict(), "periodic.pt")
+
+        def train_step(model, batch, opt):
+            model(batch).backward()
+            opt.step()
+            torch.save(model.state_dict(), "in_step.pt")
+
+        def train(model, loader, opt):
+            for step, batch in enumerate(loader):
+                train_step(model, batch, opt)
+                save_ckpt(model, "last.pt")
+                # Traps: the helper guards itself, the call is guarded here, the final save.
+                maybe_save(model, step)
+                if step % 500 == 0:
+                    save_ckpt(model, "every500.pt")
+            save_ckpt(model, "final.pt")
+
+        if __name__ == "__main__":
+            train(build(), load(), make_opt())
+    '''}, "CK001")
+    # The save in the step function runs every step too: reported where the loop calls it.
+    assert found(run) == [("train.py", 17), ("train.py", 18)]
+    assert all("in this file" in f.message for f in run.findings)

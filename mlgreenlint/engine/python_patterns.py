@@ -57,6 +57,8 @@ def _through_helper(rule: Rule, pattern: dict, site, ctx: FileContext, evaluator
     for proxy, note in ctx.helper_calls(site):
         if not site_matches_target(proxy, pattern) or evaluator.all(predicates, proxy) is not True:
             continue
+        if proxy.origin is not None and context_holds(pattern, proxy.origin, ctx):
+            continue  # already judged where it is written (a step function is a step itself)
         hit = _match(rule, pattern, proxy, evaluator, options).hit()
         return Hit(site.node, f"{hit.message} (through {note})")
     return None

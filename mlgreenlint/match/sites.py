@@ -79,6 +79,8 @@ class CallSite:
     record: object = None
     #: Absent arguments may be supplied elsewhere (Hydra overrides): their defaults are unknown.
     partial: bool = False
+    #: For a call seen through a same-file helper at the helper's call: the call where it is written.
+    origin: CallSite | None = None
 
     @property
     def name(self) -> str:

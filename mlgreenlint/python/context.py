@@ -136,7 +136,11 @@ class FileContext(Guards, TrainingFlow):
         Each comes with a note naming the helper (`save_ckpt() in utils/io.py`). Calls inside
         the helper's own loops or under its own frequency guard are not included.
         """
-        if self.repo is None or not site.names or site.names[0].startswith(self.facts.module_name + "."):
+        if not site.names:
+            return []
+        if site.names[0].startswith(self.facts.module_name + "."):
+            return self._local_helper_calls(site)
+        if self.repo is None:
             return []
         if id(site) in self._helper_cache:
             return self._helper_cache[id(site)]
@@ -159,6 +163,24 @@ class FileContext(Guards, TrainingFlow):
                 out.append((proxy, note))
                 if call["names"]:
                     stack.append((call["names"][0], depth + 1, f"{note} -> "))
+        return out
+
+    def _local_helper_calls(self, site: CallSite) -> list[tuple[CallSite, str]]:
+        """The calls a function of this file makes every time it runs (not in its own loops,
+        not under its own frequency guard), seen at the call `site`: `save_ckpt(...)` in a loop."""
+        resolved = bindings.resolve(site.node.func, site.record.scope)
+        local = resolved.local if resolved is not None else None
+        if not isinstance(local, bindings.FunctionBinding) or site.method:
+            return []
+        note = f"{local.node.name.value}() in this file"
+        out = []
+        for inner in self.sites:
+            frame = innermost_def(inner.record.frame)
+            if frame is None or frame.node is not local.node or innermost_loop(inner.record.frame) is not None:
+                continue
+            if self.guarded(inner.record.frame, frame):
+                continue
+            out.append((replace(inner, node=site.node, record=site.record, origin=inner), note))
         return out
 
     @cached_property

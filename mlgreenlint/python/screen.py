@@ -89,6 +89,8 @@ def _pattern_may(pattern: dict, sk: Sketch, versions) -> bool:
 
 
 def _may_reach_helper(sk: Sketch, call: Call) -> bool:
+    if isinstance(call.func, ast.Name) and call.func.id in sk.functions:
+        return True  # a function of this file (`FileContext.helper_calls`)
     helpers = sk.helpers(call)
     return helpers is None or bool(helpers)
 
