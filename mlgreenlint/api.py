@@ -67,7 +67,7 @@ def prepare(job: Job, settings: Settings, root: Path, cwd: Path, notes: list[str
     job.versions = read_pins(root)
     notes.extend(job.versions.notes)
     store = None
-    if cache and settings.cache_dir:
+    if cache:  # the cache folder keeps module summaries and launch scans by content
         store = DirectoryStore(cache_dir(settings), SUMMARIES, claim)
     job.repo = RepoIndex.build(root, cwd, excludes=settings.exclude + settings.extend_exclude, store=store)
 

@@ -110,13 +110,14 @@ def _git_files(root: Path) -> list[Path] | None:
     return None if names is None else [root / n for n in names]
 
 
-def git_names(root: Path) -> list[str] | None:
-    """`_git_files` as sorted `/` paths relative to root (no Path objects: thousands cost milliseconds)."""
+def git_names(root: Path, pathspecs: tuple[str, ...] = (".",)) -> list[str] | None:
+    """`_git_files` as sorted `/` paths relative to root (no Path objects: thousands cost milliseconds);
+    `pathspecs` (git's, `*` crossing `/`) narrow the listing, so git prints only the names asked for."""
     import subprocess  # only folders need git; pre-commit passes files
 
 
     try:
-        proc = safegit.run(["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "."], root)
+        proc = safegit.run(["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", *pathspecs], root)
     except (OSError, subprocess.SubprocessError):
         return None
     if proc.returncode != 0:

@@ -29,11 +29,13 @@ _OPTIONS = (
 #: Environment variables that name programs for git to run.
 _PROGRAMS = ("GIT_EXTERNAL_DIFF", "GIT_PAGER", "PAGER", "GIT_ASKPASS", "SSH_ASKPASS", "GIT_SSH", "GIT_SSH_COMMAND",
              "GIT_EDITOR", "GIT_SEQUENCE_EDITOR")
+#: Environment variables that change what a pathspec means: mlgreenlint's pathspecs are globs.
+_PATHSPEC_MODES = ("GIT_LITERAL_PATHSPECS", "GIT_GLOB_PATHSPECS", "GIT_NOGLOB_PATHSPECS", "GIT_ICASE_PATHSPECS")
 _FILTER_KEYS = ("clean", "smudge", "process")
 
 
 def environment() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in _PROGRAMS}
+    env = {k: v for k, v in os.environ.items() if k not in _PROGRAMS and k not in _PATHSPEC_MODES}
     env.update(GIT_CONFIG_NOSYSTEM="1", GIT_TERMINAL_PROMPT="0", GIT_OPTIONAL_LOCKS="0")
     return env
 

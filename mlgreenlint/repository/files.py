@@ -17,6 +17,9 @@ from mlgreenlint.limits import read_source
 from mlgreenlint.python.imports import facts_module
 
 _MAX_BYTES = 2 * 1024 * 1024
+#: Characters of repository text kept for the run (launch files, helpers, configs are asked
+#: for again and again); beyond it a file is read again when asked, never held.
+_TEXT_BUDGET = 64 * 1024 * 1024
 #: Dependency key prefixes for what was looked for and not found (recorded with an empty hash):
 #: a module name no repository file provides, a repository file that does not exist.
 NO_MODULE = "<no module>"
@@ -37,6 +40,8 @@ class RepoFiles:
     _modules: dict[str, str | None] = field(default_factory=dict)
     _folders: dict[str, bool] = field(default_factory=dict)
     _hashes: dict[str, str] = field(default_factory=dict)
+    _texts: dict[str, str | None] = field(default_factory=dict)
+    _kept_chars: int = 0
     _deps: dict[str, dict[str, str]] = field(default_factory=dict)
     #: The file being linted (repository-relative) and the module names it looked for in vain.
     _current: str | None = None
@@ -142,12 +147,20 @@ class RepoFiles:
         return self.peek(rel)
 
     def peek(self, rel: str) -> str | None:
-        """A file's text without recording a dependency (decoded leniently)."""
+        """A file's text without recording a dependency (decoded leniently), read and hashed
+        once per run: the first read is the content every verdict of the run sees."""
+        if rel in self._texts:
+            return self._texts[rel]
         data = self.read(rel)
-        if data is None:
-            return None
-        self._hashes.setdefault(rel, hashlib.sha256(data).hexdigest())
-        return data.decode("utf-8", "replace")
+        text = None
+        if data is not None:
+            if rel not in self._hashes:
+                self._hashes[rel] = hashlib.sha256(data).hexdigest()
+            text = data.decode("utf-8", "replace")
+        if text is None or self._kept_chars + len(text) <= _TEXT_BUDGET:
+            self._texts[rel] = text
+            self._kept_chars += len(text or "")
+        return text
 
     def read(self, rel: str) -> bytes | None:
         """A repository file's bytes, or None when it is missing, unreadable, too large or not a

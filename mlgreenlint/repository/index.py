@@ -60,7 +60,7 @@ class RepoIndex:
         self._project_pins: dict[str, Versions] = {}
         self.files = RepoFiles(self.root, self.cwd, self.excludes)
         self.helpers = HelperIndex(self.files, self.store, self.notes)
-        self.launch_index = LaunchIndex(self.files, self.notes)
+        self.launch_index = LaunchIndex(self.files, self.notes, self.store)
 
     @classmethod
     def build(cls, root: Path, cwd: Path, *, excludes: tuple[str, ...] = (), store: SummaryStore | None = None) -> RepoIndex:

@@ -65,6 +65,11 @@ class Launch:
         return next((c for c in self.configs if c.role == role), None)
 
 
+#: git pathspecs (`*` crosses `/`) that list a superset of the launch files; `is_launch_file` decides.
+LAUNCH_PATHSPECS = (*(f"*{suffix}" for suffix in LAUNCH_SUFFIXES),
+                    *(spec for name in (*LAUNCH_NAMES, "Dockerfile*") for spec in (name, f"*/{name}")))
+
+
 def is_launch_file(rel: str) -> bool:
     name = rel.rsplit("/", 1)[-1]
     return (name in LAUNCH_NAMES or name.startswith("Dockerfile") or name.endswith(LAUNCH_SUFFIXES)

@@ -1,4 +1,11 @@
-"""Which launch commands of the repository run a script or pass a config (see launch.py)."""
+"""Which launch commands of the repository run a script or pass a config (see launch.py).
+
+Launch files are listed once per run (git names only the files the launch pathspecs select),
+read and hashed once, and scanned once per content: a scan is stored by the file's path and
+content hash with every path question it asked and the answer it got, and reused by a later
+run only when each question still gets the same answer (a script added or removed changes
+what a command runs).
+"""
 
 from __future__ import annotations
 
@@ -11,7 +18,8 @@ from mlgreenlint.globs import path_matches
 from mlgreenlint.limits import AnalysisTimeout
 from mlgreenlint.repository import launch as launch_mod
 from mlgreenlint.repository.files import NO_FILE, RepoFiles
-from mlgreenlint.repository.launch import ConfigRef, Launch
+from mlgreenlint.repository.launch import LAUNCH_PATHSPECS, ConfigRef, Launch
+from mlgreenlint.repository.stores import MemoryStore, SummaryStore, launch_scan_key
 
 _MAX_WALK = 20000
 #: Dependency key standing for the set of launch files and their contents.
@@ -21,11 +29,13 @@ LAUNCHES = "<launch files>"
 class LaunchIndex:
     """Shell scripts, Makefiles, Dockerfiles and job specs, listed and scanned on first use."""
 
-    def __init__(self, files: RepoFiles, notes: list[str]) -> None:
+    def __init__(self, files: RepoFiles, notes: list[str], store: SummaryStore | None = None) -> None:
         self.files = files
         self.notes = notes
+        self.store = store if store is not None else MemoryStore()
         self._files: list[str] | None = None
         self._launches: list[Launch] | None = None
+        self._digest: str | None = None
 
     @property
     def launch_files(self) -> list[str]:
@@ -43,13 +53,31 @@ class LaunchIndex:
                 if not text:
                     continue
                 try:
-                    found.extend(launch_mod.scan(rel, text, self.resolve_path))
+                    found.extend(self._scan(rel, text))
                 except AnalysisTimeout:
                     raise  # the linted file's deadline: scan again for the next file
                 except Exception as exc:  # a launch file we cannot read is no evidence, never an error
                     self.notes.append(f"{rel}: launch commands not read ({type(exc).__name__})")
             self._launches = found
         return self._launches
+
+    def _scan(self, rel: str, text: str) -> list[Launch]:
+        """The launches of one file: the stored scan of this content when every path it
+        resolved still resolves alike, else a new scan (then stored)."""
+        key = launch_scan_key(self.files.digest(rel) or "", rel)
+        stored = _decode(self.store.get(key))
+        if stored is not None and all(self.resolve_path(w, f) == found for w, f, found in stored[0]):
+            return stored[1]
+        asked: dict[tuple[str, str], str | None] = {}
+
+        def resolve(written: str, folder: str) -> str | None:
+            if (written, folder) not in asked:
+                asked[written, folder] = self.resolve_path(written, folder)
+            return asked[written, folder]
+
+        launches = launch_mod.scan(rel, text, resolve)
+        self.store.put(key, _encode(asked, launches))
+        return launches
 
     def resolve_path(self, written: str, folder: str) -> str | None:
         """A path as written in a command, relative to the launch file's folder or the root."""
@@ -101,12 +129,44 @@ class LaunchIndex:
             self.files.depend_on(consumer, LAUNCHES, self.digest())
 
     def digest(self) -> str:
-        """One hash over the launch files' names and contents."""
-        h = hashlib.sha256()
-        for rel in sorted(self.launch_files):
-            self.files.peek(rel)
-            h.update(f"{rel}\0{self.files.digest(rel) or ''}\0".encode("utf-8", "surrogateescape"))
-        return h.hexdigest()
+        """One hash over the launch files' names and contents (computed once per run)."""
+        if self._digest is None:
+            h = hashlib.sha256()
+            for rel in self.launch_files:
+                self.files.peek(rel)
+                h.update(f"{rel}\0{self.files.digest(rel) or ''}\0".encode("utf-8", "surrogateescape"))
+            self._digest = h.hexdigest()
+        return self._digest
+
+
+def _encode(asked: dict[tuple[str, str], str | None], launches: list[Launch]) -> dict:
+    return {"asked": [[w, f, found] for (w, f), found in asked.items()],
+            "launches": [{"source": x.source, "launcher": x.launcher, "script": x.script, "wrapper": x.wrapper,
+                          "flags": x.flags, "configs": [[c.role, c.path, c.found] for c in x.configs]}
+                         for x in launches]}
+
+
+def _decode(entry: dict | None) -> tuple[list[tuple[str, str, str | None]], list[Launch]] | None:
+    """A stored scan, or None when it is absent or not exactly the shape `_encode` writes."""
+    if entry is None:
+        return None
+    try:
+        asked = [(w, f, found) for w, f, found in entry["asked"]]
+        if not all(type(w) is str and type(f) is str and (found is None or type(found) is str)
+                   for w, f, found in asked):
+            return None
+        launches = []
+        for x in entry["launches"]:
+            texts = [x["source"], x["launcher"], x["script"], x["wrapper"]]
+            flags, configs = x["flags"], [(role, path, found) for role, path, found in x["configs"]]
+            if (not all(type(t) is str for t in texts) or type(flags) is not dict
+                    or not all(type(k) is str and type(v) is str for k, v in flags.items())
+                    or not all(type(r) is str and type(p) is str and type(b) is bool for r, p, b in configs)):
+                return None
+            launches.append(Launch(*texts[:3], [ConfigRef(*c) for c in configs], dict(flags), texts[3]))
+        return asked, launches
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def _list_launch_files(root: Path, excludes: tuple[str, ...], notes: list[str], limit: int = _MAX_WALK):
@@ -119,7 +179,7 @@ def _list_launch_files(root: Path, excludes: tuple[str, ...], notes: list[str], 
     def kept(rel: str) -> bool:
         return not any(path_matches(rel, glob) for glob in excludes)
 
-    listed = git_names(root)
+    listed = git_names(root, LAUNCH_PATHSPECS)
     if listed is not None:
         yield from (rel for rel in listed if launch_mod.is_launch_file(rel) and kept(rel))
         return
