@@ -290,3 +290,14 @@ def test_standard_input_is_never_fixed(project):
     result = CliRunner().invoke(main, ["check", "-"], input=LIGHTNING)
     assert result.exit_code == 1 and "MP004" in result.output  # reported, nothing to write
     assert CliRunner().invoke(main, ["check", "--fix", "-"], input=LIGHTNING).exit_code == 2
+
+
+def test_orbax_options_are_spelt_as_the_file_imports_them(project):
+    # The options class is not imported: writing `CheckpointManagerOptions(...)` would be a NameError.
+    bare = "from orbax.checkpoint import CheckpointManager\n\nm = CheckpointManager('/ckpt')\n"
+    assert _fixed(project, "train.py", bare, "--select", "CK009") == bare
+    assert "CK009" in project.run("check", "--select", "CK009", "train.py").output
+    # A module alias is used as written.
+    nested = "import orbax.checkpoint as ocp\n\nm = ocp.checkpoint_manager.CheckpointManager('/c')\n"
+    assert _fixed(project, "train.py", nested, "--select", "CK009") == nested.replace(
+        "('/c')", "('/c', options=ocp.checkpoint_manager.CheckpointManagerOptions(max_to_keep=3))")

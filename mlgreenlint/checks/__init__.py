@@ -86,6 +86,7 @@ LINK_CHECKS: dict[str, Registered] = {
 SITE_CHECKS: dict[str, Registered] = {
     "high-carbon-region": Registered("regions", "high_carbon_region"),
     "unpinned-region": Registered("regions", "unpinned_region"),
+    "orbax-retention": Registered("retention", "orbax_retention"),
 }
 
 CONFIG_CHECKS: dict[str, Registered] = {
