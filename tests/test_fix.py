@@ -301,3 +301,22 @@ def test_orbax_options_are_spelt_as_the_file_imports_them(project):
     nested = "import orbax.checkpoint as ocp\n\nm = ocp.checkpoint_manager.CheckpointManager('/c')\n"
     assert _fixed(project, "train.py", nested, "--select", "CK009") == nested.replace(
         "('/c')", "('/c', options=ocp.checkpoint_manager.CheckpointManagerOptions(max_to_keep=3))")
+
+
+@pytest.mark.parametrize("before, after", [
+    ('"wandb"', '["wandb", "codecarbon"]'),
+    ("('wandb', 'tensorboard',)", "('wandb', 'tensorboard', 'codecarbon',)"),
+    ("[]", '["codecarbon"]'),
+    ("'none'", "'codecarbon'"),
+    ('[\n    "wandb",  # charts\n]', '[\n    "wandb",  # charts\n    "codecarbon",\n]'),
+    ('[\n    "wandb"\n]', '[\n    "wandb",\n    "codecarbon"\n]'),
+    ('(\n    "wandb",\n    "mlflow",\n)', '(\n    "wandb",\n    "mlflow",\n    "codecarbon",\n)'),
+])
+def test_report_to_gets_codecarbon_in_its_own_spelling(before, after):
+    import libcst as cst
+
+    from mlgreenlint.fixes.python_edits import add_string
+
+    assert add_string(cst.parse_expression(before), "codecarbon") == after
+    assert add_string(cst.parse_expression("REPORT"), "codecarbon") is None
+    assert add_string(cst.parse_expression('["wandb", name]'), "codecarbon") is None

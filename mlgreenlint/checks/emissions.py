@@ -34,7 +34,21 @@ def training_without_tracking(ctx: FileContext, rule: Rule, options: dict) -> It
     first = (fits or steps or [None])[0]
     if first is None or _hf_reports_or_unknown(ctx):
         return
-    yield Hit(first.node, format_message(rule.message, options), _tracker_fix(ctx, first, bool(fits)))
+    fix = _report_to_fix(ctx) if first.method == "train" else None
+    yield Hit(first.node, format_message(rule.message, options), fix or _tracker_fix(ctx, first, bool(fits)))
+
+
+def _report_to_fix(ctx: FileContext) -> FixSpec | None:
+    """A Hugging Face Trainer run whose one TrainingArguments (or TRL config) writes `report_to`
+    as a literal: add "codecarbon" to it, so the Trainer's CodeCarbonCallback measures the run."""
+    from mlgreenlint.fixes import python_edits
+
+    configs = [s for s in ctx.sites if names_match(s.names, _HF_ARGS)]
+    if len(configs) != 1 or not any(names_match(s.names, _HF_TRAINERS) for s in ctx.sites):
+        return None
+    arg = configs[0].argument("report_to")
+    new = python_edits.add_string(arg.expression, "codecarbon") if arg is not None and arg.source() else None
+    return FixSpec(((arg.expression, new),), 'Add "codecarbon" to report_to') if new else None
 
 
 def _tracker_fix(ctx: FileContext, site: CallSite, fit: bool) -> FixSpec | None:

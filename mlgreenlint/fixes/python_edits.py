@@ -68,6 +68,42 @@ def add_keyword(call: cst.Call, keyword: str, value: cst.BaseExpression) -> cst.
     return call.with_changes(args=args)
 
 
+def add_string(node: cst.BaseExpression, value: str) -> str | None:
+    """Source of a string literal or a list / tuple of string literals with `value` added:
+    appended to the sequence (after a trailing comma, in the items' quotes); a lone string
+    becomes a list of both, and `"none"` (nothing) becomes `value`. None for anything else."""
+    if isinstance(node, cst.SimpleString) and isinstance(node.evaluated_value, str) and "b" not in node.prefix.lower():
+        new = f"{node.prefix}{node.quote}{value}{node.quote}"
+        return new if node.evaluated_value == "none" else f"[{code(node)}, {new}]"
+    if not isinstance(node, (cst.List, cst.Tuple)) or not all(
+            isinstance(e, cst.Element) and isinstance(e.value, cst.SimpleString) for e in node.elements):
+        return None
+    quote = node.elements[0].value.quote if node.elements else '"'
+    item = cst.Element(cst.SimpleString(f"{quote}{value}{quote}"))
+    elements = list(node.elements)
+    changes = {}
+    if elements:
+        last = elements[-1]
+        trailing = isinstance(last.comma, cst.Comma)
+        opener, closer = (node.lbracket.whitespace_after, node.rbracket.whitespace_before) if isinstance(node, cst.List) \
+            else (node.lpar[0].whitespace_after, node.rpar[-1].whitespace_before) if node.lpar else (None, None)
+        between = elements[-2].comma.whitespace_after if len(elements) > 1 else opener
+        if isinstance(between, cst.ParenthesizedWhitespace) and isinstance(closer, cst.ParenthesizedWhitespace):
+            # One item per line: the new one on its own line, the last line's comment kept.
+            kept = between.with_changes(first_line=closer.first_line, empty_lines=closer.empty_lines)
+            elements[-1] = last.with_changes(comma=cst.Comma(whitespace_after=kept))
+            if trailing:
+                item = item.with_changes(comma=last.comma)
+            bracket = node.rbracket if isinstance(node, cst.List) else node.rpar[-1]
+            bracket = bracket.with_changes(whitespace_before=closer.with_changes(first_line=cst.TrailingWhitespace(), empty_lines=[]))
+            changes = {"rbracket": bracket} if isinstance(node, cst.List) else {"rpar": [*node.rpar[:-1], bracket]}
+        else:
+            if trailing:
+                item = item.with_changes(comma=last.comma)  # the trailing comma stays last
+            elements[-1] = last.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+    return code(node.with_changes(elements=[*elements, item], **changes))
+
+
 def enclosing_statement(module: cst.Module, target: cst.CSTNode) -> tuple[cst.SimpleStatementLine, cst.CSTNode] | None:
     """(statement line, the node whose body holds it) for the simple statement line holding `target`."""
     found = None
