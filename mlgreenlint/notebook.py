@@ -69,6 +69,8 @@ class Notebook:
     source: str = ""
     #: The notebook's `%pip install` / `!pip install` and other shell commands: (joined line, command).
     shell: list[tuple[int, str]] = field(default_factory=list)
+    #: The kernel's language as the metadata names it (`python` when it names none).
+    language: str = "python"
 
     def place(self, line: int) -> tuple[Cell, int]:
         """The cell holding a line of the joined module, and the line inside it (1-based)."""
@@ -105,10 +107,10 @@ def split_lines(text: str) -> list[str]:
 
 def read(text: str) -> Notebook:
     """The notebook's code cells, masked and joined; NotebookError for anything else."""
-    cells, nbformat = _walk(text)
-    if nbformat != 4:
-        raise NotebookError(f"not an nbformat 4 notebook (nbformat is {nbformat!r})")
-    notebook = Notebook(text, cells)
+    cells, top = _walk(text)
+    if top.get("nbformat") != 4:
+        raise NotebookError(f"not an nbformat 4 notebook (nbformat is {top.get('nbformat')!r})")
+    notebook = Notebook(text, cells, language=_language(top.get("metadata")))
     parts: list[str] = []
     first = 1
     for cell in cells:
@@ -131,8 +133,18 @@ def size_limit(path: str, max_file_size: int) -> int:
     return max_file_size * OUTPUT_ALLOWANCE if is_notebook(path) else max_file_size
 
 
-def _walk(text: str) -> tuple[list[Cell], object]:
-    """(code cells, nbformat) of the JSON document, with the offsets of their sources."""
+def _language(metadata: object) -> str:
+    """The kernel language: `language_info.name`, else `kernelspec.language`, else python."""
+    if isinstance(metadata, dict):
+        for key, field_name in (("language_info", "name"), ("kernelspec", "language")):
+            section = metadata.get(key)
+            if isinstance(section, dict) and isinstance(section.get(field_name), str) and section[field_name]:
+                return section[field_name]
+    return "python"
+
+
+def _walk(text: str) -> tuple[list[Cell], dict]:
+    """(code cells, other top-level members) of the JSON document, with the offsets of their sources."""
     cells: list[Cell] = []
     top: dict = {}
 
@@ -154,7 +166,7 @@ def _walk(text: str) -> tuple[list[Cell], object]:
         raise NotebookError(f"invalid JSON: {exc.msg}", exc.lineno, exc.colno) from None
     except RecursionError:
         raise NotebookError("invalid JSON: nesting too deep") from None
-    return cells, top.get("nbformat")
+    return cells, top
 
 
 def _object(text: str, i: int, member) -> int:

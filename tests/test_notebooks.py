@@ -192,3 +192,10 @@ def test_a_shell_line_in_a_notebook_launches_a_script_of_the_repository(project)
     (project.root / "run.ipynb").write_text(write_notebook(cell("import os\n"), launcher))
     launched = project.run("check", "--no-cache", "--select", "MP004", ".")
     assert "MP004" not in launched.output, launched.output
+
+
+def test_a_notebook_for_another_language_is_not_read_as_python():
+    text = json.dumps({"cells": [cell("x <- c(1, 2)\nsummary(x)\n")], "nbformat": 4, "nbformat_minor": 5,
+                       "metadata": {"kernelspec": {"name": "ir", "language": "R"}, "language_info": {"name": "R"}}})
+    result = lint_text("nb.ipynb", text, job())
+    assert result.findings == [] and "notebook language is R, not Python" in result.notes[0]

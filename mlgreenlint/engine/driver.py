@@ -99,6 +99,9 @@ def _lint_notebook(path: str, text: str, job: Job, result: FileResult, python: b
     nb = notebook_file.open_notebook(text, job, result)
     if nb is None:
         return result
+    if not nb.language.lower().startswith("python"):
+        result.notes.append(f"{path}: the notebook language is {nb.language}, not Python: not analysed")
+        return result
     source = nb.source
     inner = FileResult(path)
     versions = notebook_file.pinned(nb, path, job.versions)
