@@ -1,7 +1,8 @@
 """IPython syntax in a notebook cell, masked so the cell parses as Python.
 
 `%magic`, `!shell`, `x = !cmd`, `x = %magic`, `expr?` / `?expr` at the start of a logical
-line become `pass` (or `x = None`); a `%%cell` magic masks its whole cell, except the
+line become `pass` (or `x = None`), except `%time f()` / `%timeit f()`, whose statement runs
+and stays, as `_ = f()` at its own columns; a `%%cell` magic masks its whole cell, except the
 magics whose body is Python (`%%time`, `%%capture`, ...), which lose only their first
 line. Every line keeps its number, and unmasked lines keep their text, so positions in
 the masked source are positions in the cell. A line is at the start of a logical line
@@ -24,6 +25,10 @@ SHELL_BODY = frozenset({"bash", "sh", "script", "system"})
 #: Line magics whose argument is a shell command line.
 SHELL_LINE = frozenset({"pip", "conda", "mamba", "sx", "system", "sh"})
 
+#: `%time` / `%timeit` (with timeit's options) before the Python statement they run.
+_TIMED = re.compile(r"%(?:time|timeit)(?:\s+-(?:[nrp]\s*\d+|[tcqo]))*\s+(?=\S)")
+#: Statements that cannot follow `_ =`: such a timed line is masked whole.
+_STATEMENT = re.compile(r"(?:import|from|for|while|with|if|def|class|del|assert|raise|return|pass|try|global|async)\b")
 _ASSIGNED = re.compile(r"^(\s*[A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*\s*=\s*)([!%])(.*)$", re.DOTALL)
 _HELP = re.compile(r"^\s*(?:\?{1,2}\s*[\w.*\[\]()]+|[\w.*\[\]()]+\s*\?{1,2})\s*$")
 _STRING_OR_BRACKET = re.compile(r"'''|\"\"\"|'|\"|#|[()\[\]{}]|\\.", re.DOTALL)
@@ -98,6 +103,10 @@ def _escape(line: str) -> tuple[str, str | None] | None:
     stripped = body.lstrip()
     indent = body[: len(body) - len(stripped)]
     end = _ending(line)
+    timed = _TIMED.match(stripped)
+    if timed is not None and not _STATEMENT.match(stripped[timed.end():]):
+        # `%time train(...)` runs its argument: keep it, at its own columns, as `_ = train(...)`.
+        return indent + "_=" + " " * (timed.end() - 2) + stripped[timed.end():] + end, None
     if stripped[:1] in ("!", "%"):
         return indent + "pass" + end, _command(stripped)
     assigned = _ASSIGNED.match(body)

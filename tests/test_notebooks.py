@@ -38,7 +38,9 @@ def test_code_cells_join_in_order_and_markdown_and_outputs_are_left_out():
     ("t = %timeit -o f()\n", "t = None\n"),
     ("torch.compile?\n", "pass\n"),
     ("??torch.compile\n", "pass\n"),
-    ("    %time f()\n", "    pass\n"),
+    ("    %time f()\n", "    _=    f()\n"),
+    ("%timeit -n 3 f(x)\n", "_=           f(x)\n"),
+    ("%time import torch\n", "pass\n"),
 ])
 def test_ipython_lines_are_masked_to_statements_at_their_indentation(line, masked):
     assert magics.mask([line]).lines == [masked]
@@ -199,3 +201,26 @@ def test_a_notebook_for_another_language_is_not_read_as_python():
                        "metadata": {"kernelspec": {"name": "ir", "language": "R"}, "language_info": {"name": "R"}}})
     result = lint_text("nb.ipynb", text, job())
     assert result.findings == [] and "notebook language is R, not Python" in result.notes[0]
+
+
+def test_a_training_call_run_under_time_magic_is_still_training():
+    loop = ("import torch\n"
+            "def train(model, opt, loader):\n"
+            "    for x, y in loader:\n"
+            "        loss = model(x, y)\n"
+            "        loss.backward()\n"
+            "        opt.step()\n")
+    assert [f.rule for f in lint(write_notebook(cell(loop), cell("%time train(m, o, dl)\n")), "ET001")] == ["ET001"]
+    assert lint(write_notebook(cell(loop), cell("%time import os\n")), "ET001") == []
+
+
+SECOND_RUN = ('args = tf.TrainingArguments(output_dir="second"{extra})\n'
+              "trainer = tf.Trainer(model=None, args=args)\ntrainer.train()\n")
+
+
+def test_training_arguments_bound_again_for_a_second_run_are_judged_binding_by_binding():
+    first = [cell(c) for c in HF_CELLS]
+    again = write_notebook(*first, cell(SECOND_RUN.format(extra="")))
+    assert [f.rule for f in lint(again, "ET001")] == ["ET001"]
+    tracked = write_notebook(*first, cell(SECOND_RUN.format(extra=', report_to="codecarbon"')))
+    assert lint(tracked, "ET001") == []

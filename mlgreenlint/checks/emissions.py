@@ -18,6 +18,7 @@ from mlgreenlint.match.predicates import ABSENT, FixSpec, Hit, format_message
 from mlgreenlint.model import Rule
 from mlgreenlint.python import bindings
 from mlgreenlint.python.context import FileContext
+from mlgreenlint.python.frames import innermost_def
 from mlgreenlint.python.reach import reachable_sites
 from mlgreenlint.python.values import UNKNOWN, CallSite, CallValue
 from mlgreenlint.python.vocabulary import GRAD_CALLS, HF_PARSERS
@@ -88,11 +89,25 @@ def _hf_reports_or_unknown(ctx: FileContext) -> bool:
                 return True
         elif names_match(site.names, _HF_TRAINERS):
             args = _value(site, "args", 1)
-            if args is UNKNOWN:
+            if args is UNKNOWN and not _bound_to_judged_args(ctx, site):
                 return True
             if args is ABSENT and _reports(ABSENT, ctx):
                 return True
     return False
+
+
+def _bound_to_judged_args(ctx: FileContext, site: CallSite) -> bool:
+    """`Trainer(args=training_args)` at module level where every binding of `training_args`
+    is a TrainingArguments-like call of this file: the loop judged each of them, so a name
+    bound twice (a notebook's second experiment, a script's second stage) hides nothing."""
+    arg = site.argument("args", 1)
+    node = getattr(arg.node, "value", arg.node) if arg is not None else None
+    if not isinstance(node, cst.Name) or innermost_def(site.record.frame) is not None:
+        return False
+    bound = ctx.facts.scope.bindings.get(node.value)
+    judged = {id(s.node) for s in ctx.sites if names_match(s.names, _HF_ARGS)}
+    return bool(bound) and all(isinstance(b, bindings.AssignBinding) and not b.unpacked and id(b.value) in judged
+                               for b in bound)
 
 
 def _launches_report(ctx: FileContext) -> bool:
