@@ -7,8 +7,10 @@ from collections.abc import Iterator
 
 import libcst as cst
 
-from mlgreenlint.match.predicates import Hit, format_message
+from mlgreenlint.fixes import python_edits
+from mlgreenlint.match.predicates import FixSpec, Hit, format_message
 from mlgreenlint.model import Rule
+from mlgreenlint.python import bindings
 from mlgreenlint.python.context import FileContext
 from mlgreenlint.python.vocabulary import KERAS_COMPILE, KERAS_FIT
 
@@ -38,5 +40,32 @@ def keras_fit_without_policy(ctx: FileContext, rule: Rule, options: dict) -> Ite
         return
     for site in ctx.sites:
         if site.method == KERAS_FIT and (not site.names or site.names[0].startswith("keras.")):
-            yield Hit(site.node, format_message(rule.message, options))
+            yield Hit(site.node, format_message(rule.message, options), _policy_fix(ctx))
             return
+
+
+def _policy_fix(ctx: FileContext) -> FixSpec | None:
+    """`<keras>.mixed_precision.set_global_policy("mixed_bfloat16")` after the leading imports,
+    so it runs before any model is built; spelt through the module's own `keras` or
+    `tensorflow` import (none: no fix)."""
+    module = ctx.facts.module
+    for name in _imported_names(module):
+        found = bindings.resolve(cst.Name(name), ctx.facts.scope)
+        if found is None or found.instance or found.local is not None:
+            continue
+        prefix = name if found.qualname in ("keras", "tensorflow.keras", "tf_keras") \
+            else f"{name}.keras" if found.qualname == "tensorflow" else None
+        if prefix:
+            call = f'{prefix}.mixed_precision.set_global_policy("mixed_bfloat16")'
+            return FixSpec(((module, python_edits.insert_after_imports(module, call)),))
+    return None
+
+
+def _imported_names(module: cst.Module) -> Iterator[str]:
+    """Names the module's top-level `import` statements bind, in order."""
+    for line in module.body:
+        for statement in line.body if isinstance(line, cst.SimpleStatementLine) else ():
+            if isinstance(statement, cst.Import) or (isinstance(statement, cst.ImportFrom) and not isinstance(statement.names, cst.ImportStar)):
+                for alias in statement.names:
+                    bound = alias.asname.name if alias.asname is not None else alias.name
+                    yield python_edits.code(bound).split(".")[0]

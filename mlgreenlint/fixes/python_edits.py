@@ -174,6 +174,21 @@ def wrap_in_with(module: cst.Module, statement: cst.BaseStatement, context: str,
     return new.code
 
 
+def insert_after_imports(module: cst.Module, statement: str) -> str:
+    """The module's code with `statement` (one line of source) after its docstring and leading imports."""
+    body = list(module.body)
+    at = _after_leading_imports(body)
+    new = cst.parse_statement(statement + "\n")
+    if at < len(body):
+        # The blank lines that set the imports apart move above the new line; comments stay put.
+        lines = body[at].leading_lines
+        blank = next((i for i, line in enumerate(lines) if line.comment is not None), len(lines))
+        new = new.with_changes(leading_lines=lines[:blank])
+        body[at] = body[at].with_changes(leading_lines=lines[blank:])
+    body.insert(at, new)
+    return module.with_changes(body=body).code
+
+
 def _imports(module: cst.Module, module_name: str, name: str) -> bool:
     for line in module.body:
         if not isinstance(line, cst.SimpleStatementLine):
