@@ -1,4 +1,4 @@
-"""Regenerate docs/rules/*.md and the README rule list from the rule files.
+"""Regenerate docs/rules/*.md, the README rule list and the fix table of docs/usage.md from the rule files.
 
 Run: python scripts/document_rules.py   (tests/test_docs.py fails when they are stale)
 """
@@ -27,6 +27,11 @@ def main() -> None:
     table = text_format.rules_markdown(rules)
     text = re.sub(r"(<!-- rules:start.*?-->\n).*?(\n<!-- rules:end -->)", lambda m: m.group(1) + table + m.group(2), text, flags=re.S)
     readme.write_text(text, encoding="utf-8")
+    usage = ROOT / "docs" / "usage.md"
+    text = usage.read_text(encoding="utf-8")
+    table = text_format.fixes_markdown(rules)
+    text = re.sub(r"(<!-- fixes:start.*?-->\n).*?(\n<!-- fixes:end -->)", lambda m: m.group(1) + table + m.group(2), text, flags=re.S)
+    usage.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":

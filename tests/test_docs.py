@@ -17,6 +17,12 @@ def test_readme_rule_list_is_generated_from_the_rule_files():
     assert block == text_format.rules_markdown(rulebook.load_builtin()), "run: mlgreenlint rules --format markdown"
 
 
+def test_usage_fix_table_is_generated_from_the_rule_files():
+    usage = (ROOT / "docs" / "usage.md").read_text(encoding="utf-8")
+    block = re.search(r"<!-- fixes:start.*?-->\n(.*?)\n<!-- fixes:end -->", usage, re.S).group(1)
+    assert block == text_format.fixes_markdown(rulebook.load_builtin()), "run: python scripts/document_rules.py"
+
+
 def test_readme_has_the_two_setup_commands():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "pip install . && mlgreenlint check examples/demo" in readme

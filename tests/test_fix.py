@@ -320,3 +320,19 @@ def test_report_to_gets_codecarbon_in_its_own_spelling(before, after):
     assert add_string(cst.parse_expression(before), "codecarbon") == after
     assert add_string(cst.parse_expression("REPORT"), "codecarbon") is None
     assert add_string(cst.parse_expression('["wandb", name]'), "codecarbon") is None
+
+
+def test_keras_policy_needs_a_module_import_to_spell_it(project):
+    names_only = ("from keras.models import Sequential\nfrom keras.layers import Dense\n\n"
+                  "model = Sequential([Dense(1)])\nmodel.compile(optimizer='adam', loss='mse')\nmodel.fit(x, y)\n")
+    assert _fixed(project, "train.py", names_only, "--select", "MP005") == names_only
+    assert "MP005" in project.run("check", "--select", "MP005", "train.py").output
+
+
+def test_every_rule_has_a_fix_or_says_why_not():
+    from mlgreenlint.ruleset import rulebook
+
+    rules = [r for r in rulebook.load_builtin() if not r.match.get("tool")]
+    missing = [r.id for r in rules if not r.fix and "No automatic fix" not in r.docs.get("fix", "")]
+    assert missing == []
+    assert not [r.id for r in rules if r.fix and "No automatic fix" in r.docs.get("fix", "")]

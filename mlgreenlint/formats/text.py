@@ -106,6 +106,24 @@ def rules_markdown(rules: list[Rule]) -> str:
     return "\n".join(lines)
 
 
+#: How a rule's docs say that it offers no automatic fix, and why.
+NO_FIX = "No automatic fix: "
+
+
+def fixes_markdown(rules: list[Rule]) -> str:
+    """Each rule's autofix and safety class, or why it has none (tool notices left out)."""
+    lines = ["| rule | autofix | safety |", "|---|---|---|"]
+    for rule in rules:
+        if rule.match.get("tool"):
+            continue
+        if rule.fix:
+            lines.append(f"| {rule.id} `{rule.name}` | {rule.fix['title']} | {rule.fix['safety']} |")
+        else:
+            reason = rule.docs.get("fix", "").partition(NO_FIX)[2] or "none declared"
+            lines.append(f"| {rule.id} `{rule.name}` | none: {reason} | |")
+    return "\n".join(lines)
+
+
 def explain(rule: Rule, *, severity: Severity, options: dict, notes: list[str]) -> str:
     """The long form of a rule: what, why, examples, options, references."""
     docs = rule.docs
