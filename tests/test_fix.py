@@ -315,9 +315,9 @@ def test_orbax_options_are_spelt_as_the_file_imports_them(project):
 def test_report_to_gets_codecarbon_in_its_own_spelling(before, after):
     import libcst as cst
 
-    from mlgreenlint.fixes.python_edits import add_string
+    from mlgreenlint.fixes.python_edits import add_string, code
 
-    assert add_string(cst.parse_expression(before), "codecarbon") == after
+    assert code(add_string(cst.parse_expression(before), "codecarbon")) == after
     assert add_string(cst.parse_expression("REPORT"), "codecarbon") is None
     assert add_string(cst.parse_expression('["wandb", name]'), "codecarbon") is None
 
@@ -336,3 +336,11 @@ def test_every_rule_has_a_fix_or_says_why_not():
     missing = [r.id for r in rules if not r.fix and "No automatic fix" not in r.docs.get("fix", "")]
     assert missing == []
     assert not [r.id for r in rules if r.fix and "No automatic fix" in r.docs.get("fix", "")]
+
+
+def test_a_keyword_added_to_a_call_one_argument_per_line_inside_a_block_keeps_its_indentation(project):
+    head = "from transformers import TrainingArguments\n\n"
+    before = ("def main():\n    if True:\n        args = TrainingArguments(\n            output_dir='o',\n"
+              "            report_to='none',  # quiet\n        )\n")
+    after = before.replace("  # quiet\n        )", "  # quiet\n            bf16=True,\n        )")
+    assert _fixed(project, "train.py", head + before, "--select", "MP002") == head + after

@@ -44,6 +44,8 @@ def _report_to_fix(ctx: FileContext) -> FixSpec | None:
     as a literal: add "codecarbon" to it, so the Trainer's CodeCarbonCallback measures the run."""
     from mlgreenlint.fixes import python_edits
 
+    if names_match(ctx.own_referenced, HF_PARSERS):
+        return None  # the launches decide report_to, not the call's literal
     configs = [s for s in ctx.sites if names_match(s.names, _HF_ARGS)]
     if len(configs) != 1 or not any(names_match(s.names, _HF_TRAINERS) for s in ctx.sites):
         return None

@@ -7,6 +7,7 @@ screen from the registry); libcst and the analysis are imported only when some r
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from mlgreenlint import limits
@@ -97,13 +98,30 @@ def lint(path: str, text: str, job: Job, result: FileResult) -> tuple[list[tuple
     ctx = FileContext(path, text, facts, job.versions_for(path), repo, rel)
     hits = []
     for active in rules:
-        hits.extend((active, hit) for hit in run_rule(active, ctx))
+        hits.extend((active, _rendered(hit, module)) for hit in run_rule(active, ctx))
     if repo is not None and repo.wants_summary(path):
         # Hand this parse's summary to the repository pass, so callers need no second parse.
         from mlgreenlint.repository.summaries import summarise
 
         repo.record(path, summarise(ctx))
     return hits, locator(module)
+
+
+def _rendered(hit: Hit, module) -> Hit:
+    """A fix's replacement nodes as source: alone when they fit on one line, else as the
+    module's code with the node swapped in, since only the whole module renders the
+    indentation of the blocks around a multi-line call."""
+    if hit.fix is None or all(isinstance(new, str) for _, new in hit.fix.edits):
+        return hit
+    from mlgreenlint.fixes.python_edits import code
+
+    edits = []
+    for target, new in hit.fix.edits:
+        if not isinstance(new, str):
+            text = code(new)
+            target, new = (target, text) if "\n" not in text else (module, module.deep_replace(target, new).code)
+        edits.append((target, new))
+    return replace(hit, fix=replace(hit.fix, edits=tuple(edits)))
 
 
 def _parse(path: str, text: str, job: Job, result: FileResult):

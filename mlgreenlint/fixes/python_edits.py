@@ -29,7 +29,7 @@ def set_keyword(site, keyword: str, value: str, position: int | None = None) -> 
     call = site.node
     if not isinstance(call, cst.Call) or site.open_kwargs:
         return None
-    return ((call, code(add_keyword(call, keyword, cst.parse_expression(value)))),)
+    return ((call, add_keyword(call, keyword, cst.parse_expression(value))),)
 
 
 def add_keyword(call: cst.Call, keyword: str, value: cst.BaseExpression) -> cst.Call:
@@ -68,13 +68,13 @@ def add_keyword(call: cst.Call, keyword: str, value: cst.BaseExpression) -> cst.
     return call.with_changes(args=args)
 
 
-def add_string(node: cst.BaseExpression, value: str) -> str | None:
-    """Source of a string literal or a list / tuple of string literals with `value` added:
+def add_string(node: cst.BaseExpression, value: str) -> cst.BaseExpression | None:
+    """A string literal or a list / tuple of string literals with `value` added:
     appended to the sequence (after a trailing comma, in the items' quotes); a lone string
     becomes a list of both, and `"none"` (nothing) becomes `value`. None for anything else."""
     if isinstance(node, cst.SimpleString) and isinstance(node.evaluated_value, str) and "b" not in node.prefix.lower():
-        new = f"{node.prefix}{node.quote}{value}{node.quote}"
-        return new if node.evaluated_value == "none" else f"[{code(node)}, {new}]"
+        new = node.with_changes(value=f"{node.prefix}{node.quote}{value}{node.quote}")
+        return new if node.evaluated_value == "none" else cst.List([cst.Element(node, comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))), cst.Element(new)])
     if not isinstance(node, (cst.List, cst.Tuple)) or not all(
             isinstance(e, cst.Element) and isinstance(e.value, cst.SimpleString) for e in node.elements):
         return None
@@ -101,7 +101,7 @@ def add_string(node: cst.BaseExpression, value: str) -> str | None:
             if trailing:
                 item = item.with_changes(comma=last.comma)  # the trailing comma stays last
             elements[-1] = last.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
-    return code(node.with_changes(elements=[*elements, item], **changes))
+    return node.with_changes(elements=[*elements, item], **changes)
 
 
 def enclosing_statement(module: cst.Module, target: cst.CSTNode) -> tuple[cst.SimpleStatementLine, cst.CSTNode] | None:

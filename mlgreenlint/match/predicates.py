@@ -17,7 +17,8 @@ ABSENT = object()
 
 @dataclass(frozen=True)
 class FixSpec:
-    """A fix as a rule builds it: each edit's target (a libcst node, WholeLines or a Span) and new text.
+    """A fix as a rule builds it: each edit's target (a libcst node, WholeLines or a Span) and new
+    text, or for a libcst target the node to put in its place (rendered in the module's layout).
 
     Its safety is the rule file's `[fix]` declaration; `title` overrides the one declared there.
     """
