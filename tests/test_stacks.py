@@ -156,6 +156,40 @@ KINDS = [
           NAME: gpt-4o
         TEMPERATURE: 0.2
      """, set()),
+    # Ultralytics: a training cfg in the shape of its cfg/default.yaml.
+    ("cfg/yolo-train.yaml", """
+        task: detect
+        mode: train
+        model: yolo11n.pt
+        data: coco8.yaml
+        epochs: 100
+        imgsz: 640
+        amp: True
+        close_mosaic: 10
+        lr0: 0.01
+     """, {"ultralytics"}),
+    # ...but not a predict cfg, a YOLOv5 hyperparameter file or a dataset file.
+    ("cfg/predict.yaml", """
+        mode: predict
+        imgsz: 640
+        amp: False
+        lr0: 0.01
+        mosaic: 1.0
+     """, set()),
+    ("data/hyps/hyp.scratch-low.yaml", """
+        lr0: 0.01
+        lrf: 0.01
+        momentum: 0.937
+        warmup_epochs: 3.0
+        box: 0.05
+        mosaic: 1.0
+     """, set()),
+    ("data/coco8.yaml", """
+        path: ../datasets/coco8
+        train: images/train
+        val: images/val
+        names: {0: person, 1: bicycle}
+     """, set()),
 ]
 
 
@@ -268,6 +302,21 @@ FINDINGS = [
         MODEL:
           WEIGHTS: r50.pkl
         """, "CK012", 4, 3, 20),
+    ("cfg/train.yaml", """
+        mode: train
+        data: coco8.yaml
+        epochs: 300
+        imgsz: 640
+        amp: false
+        mosaic: 1.0
+        lr0: 0.01
+        """, "MP007", 5, 1, 4),
+    ("train_yolo.py", """
+        from ultralytics import YOLO
+
+        model = YOLO("yolo11n.pt")
+        results = model.train(data="coco8.yaml", epochs=50, amp=False)
+        """, "MP007", 4, 53, 62),
 ]
 
 
@@ -359,6 +408,30 @@ SILENT = [
           DEVICE: cpu
         SOLVER:
           IMS_PER_BATCH: 2
+        """, {}, ("MP007",)),
+    # Ultralytics: amp unset is True; a CPU run; save_period counts epochs (no CK rule reads it).
+    ("cfg/train.yaml", """
+        mode: train
+        epochs: 300
+        imgsz: 640
+        save_period: 1
+        lr0: 0.01
+        mosaic: 1.0
+        """, {}, ("MP007", "CK012", "CK002", "CK003")),
+    ("cfg/cpu.yaml", """
+        mode: train
+        epochs: 3
+        imgsz: 320
+        amp: False
+        device: cpu
+        lr0: 0.01
+        """, {}, ("MP007",)),
+    ("val_yolo.py", """
+        from ultralytics import YOLO
+
+        model = YOLO("best.pt")
+        model.val(data="coco8.yaml", half=False)
+        model.train(data="coco8.yaml", amp=True)
         """, {}, ("MP007",)),
 ]
 

@@ -33,11 +33,13 @@ from mlgreenlint.configs.keys import (
     SKY_TASK,
     TRAINER_KEYS,
     TRAINER_ONLY,
+    ULTRALYTICS_KEYS,
+    ULTRALYTICS_MODES,
 )
 
 KINDS = ("deepspeed", "accelerate", "lightning-cli", "hydra", "torchtune", "hf-args",
          "skypilot", "ray-cluster", "dstack", "axolotl", "llama-factory", "composer", "mcli", "nemo", "nanotron",
-         "detectron2")
+         "detectron2", "ultralytics")
 
 # --- names ---------------------------------------------------------------------------
 
@@ -95,7 +97,7 @@ _TOKENS = (
     b"gradient_predivide_factor", b"compute_environment", b"distributed_type", b"trainer",
     b"output_dir", b"resources", b"provider", b"commands", b"dev-environment", b"fleet",
     b"sequence_len", b"micro_batch_size", b"finetuning_type", b"max_duration", b"integration_type",
-    b"gpus", b"gpu_num", b"exp_manager", b"checkpoint_interval", b"MODEL",
+    b"gpus", b"gpu_num", b"exp_manager", b"checkpoint_interval", b"MODEL", b"imgsz",
 )
 _TEMPLATE_MARKERS = (b"{{", b"{%")
 _STRONG_TOKENS: tuple[tuple[str, tuple[bytes, ...]], ...] = (
@@ -270,6 +272,13 @@ def _detectron2(root: Node, keys: set[Any]) -> bool:
     return "META_ARCHITECTURE" in model or bool(keys & {"SOLVER", "INPUT", "DATASETS", "_BASE_"})
 
 
+def _ultralytics(root: Node, keys: set[Any]) -> bool:
+    """An Ultralytics training cfg (the keys of its `cfg/default.yaml`): `imgsz` with three more
+    of its own keys, and no mode other than train (a predict or export cfg trains nothing)."""
+    mode = _scalar(root.get("mode"))
+    return "imgsz" in keys and len(keys & ULTRALYTICS_KEYS) >= 3 and mode in (None, *ULTRALYTICS_MODES)
+
+
 def _hf_args(keys: set[Any], found: set[str]) -> bool:
     """A TrainingArguments file, unless a tool that sets its own defaults reads it: Axolotl,
     LLaMA-Factory, or LLaMA-Factory v1 (`model` + its keys: bf16 on by default, no saves)."""
@@ -304,6 +313,7 @@ def _document_kinds(root: Node, hints: set[str]) -> set[str]:
         "nemo": _nemo(root),
         "nanotron": _nanotron(root, keys),
         "detectron2": _detectron2(root, keys),
+        "ultralytics": _ultralytics(root, keys),
         "skypilot": _skypilot(root, keys, "skypilot" in hints),
         "ray-cluster": _ray(root, keys),
         "dstack": _dstack(root, keys, "dstack" in hints),

@@ -109,3 +109,13 @@ COMPOSER_KEYS = frozenset({
 #: MosaicML platform (MCLI) run configs: placement keys, under `compute` or (older) at the top.
 MCLI_COMPUTE = frozenset({"gpus", "gpu_type", "cluster", "instance", "nodes", "cpus"})
 MCLI_TOP = frozenset({"gpu_num", "gpu_type", "cluster"})
+
+#: Training keys of Ultralytics' `ultralytics/cfg/default.yaml` that other tools' files lack
+#: (YOLOv5 `hyp.*.yaml` files share the augmentation keys but have no `imgsz` or `amp`).
+ULTRALYTICS_KEYS = frozenset({
+    "amp", "save_period", "close_mosaic", "cos_lr", "patience", "mosaic", "mixup", "copy_paste",
+    "lr0", "lrf", "warmup_epochs", "warmup_bias_lr", "box", "cls", "dfl", "hsv_h", "hsv_s", "hsv_v",
+    "fliplr", "nbs", "overlap_mask", "single_cls", "rect",
+})
+#: `mode` values of a cfg that trains (unset means train for `yolo train cfg=...`).
+ULTRALYTICS_MODES = ("train",)
