@@ -190,6 +190,30 @@ KINDS = [
         val: images/val
         names: {0: person, 1: bicycle}
      """, set()),
+    # Azure ML CLI v2: compute and workspace YAML place compute; a job YAML names a compute only.
+    ("azureml/cluster.yml", """
+        $schema: https://azuremlschemas.azureedge.net/latest/amlCompute.schema.json
+        name: gpu-cluster
+        type: amlcompute
+        location: westeurope
+     """, {"azureml"}),
+    ("azureml/cluster-noschema.yml", """
+        name: gpu-cluster
+        type: amlcompute
+        size: Standard_NC6s_v3
+        max_instances: 2
+     """, {"azureml"}),
+    ("azureml/job.yml", """
+        $schema: https://azuremlschemas.azureedge.net/latest/commandJob.schema.json
+        command: python train.py
+        compute: azureml:gpu-cluster
+     """, set()),
+    # A resource inventory with a type and a location is not an Azure ML file.
+    ("infra/vm.yml", """
+        type: amlcompute
+        name: box
+        location: centralindia
+     """, set()),
 ]
 
 
@@ -317,6 +341,11 @@ FINDINGS = [
         model = YOLO("yolo11n.pt")
         results = model.train(data="coco8.yaml", epochs=50, amp=False)
         """, "MP007", 4, 53, 62),
+    ("azureml/workspace.yml", """
+        $schema: https://azuremlschemas.azureedge.net/latest/workspace.schema.json
+        name: mlw-training
+        location: southafricanorth
+        """, "RG002", 3, 1, 9),
 ]
 
 

@@ -32,6 +32,7 @@ from mlgreenlint.configs.keys import (
     SKY_RESOURCES_WEAK,
     SKY_TASK,
     TRAINER_KEYS,
+    AZUREML_PLACED_SCHEMAS,
     TRAINER_ONLY,
     ULTRALYTICS_KEYS,
     ULTRALYTICS_MODES,
@@ -39,7 +40,7 @@ from mlgreenlint.configs.keys import (
 
 KINDS = ("deepspeed", "accelerate", "lightning-cli", "hydra", "torchtune", "hf-args",
          "skypilot", "ray-cluster", "dstack", "axolotl", "llama-factory", "composer", "mcli", "nemo", "nanotron",
-         "detectron2", "ultralytics")
+         "detectron2", "ultralytics", "azureml")
 
 # --- names ---------------------------------------------------------------------------
 
@@ -97,7 +98,7 @@ _TOKENS = (
     b"gradient_predivide_factor", b"compute_environment", b"distributed_type", b"trainer",
     b"output_dir", b"resources", b"provider", b"commands", b"dev-environment", b"fleet",
     b"sequence_len", b"micro_batch_size", b"finetuning_type", b"max_duration", b"integration_type",
-    b"gpus", b"gpu_num", b"exp_manager", b"checkpoint_interval", b"MODEL", b"imgsz",
+    b"gpus", b"gpu_num", b"exp_manager", b"checkpoint_interval", b"MODEL", b"imgsz", b"azuremlschemas", b"amlcompute",
 )
 _TEMPLATE_MARKERS = (b"{{", b"{%")
 _STRONG_TOKENS: tuple[tuple[str, tuple[bytes, ...]], ...] = (
@@ -279,6 +280,15 @@ def _ultralytics(root: Node, keys: set[Any]) -> bool:
     return "imgsz" in keys and len(keys & ULTRALYTICS_KEYS) >= 3 and mode in (None, *ULTRALYTICS_MODES)
 
 
+def _azureml(root: Node, keys: set[Any]) -> bool:
+    """An Azure ML CLI v2 compute or workspace YAML: its `$schema` names one of Azure ML's
+    compute or workspace schemas, or (without `$schema`) `type: amlcompute` with its size keys."""
+    schema = _scalar(root.get("$schema"))
+    if isinstance(schema, str) and "azuremlschemas" in schema:
+        return schema.rsplit("/", 1)[-1].lower() in AZUREML_PLACED_SCHEMAS
+    return _scalar(root.get("type")) == "amlcompute" and bool(keys & {"size", "min_instances", "max_instances"})
+
+
 def _hf_args(keys: set[Any], found: set[str]) -> bool:
     """A TrainingArguments file, unless a tool that sets its own defaults reads it: Axolotl,
     LLaMA-Factory, or LLaMA-Factory v1 (`model` + its keys: bf16 on by default, no saves)."""
@@ -314,6 +324,7 @@ def _document_kinds(root: Node, hints: set[str]) -> set[str]:
         "nanotron": _nanotron(root, keys),
         "detectron2": _detectron2(root, keys),
         "ultralytics": _ultralytics(root, keys),
+        "azureml": _azureml(root, keys),
         "skypilot": _skypilot(root, keys, "skypilot" in hints),
         "ray-cluster": _ray(root, keys),
         "dstack": _dstack(root, keys, "dstack" in hints),

@@ -119,3 +119,9 @@ ULTRALYTICS_KEYS = frozenset({
 })
 #: `mode` values of a cfg that trains (unset means train for `yolo train cfg=...`).
 ULTRALYTICS_MODES = ("train",)
+
+#: Azure ML CLI v2 schemas (https://azuremlschemas.azureedge.net/latest/...) of the resources
+#: whose `location` places compute: clusters, compute instances, workspaces and hubs.
+AZUREML_PLACED_SCHEMAS = frozenset({
+    "amlcompute.schema.json", "computeinstance.schema.json", "workspace.schema.json", "hub.schema.json",
+})
