@@ -346,6 +346,16 @@ FINDINGS = [
         name: mlw-training
         location: southafricanorth
         """, "RG002", 3, 1, 9),
+    ("recipes/configs/qwen2_5/3B_full.yaml", """
+        model:
+          _component_: torchtune.models.qwen2_5.qwen2_5_3b
+        checkpointer:
+          _component_: torchtune.training.FullModelHFCheckpointer
+          checkpoint_dir: /tmp/Qwen2.5-3B
+          model_type: QWEN2
+        save_every_n_steps: 250
+        dtype: bf16
+        """, "CK013", 3, 1, 13),
 ]
 
 
@@ -462,6 +472,21 @@ SILENT = [
         model.val(data="coco8.yaml", half=False)
         model.train(data="coco8.yaml", amp=True)
         """, {}, ("MP007",)),
+    # torchtune: the Meta checkpointer has no retention setting; epoch-end saves alone are few.
+    ("recipes/configs/llama2/7B_full.yaml", """
+        checkpointer:
+          _component_: torchtune.training.FullModelMetaCheckpointer
+          checkpoint_dir: /tmp/Llama-2-7b
+        save_every_n_steps: 250
+        dtype: bf16
+        """, {}, ("CK013",)),
+    ("recipes/configs/llama3_2/1B_lora.yaml", """
+        checkpointer:
+          _component_: torchtune.training.FullModelHFCheckpointer
+          checkpoint_dir: /tmp/Llama-3.2-1B
+        epochs: 3
+        dtype: bf16
+        """, {}, ("CK013",)),
 ]
 
 
