@@ -6,8 +6,8 @@ Python, so outputs cost one decode and are never looked at again, while each sou
 string's place in the file is known exactly. Code cells, masked (`magics.py`), are joined
 in order into `Notebook.source`; `place` maps a line of it back to the cell (1-based among
 code cells, as Jupyter shows them) and `file_position` to the line and column of the
-notebook file where that text sits (inside the JSON string of the cell's `source`).
-`edit_source` turns a new source for some cells into byte-exact edits of those strings.
+notebook file where that text sits (inside the JSON string of the cell's `source`); each
+cell keeps the offsets of its strings, so fixes can rewrite exactly those bytes.
 """
 
 from __future__ import annotations
@@ -29,11 +29,11 @@ _DECODER = json.JSONDecoder()
 
 
 class NotebookError(ValueError):
-    """Not a notebook this tool reads; `cell` (1-based code cell) is None when the whole file is at fault."""
+    """Not a notebook this tool reads, with the line and column of the file at fault."""
 
-    def __init__(self, message: str, line: int = 1, column: int = 1, cell: int | None = None) -> None:
+    def __init__(self, message: str, line: int = 1, column: int = 1) -> None:
         super().__init__(message)
-        self.line, self.column, self.cell = line, column, cell
+        self.line, self.column = line, column
 
 
 @dataclass
@@ -224,11 +224,11 @@ def _cells(text: str, start: int, cells: list[Cell]) -> int:
         if fields.get("cell_type") == "code":
             number = len(cells) + 1
             if "source" not in fields:
-                raise NotebookError(f"code cell {number} has no source", *_line_column(text, at), cell=number)
+                raise NotebookError(f"code cell {number} has no source", *_line_column(text, at))
             source, strings, value = fields["source"]
             if source is None:
                 raise NotebookError(f"the source of code cell {number} is not a string or a list of strings",
-                                    *_line_column(text, value[0]), cell=number)
+                                    *_line_column(text, value[0]))
             cells.append(Cell(number, source, strings, value))
         return end
 
