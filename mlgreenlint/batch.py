@@ -124,6 +124,8 @@ def lint_targets(targets: Sequence[Target], ctx: Context, *, jobs: int = 1,
                     if results[i] is not None:
                         done()
                         continue
+                if parallel and ctx.job.repo is not None:
+                    ctx.job.repo.begin(target.display)  # the prefilter's module look-ups are this file's
                 heavy = parallel and may_parse(target.display, data, ctx.job)
                 if heavy:
                     waiting.append((i, data, key))

@@ -134,3 +134,45 @@ def test_a_deepspeed_config_alone_is_linted_without_libcst(tmp_path):
     (tmp_path / "ds_config.json").write_text('{"train_micro_batch_size_per_gpu": 8, "fp16": {"enabled": false}}\n',
                                              encoding="utf-8")
     assert "libcst" not in _imported(tmp_path, "check", "ds_config.json", "--no-cache")
+
+
+# Module-level code that trains through a repository helper, with no `__main__` block ---------------
+LOOP = """
+def run(model, optimizer, loader):
+    for batch in loader:
+        model(batch).backward()
+        optimizer.step()
+"""
+
+
+def _lint_repo(root: Path, prefilter: bool, *paths: str):
+    job = _all_rules_job(prefilter)
+    return _dicts(api.lint_paths([root / p for p in paths], Settings(root=root), cwd=root, job=job, jobs=1).findings)
+
+
+@pytest.mark.parametrize("caller", [
+    "from pkg.loop import run\n\nrun(model, optimizer, loader)\n",
+    "from pkg import loop\n\nloop.run(model, optimizer, loader)\n",
+    "import pkg.loop as training\n\nresult = training.run(model, optimizer, loader)\n",
+    "from .loop import run\n\nrun(model, optimizer, loader)\n",
+])
+def test_module_level_training_through_a_repository_helper_is_judged_with_the_prefilter(tmp_path, caller):
+    from repo_helpers import write_repo
+
+    root = write_repo(tmp_path, {"pkg/__init__.py": "", "pkg/loop.py": LOOP, "pkg/go.py": caller})
+    with_prefilter = _lint_repo(root, True, "pkg/go.py")
+    assert with_prefilter == _lint_repo(root, False, "pkg/go.py")
+    assert "ET001" in {f["rule"] for f in with_prefilter}
+
+
+@pytest.mark.parametrize("text", [
+    "from pkg.loop import run\n\n\ndef later():\n    run(model, optimizer, loader)\n",  # nothing runs at import
+    "from torch import manual_seed\n\nmanual_seed(0)\n",  # not a repository module
+])
+def test_library_modules_without_module_level_repository_calls_skip_the_script_rules(tmp_path, text):
+    from repo_helpers import write_repo
+
+    root = write_repo(tmp_path, {"pkg/__init__.py": "", "pkg/loop.py": LOOP, "pkg/lib.py": text})
+    job = _all_rules_job(True)
+    api.prepare(job, Settings(root=root), root, root, [])
+    assert "ET001" not in {a.id for a in driver.python_rules("pkg/lib.py", text, job)}

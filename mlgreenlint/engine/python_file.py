@@ -6,6 +6,7 @@ screen from the registry); libcst and the analysis are imported only when some r
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -14,6 +15,7 @@ from mlgreenlint import limits
 from mlgreenlint.engine.job import GL_PARSE, Job, describe, tool_finding
 from mlgreenlint.match.predicates import Evaluator, Hit
 from mlgreenlint.model import FileResult, Span
+from mlgreenlint.python.imports import import_base
 from mlgreenlint.ruleset.selection import ActiveRule, applies
 
 if TYPE_CHECKING:
@@ -32,8 +34,53 @@ def python_rules(path: str, content: str | bytes, job: Job, *, encoded: bool = F
         tokens = {t for a in rules for t in a.rule.tokens}
         present = {t for t in tokens if (t.encode() if encoded else t) in content
                    or (escaped and ('"' in t or "\\" in t))}
+        if (SCRIPT_TOKEN not in present and not escaped
+                and any(SCRIPT_TOKEN in a.rule.tokens and present.isdisjoint(a.rule.tokens) for a in rules)
+                and _trains_through_repository(content if encoded else content.encode("utf-8", "surrogatepass"),
+                                               path, job)):
+            present.add(SCRIPT_TOKEN)
         rules = [a for a in rules if not a.rule.tokens or not present.isdisjoint(a.rule.tokens)]
     return [a for a in rules if applies(a, path)]
+
+
+#: The token of rules that judge what a file runs as a script (through repository helpers too).
+#: It counts as present in module-level code that calls a repository function which may train:
+#: a thin script with no `__main__` block may train through an imported helper.
+SCRIPT_TOKEN = "__main__"
+#: A statement at column 0 (module-level code) that calls a name: `run(cfg)`, `model = build()`.
+#: Patterns start at a newline (searched in "\n" + the file): CPython's `re` finds a literal
+#: first character fast, where `^` under MULTILINE is tried at every position.
+_MODULE_CALL = re.compile(rb"\n(?:[A-Za-z_][\w.]*[ \t]*(?:,[ \t]*[A-Za-z_][\w.]*[ \t]*)*=[ \t]*)?"
+                          rb"([A-Za-z_][\w.]*)[ \t]*\(")
+_FROM_IMPORT = re.compile(rb"\n[ \t]*from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]*)")
+_IMPORT = re.compile(rb"\n[ \t]*import[ \t]+([^\n#;]*)")
+_ALIAS = re.compile(rb"([\w.]+)(?:[ \t]+as[ \t]+(\w+))?")
+
+def _trains_through_repository(content: bytes, path: str, job: Job) -> bool:
+    """Module-level code calls an imported repository function that may train (asked of the
+    helper sketches, as the screen asks them). Imports and calls are found on the bytes:
+    `from pkg.loop import run` then `run(...)`, `import pkg.loop as loop` then `loop.run(...)`."""
+    repo = job.repo
+    content = b"\n" + content
+    calls = {m.group(1) for m in _MODULE_CALL.finditer(content)} if repo is not None else ()
+    if not calls:
+        return False
+    bound: dict[bytes, str] = {}  # local name -> qualified name
+    for m in _FROM_IMPORT.finditer(content):
+        module = import_base(_module_name(path, job), len(m.group(1)), m.group(2).decode("utf-8", "replace"))
+        for alias in _ALIAS.finditer(m.group(3)) if module is not None else ():
+            bound[alias.group(2) or alias.group(1)] = f"{module}.{alias.group(1).decode('utf-8', 'replace')}"
+    for m in _IMPORT.finditer(content):
+        for alias in _ALIAS.finditer(m.group(1)):
+            local = alias.group(2) or alias.group(1).split(b".")[0]
+            bound[local] = (alias.group(1) if alias.group(2) else local).decode("utf-8", "replace")
+    rel = repo.rel(path)
+    for call in calls:
+        root, _, rest = call.partition(b".")
+        if root in bound and repo.may_step(bound[root] + (f".{rest.decode('utf-8', 'replace')}" if rest else ""),
+                                           consumer=rel):
+            return True
+    return False
 
 
 def screened_rules(path: str, text: str, job: Job) -> tuple[list[ActiveRule], bool]:

@@ -29,14 +29,28 @@ class HelperSketches:
         self.depth = depth
         #: module path -> {function qualname: Function}, None (no such file) or unknown
         self._modules: dict[str, dict[str, Function] | None | object] = {}
+        #: qualname -> (may step, the module names it looked up, the modules it read): the
+        #: prefilter asks about the same helpers for many files
+        self._steps: dict[str, tuple[bool, list[str], list[str]]] = {}
 
     def steps(self, qualname: str, consumer: str | None) -> bool:
-        return self._any(qualname, consumer, lambda trains, refs: trains)
+        if qualname not in self._steps:
+            looked: list[str] = []
+            read: list[str] = []
+            self._steps[qualname] = (self._any(qualname, None, lambda trains, refs: trains, (looked, read)),
+                                     looked, read)
+        answer, looked, read = self._steps[qualname]
+        # The answer depends on these for this file too: modules found or not, their contents.
+        for name in looked:
+            self.repo.module_path(name)
+        for rel in read:
+            self.repo.text(rel, consumer=consumer)
+        return answer
 
     def references(self, qualname: str, patterns: Sequence[str], consumer: str | None) -> bool:
         return self._any(qualname, consumer, lambda trains, refs: names_match(refs, patterns))
 
-    def _any(self, qualname: str, consumer: str | None, test) -> bool:
+    def _any(self, qualname: str, consumer: str | None, test, trail: tuple[list, list] | None = None) -> bool:
         seen: set[str] = set()
         frontier = [(qualname, 0)]
         while frontier:
@@ -44,7 +58,7 @@ class HelperSketches:
             if name in seen or level > self.depth:
                 continue
             seen.add(name)
-            found = self._function(name, consumer)
+            found = self._function(name, consumer, trail)
             if found is _UNKNOWN:
                 return True
             if found is None:
@@ -55,14 +69,20 @@ class HelperSketches:
             frontier.extend((ref, level + 1) for ref in refs)
         return False
 
-    def _function(self, qualname: str, consumer: str | None):
-        """As `RepoIndex.function`: the function's (trains, refs), None, or unknown."""
+    def _function(self, qualname: str, consumer: str | None, trail: tuple[list, list] | None = None):
+        """As `RepoIndex.function`: the function's (trains, refs), None, or unknown. `trail`
+        collects the module names looked up and the modules read."""
         parts = qualname.split(".")
         for cut in range(len(parts) - 1, 0, -1):
-            rel = self.repo.module_path(".".join(parts[:cut]))
+            name = ".".join(parts[:cut])
+            rel = self.repo.module_path(name)
+            if trail is not None:
+                trail[0].append(name)
             if rel is None:
                 continue
             table = self._module(rel, consumer)
+            if trail is not None:
+                trail[1].append(rel)
             if table is None or table is _UNKNOWN:
                 return table
             return table.get(f"{facts_module(rel)}.{'.'.join(parts[cut:])}")
