@@ -56,6 +56,7 @@ _FROM_IMPORT = re.compile(rb"\n[ \t]*from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+(\
 _IMPORT = re.compile(rb"\n[ \t]*import[ \t]+([^\n#;]*)")
 _ALIAS = re.compile(rb"([\w.]+)(?:[ \t]+as[ \t]+(\w+))?")
 
+
 def _trains_through_repository(content: bytes, path: str, job: Job) -> bool:
     """Module-level code calls an imported repository function that may train (asked of the
     helper sketches, as the screen asks them). Imports and calls are found on the bytes:
