@@ -186,7 +186,9 @@ class _Walker:
                     inner = inner.value
                 self.target(inner, value, scope, unpacked=True)
         else:
-            if isinstance(target, (cst.Subscript, cst.Attribute)):
+            if isinstance(target, cst.Attribute):
+                self.mutates(target)  # `cfg.x = ...`: the instance's fields are no longer its defaults
+            if isinstance(target, cst.Subscript):
                 self.mutates(target)
                 if not unpacked:
                     self.facts.stores.append(Store(target, value, scope, frame))
