@@ -277,3 +277,24 @@ def test_a_same_file_helper_that_saves_every_time_it_runs(tmp_path):
     # The save in the step function runs every step too: reported where the loop calls it.
     assert found(run) == [("train.py", 17), ("train.py", 18)]
     assert all("in this file" in f.message for f in run.findings)
+
+
+def test_a_tracker_imported_but_commented_out_is_not_tracking(tmp_path):
+    script = '''
+        from codecarbon import EmissionsTracker
+
+        def main():
+            {start}
+            for batch in loader:
+                model(batch).backward()
+                optimizer.step()
+            {stop}
+
+        if __name__ == "__main__":
+            main()
+    '''
+    run = _run(tmp_path, {
+        "off.py": script.format(start="# tracker = EmissionsTracker(); tracker.start()", stop="# tracker.stop()"),
+        "on.py": script.format(start="tracker = EmissionsTracker(); tracker.start()", stop="tracker.stop()"),
+    }, "ET001")
+    assert found(run) == [("off.py", 6)]
