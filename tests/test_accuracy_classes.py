@@ -298,3 +298,23 @@ def test_a_tracker_imported_but_commented_out_is_not_tracking(tmp_path):
         "on.py": script.format(start="tracker = EmissionsTracker(); tracker.start()", stop="tracker.stop()"),
     }, "ET001")
     assert found(run) == [("off.py", 6)]
+
+
+def test_report_to_chosen_by_a_conditional_expression(tmp_path):
+    script = '''
+        from transformers import Trainer, TrainingArguments
+
+        def train(wandb_project=""):
+            use_wandb = len(wandb_project) > 0
+            args = TrainingArguments(output_dir="out", bf16=True, report_to={report_to})
+            Trainer(model=model, args=args, train_dataset=ds).train()
+
+        if __name__ == "__main__":
+            train()
+    '''
+    run = _run(tmp_path, {
+        "plain.py": script.format(report_to='"wandb" if use_wandb else "none"'),
+        # Trap: one branch reports to codecarbon, so the run may be tracked.
+        "tracked.py": script.format(report_to='"wandb" if use_wandb else "codecarbon"'),
+    }, "ET001")
+    assert found(run) == [("plain.py", 6)]

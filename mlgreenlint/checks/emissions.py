@@ -20,7 +20,7 @@ from mlgreenlint.python import bindings
 from mlgreenlint.python.context import FileContext
 from mlgreenlint.python.frames import innermost_def
 from mlgreenlint.python.reach import reachable_sites
-from mlgreenlint.python.values import UNKNOWN, CallSite, CallValue
+from mlgreenlint.python.values import UNKNOWN, CallSite, CallValue, alternatives
 from mlgreenlint.python.vocabulary import GRAD_CALLS, HF_PARSERS
 
 _HF_ARGS = ("transformers.TrainingArguments", "transformers.Seq2SeqTrainingArguments", "trl.*Config", "trl.experimental.*Config")
@@ -87,7 +87,9 @@ def _hf_reports_or_unknown(ctx: FileContext) -> bool:
         return _launches_report(ctx)
     for site in ctx.sites:
         if names_match(site.names, _HF_ARGS):
-            if _reports(_value(site, "report_to", None), ctx):
+            arg = site.argument("report_to")
+            values = alternatives(arg) if arg is not None else [_value(site, "report_to", None)]
+            if any(_reports(value, ctx) for value in values):
                 return True
         elif names_match(site.names, _HF_TRAINERS):
             args = _value(site, "args", 1)

@@ -159,6 +159,22 @@ def evaluate(node, scope: Scope | None, depth: int = 0):
     return UNKNOWN
 
 
+def alternatives(arg: Arg) -> list:
+    """The values an argument may take: each branch of a conditional expression
+    (`"wandb" if use_wandb else None`), else its one value."""
+    node = arg.expression if isinstance(arg, SourceArg) else None
+    if not isinstance(node, cst.IfExp):
+        return [arg.value]
+    out, todo = [], [node]
+    while todo:
+        expr = todo.pop()
+        if isinstance(expr, cst.IfExp):
+            todo.extend((expr.orelse, expr.body))
+        else:
+            out.append(evaluate(expr, arg.scope))
+    return out
+
+
 def _instance_field(node: cst.Attribute, scope: Scope, depth: int):
     """`cfg.x` where `cfg = Cfg(...)` is bound once to a local dataclass that the file never
     changes (`cfg.x = ...`): the keyword the call passes, else the field's default."""
