@@ -173,14 +173,18 @@ class FileContext(Guards, TrainingFlow):
         if not isinstance(local, bindings.FunctionBinding) or site.method:
             return []
         note = f"{local.node.name.value}() in this file"
-        out = []
+        return [(replace(inner, node=site.node, record=site.record, origin=inner), note)
+                for inner in self._unconditional_calls.get(id(local.node), ())]
+
+    @cached_property
+    def _unconditional_calls(self) -> dict[int, list[CallSite]]:
+        """Function node id -> its calls that run every time it does (not in its own loops, not guarded)."""
+        out: dict[int, list[CallSite]] = {}
         for inner in self.sites:
             frame = innermost_def(inner.record.frame)
-            if frame is None or frame.node is not local.node or innermost_loop(inner.record.frame) is not None:
+            if frame is None or innermost_loop(inner.record.frame) is not None or self.guarded(inner.record.frame, frame):
                 continue
-            if self.guarded(inner.record.frame, frame):
-                continue
-            out.append((replace(inner, node=site.node, record=site.record, origin=inner), note))
+            out.setdefault(id(frame.node), []).append(inner)
         return out
 
     @cached_property
