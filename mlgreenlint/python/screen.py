@@ -84,13 +84,16 @@ def _pattern_may(pattern: dict, sk: Sketch, versions) -> bool:
     if any(id(c) in ids and _targets(pattern, c, sk) and _where_may(where, c, versions)
            for c in _target_candidates(pattern, sk)):
         return True
-    # Patterns about where a call runs also fire at a call of a repository helper that makes it.
-    return through_helpers(pattern) and any(_may_reach_helper(sk, c) for c in calls)
+    # Patterns about where a call runs also fire at a call of a helper that makes it: a
+    # repository helper, or a function of this file that makes a target call (`helper_calls`).
+    if not through_helpers(pattern):
+        return False
+    makers = {sk.def_quals[c.owner].rsplit(".", 1)[-1] for c in _target_candidates(pattern, sk)
+              if c.owner in sk.def_quals and _targets(pattern, c, sk)}
+    return any(isinstance(c.func, ast.Name) and c.func.id in makers or _may_reach_helper(sk, c) for c in calls)
 
 
 def _may_reach_helper(sk: Sketch, call: Call) -> bool:
-    if isinstance(call.func, ast.Name) and call.func.id in sk.functions:
-        return True  # a function of this file (`FileContext.helper_calls`)
     helpers = sk.helpers(call)
     return helpers is None or bool(helpers)
 
