@@ -318,3 +318,23 @@ def test_report_to_chosen_by_a_conditional_expression(tmp_path):
         "tracked.py": script.format(report_to='"wandb" if use_wandb else "codecarbon"'),
     }, "ET001")
     assert found(run) == [("plain.py", 6)]
+
+
+def test_launch_commands_resolve_scripts_from_their_project_folder(tmp_path):
+    script = '''
+        from accelerate import Accelerator
+
+        accelerator = Accelerator()
+        model, optimizer, loader = accelerator.prepare(model, optimizer, loader)
+        for batch in loader:
+            accelerator.backward(model(batch).loss)
+            optimizer.step()
+    '''
+    run = _run(tmp_path, {
+        # Run from the project folder: `cd projects/a && bash scripts/train.sh`.
+        "projects/a/requirements.txt": "accelerate\n",
+        "projects/a/train.py": script,
+        "projects/a/scripts/train.sh": "accelerate launch --mixed_precision no train.py\n",
+    }, "MP004")
+    assert found(run) == [("projects/a/train.py", 3)]
+    assert "projects/a/scripts/train.sh:1 launches it with --mixed_precision no" in run.findings[0].message

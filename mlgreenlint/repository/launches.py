@@ -80,7 +80,7 @@ class LaunchIndex:
         return launches
 
     def resolve_path(self, written: str, folder: str) -> str | None:
-        """A path as written in a command, relative to the launch file's folder or the root."""
+        """A path as written in a command, relative to the launch file's folder, its project folder or the root."""
         try:
             return self._resolve_path(written, folder)
         except (OSError, ValueError):
@@ -97,7 +97,11 @@ class LaunchIndex:
             except ValueError:
                 return None
         else:
-            for base in ([folder] if folder else []) + [""] + (["src"] if not written.startswith("src/") else []):
+            # The launch file's folder, its project folder (`cd projects/a && bash scripts/run.sh`
+            # runs `python train.py` from projects/a), then the root.
+            project = self.files.project(f"{folder}/_") if folder else None
+            bases = ([folder] if folder else []) + ([project] if project and project != folder else [])
+            for base in bases + [""] + (["src"] if not written.startswith("src/") else []):
                 candidates.append(os.path.normpath(f"{base}/{written}" if base else written).replace(os.sep, "/"))
         for rel in candidates:
             if self.files.kept(rel):
