@@ -201,3 +201,21 @@ def test_every_lazy_module_is_imported_lazily_somewhere():
 def test_the_heavy_test_sees_libcst(module):
     """The test above relies on `_heavy`: it must see modules that import libcst."""
     assert _heavy(module)
+
+
+MAX_MODULE_LINES = 450
+MAX_CLASS_LINES = 250
+
+
+def test_modules_and_classes_stay_small():
+    """Issue 13's limits: a module that grows past them does more than one job."""
+    too_long = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        name = path.relative_to(PACKAGE.parent).as_posix()
+        if text.count("\n") > MAX_MODULE_LINES:
+            too_long.append(f"{name}: {text.count(chr(10))} lines")
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.ClassDef) and node.end_lineno - node.lineno + 1 > MAX_CLASS_LINES:
+                too_long.append(f"{name}: class {node.name} {node.end_lineno - node.lineno + 1} lines")
+    assert not too_long, too_long

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from mlgreenlint.aliases import canonical
 from mlgreenlint.python.imports import import_base
+from mlgreenlint.python.questions import RepositoryQuestions
 from mlgreenlint.python.scopes import RESOLVE_DEPTH
 from mlgreenlint.python.vocabulary import DATA_LOOP, DEFERRED_CALLS, last
 
@@ -44,35 +45,6 @@ class Call:
     @property
     def func(self) -> ast.expr:
         return self.node.func
-
-
-@dataclass
-class RepositoryQuestions:
-    """What the screen asks the repository pass about one file (`rel`), answers kept: is a
-    dotted name a module, may a repository function run a training step, may a launch
-    command run this file. Without a repository pass nothing is a module and nothing is launched."""
-
-    source: Repository | None = None
-    rel: str | None = None
-    _modules: dict[str, bool] = field(default_factory=dict)
-    _steps: dict[str, bool] = field(default_factory=dict)
-
-    def is_module(self, name: str) -> bool:
-        if name not in self._modules:
-            self._modules[name] = self.source is not None and self.source.module_path(name) is not None
-        return self._modules[name]
-
-    def may_step(self, qualname: str) -> bool:
-        if self.source is None:
-            return True
-        if qualname not in self._steps:
-            self._steps[qualname] = bool(self.source.may_step(qualname, consumer=self.rel))
-        return self._steps[qualname]
-
-    def runs_file(self) -> bool:
-        """Some launch command of the repository runs the file."""
-        return (self.source is not None and self.rel is not None
-                and bool(self.source.launches_of(self.rel, consumer=self.rel)))
 
 
 @dataclass
