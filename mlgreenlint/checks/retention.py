@@ -30,7 +30,7 @@ def _fix(match: PatternMatch) -> FixSpec | None:
     options = site.argument("options", 2)
     if options is None:
         spelt = _options_name(site.node, site.record.scope)
-        edits = python_edits.set_keyword(site, "options", f"{spelt}({'max_to_keep=' + KEEP})") if spelt else None
+        edits = python_edits.set_keyword(site, "options", f"{spelt}(max_to_keep={KEEP})") if spelt else None
     else:
         value = options.value
         made = isinstance(value, CallValue) and value.name.rsplit(".", 1)[-1] == _OPTIONS and isinstance(value.site.node, cst.Call)
