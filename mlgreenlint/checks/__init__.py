@@ -92,5 +92,6 @@ SITE_CHECKS: dict[str, Registered] = {
 CONFIG_CHECKS: dict[str, Registered] = {
     "high-carbon-region": Registered("config_regions", "high_carbon_region"),
     "unpinned-region": Registered("config_regions", "unpinned_region"),
+    "node-label-region": Registered("config_regions", "node_label_region"),
     "composer-save-interval": Registered("config_intervals", "composer_save_interval"),
 }

@@ -1,4 +1,4 @@
-"""Region checks for job configs (SkyPilot, dstack, Ray cluster, accelerate SageMaker YAML).
+"""Region checks for job configs (SkyPilot, dstack, Ray cluster, accelerate SageMaker, Azure ML, Kueue YAML).
 
 The config pattern selects the node (`resources`, `provider`, the document) and, for
 `high-carbon-region`, the key whose value is a region; the verdicts, messages and replacement
@@ -54,6 +54,27 @@ def _judge_env_list(match: PatternMatch, entries: list[Node], policy) -> Iterato
         verdict = region_policy.judge(text.strip(), provider, policy)
         if verdict is not None:
             yield replace(match, node=entry.span).hit(verdict=verdict.message)
+
+
+def node_label_region(match: PatternMatch) -> Iterator[Hit]:
+    """A Kueue ResourceFlavor's `nodeLabels` select nodes by the cloud region (else zone) label the
+    cloud's controller writes: judged for the provider another label names (`cloud.google.com/...`),
+    else only when the id belongs to one provider of the table. No fix: a flavor's labels must match
+    nodes the cluster has, and moving them moves no node."""
+    node: Node = match.site.node
+    if node.kind != "map":
+        return
+    placed = region_policy.node_label_placement(node.value)
+    if placed is None:
+        return
+    key, provider = placed
+    value = node.value[key]
+    text = _text(value)
+    if text is None or _templated(text):
+        return
+    verdict = region_policy.judge(text, provider, region_policy.RegionPolicy.from_options(match.options))
+    if verdict is not None:
+        yield replace(match, node=value.anchor_span()).hit(verdict=verdict.message)
 
 
 def unpinned_region(match: PatternMatch) -> Iterator[Hit]:
@@ -167,7 +188,9 @@ def _judge_list(match: PatternMatch, entries: list[Node], provider: str | None, 
 
 
 def _provider(match: PatternMatch) -> str | None:
-    """From the variable's name, the node's `cloud` / Ray `type`, dstack's single backend, or SageMaker."""
+    """From the variable's name, the node's `cloud` / Ray `type`, dstack's backends, or SageMaker;
+    a cloud outside the table (`cloud: lambda`, `backends: [runpod]`) is returned as written, so
+    `judge` judges nothing rather than guess the provider from the region id."""
     key = match.pattern.get("report", "").rsplit(".", 1)[-1]
     if key in region_policy.ENV_PROVIDERS:
         return region_policy.ENV_PROVIDERS[key]
@@ -178,23 +201,25 @@ def _provider(match: PatternMatch) -> str | None:
     root = match.root if isinstance(match.root, Node) else None
     if root is not None:
         backends = root.get("backends")
-        if backends is not None and backends.kind == "seq" and len(backends.value) == 1:
-            name = _text(backends.value[0])
-            if name is not None:
-                return region_policy.cloud_provider(name)
+        if backends is not None and backends.kind == "seq" and backends.value:
+            names = [_text(b) or region_policy.UNREAD_CLOUD for b in backends.value]
+            outside = [n for n in names if region_policy.cloud_provider(n) is None]
+            if outside or len(names) == 1:
+                return (outside or names)[0]
         if _text(root.get("compute_environment")) == "AMAZON_SAGEMAKER":
             return "aws"
     return None
 
 
 def _cloud_of(node: Node) -> str | None:
-    for key in ("cloud", "type"):
-        name = _text(node.get(key))
-        if name is not None:
-            provider = region_policy.cloud_provider(name)
-            if provider is not None:
-                return provider
-    return None
+    """SkyPilot `cloud` as written (any cloud, or `UNREAD_CLOUD` when not a plain string), else a Ray
+    `provider.type` the table knows (dstack's `type` is a configuration kind, not a cloud)."""
+    cloud = node.get("cloud")
+    if cloud is not None:
+        name = _text(cloud)
+        return region_policy.UNREAD_CLOUD if name is None or _templated(name) else name
+    name = _text(node.get("type"))
+    return name if name is not None and region_policy.cloud_provider(name) is not None else None
 
 
 def _text(node: Node | None) -> str | None:

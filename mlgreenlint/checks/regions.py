@@ -36,15 +36,19 @@ def unpinned_region(match: PatternMatch) -> Iterator[Hit]:
 
 
 def _provider(match: PatternMatch) -> str | None:
-    """From the API or variable name, else from a `cloud=` argument (SkyPilot `sky.AWS()`, Modal `"aws"`)."""
+    """From the API or variable name, else from a `cloud=` argument (SkyPilot `sky.AWS()`, Modal `"aws"`):
+    the cloud as written, which `judge` reads (a cloud outside the table, or one it cannot read, judges
+    nothing); None, so the region id decides, when no cloud is named or Modal's `"auto"` is."""
     provider = region_policy.provider_of(match.site.name)
     if provider is not None:
         return provider
     cloud = match.site.argument("cloud")
-    value = cloud.value if cloud is not None else None
-    if isinstance(value, CallValue):
-        value = value.name
-    return region_policy.cloud_provider(value) if isinstance(value, str) else None
+    if cloud is None:
+        return None
+    value = cloud.value.name if isinstance(cloud.value, CallValue) else cloud.value
+    if not isinstance(value, str):
+        return region_policy.UNREAD_CLOUD
+    return None if value == "auto" else value
 
 
 def _fix(match: PatternMatch, value: str, verdict: region_policy.Verdict) -> FixSpec | None:

@@ -40,7 +40,7 @@ from mlgreenlint.configs.keys import (
 
 KINDS = ("deepspeed", "accelerate", "lightning-cli", "hydra", "torchtune", "hf-args",
          "skypilot", "ray-cluster", "dstack", "axolotl", "llama-factory", "composer", "mcli", "nemo", "nanotron",
-         "detectron2", "ultralytics", "azureml")
+         "detectron2", "ultralytics", "azureml", "kueue")
 
 # --- names ---------------------------------------------------------------------------
 
@@ -99,6 +99,7 @@ _TOKENS = (
     b"output_dir", b"resources", b"provider", b"commands", b"dev-environment", b"fleet",
     b"sequence_len", b"micro_batch_size", b"finetuning_type", b"max_duration", b"integration_type",
     b"gpus", b"gpu_num", b"exp_manager", b"checkpoint_interval", b"MODEL", b"imgsz", b"azuremlschemas", b"amlcompute",
+    b"ResourceFlavor",
 )
 _TEMPLATE_MARKERS = (b"{{", b"{%")
 _STRONG_TOKENS: tuple[tuple[str, tuple[bytes, ...]], ...] = (
@@ -289,6 +290,14 @@ def _azureml(root: Node, keys: set[Any]) -> bool:
     return _scalar(root.get("type")) == "amlcompute" and bool(keys & {"size", "min_instances", "max_instances"})
 
 
+def _kueue_flavor(root: Node) -> bool:
+    """A Kueue ResourceFlavor (`kueue.x-k8s.io/v1beta1` or `v1beta2`): the one Kubernetes manifest
+    read, because its `spec.nodeLabels` may name the cloud region its nodes run in."""
+    api = _scalar(root.get("apiVersion"))
+    return (isinstance(api, str) and api.startswith("kueue.x-k8s.io/")
+            and _scalar(root.get("kind")) == "ResourceFlavor")
+
+
 def _hf_args(keys: set[Any], found: set[str]) -> bool:
     """A TrainingArguments file, unless a tool that sets its own defaults reads it: Axolotl,
     LLaMA-Factory, or LLaMA-Factory v1 (`model` + its keys: bf16 on by default, no saves)."""
@@ -301,6 +310,8 @@ def _hf_args(keys: set[Any], found: set[str]) -> bool:
 
 def _document_kinds(root: Node, hints: set[str]) -> set[str]:
     keys = _keys(root)
+    if root.kind == "map" and _kueue_flavor(root):
+        return {"kueue"}
     if root.kind == "map" and _not_ml(root, keys):
         return set()
     kinds = set()

@@ -52,6 +52,27 @@ FALLBACKS: tuple[tuple[str, str, str], ...] = (
 #: SkyPilot clouds whose placement is a cluster or a machine pool, never a cloud region.
 CLUSTER_CLOUDS = frozenset({"k8s", "kubernetes", "ssh", "slurm"})
 
+#: The `provider` to pass to `judge` when a cloud is named but its value cannot be read: like a
+#: cloud outside the table (Lambda, RunPod), it judges nothing. Lambda's region ids `us-east-1`,
+#: `us-west-1`, `us-west-2` are AWS's too, so a region is never matched to the table by its id alone
+#: once a cloud is named (SkyPilot 21e4f4c,
+#: `sky/clouds/service_catalog/data_fetchers/fetch_lambda_cloud.py`, `REGIONS`).
+UNREAD_CLOUD = "<unread cloud>"
+
+#: Kubernetes well-known node labels that hold the cloud region, else the zone, a node runs in (set
+#: by the cloud's controller manager; the `failure-domain.beta` spelling is the deprecated one).
+NODE_REGION_LABELS = ("topology.kubernetes.io/region", "failure-domain.beta.kubernetes.io/region")
+NODE_ZONE_LABELS = ("topology.kubernetes.io/zone", "failure-domain.beta.kubernetes.io/zone")
+
+#: Node-label prefixes that only one managed Kubernetes service writes: they name the provider.
+NODE_LABEL_PROVIDERS: tuple[tuple[str, str], ...] = (
+    ("cloud.google.com/", "gcp"),
+    ("eks.amazonaws.com/", "aws"),
+    ("karpenter.k8s.aws/", "aws"),
+    ("kubernetes.azure.com/", "azure"),
+    ("alibabacloud.com/", "alibaba"),
+)
+
 
 def provider_of(name: str) -> str | None:
     """The provider of an API's qualified name (`boto3.Session`) or a region variable (`AWS_REGION`)."""
@@ -66,6 +87,19 @@ def cloud_provider(cloud: str) -> str | None:
         return normalize_provider(cloud.rsplit(".", 1)[-1])
     except ValueError:
         return None
+
+
+def node_label_placement(labels: Mapping[object, object]) -> tuple[str, str | None] | None:
+    """Of a node selector's labels: the key that names a region (else a zone), and the provider its
+    other labels name (None when none does); None when no such key, or its providers disagree."""
+    key = next((k for k in (*NODE_REGION_LABELS, *NODE_ZONE_LABELS) if k in labels), None)
+    if key is None:
+        return None
+    named = {p for label in labels if isinstance(label, str)
+             for prefix, p in NODE_LABEL_PROVIDERS if label.startswith(prefix)}
+    if len(named) > 1:
+        return None
+    return key, (named.pop() if named else None)
 
 
 def fallback_region(api: str) -> Region | None:
@@ -178,8 +212,9 @@ def judge(text: str, provider: str | None = None, policy: RegionPolicy | None = 
     """The verdict on a region literal; None when it is fine, or unknown to the table.
 
     `text` is a region or zone id, an Azure display name, or a SkyPilot infra string
-    (`aws/ap-south-1`). `provider` is the one the API implies (`provider_of`); without it the
-    infra string's cloud decides, else the only provider that has a region of that id.
+    (`aws/ap-south-1`). `provider` is the one the API implies (`provider_of`) or the cloud a
+    config names; a cloud outside the table (`lambda`, `UNREAD_CLOUD`) judges nothing. Without
+    it the infra string's cloud decides, else the only provider that has a region of that id.
     """
     policy = policy or RegionPolicy()
     placement = parse_infra(text) if "/" in text else Placement(None, text, None)
