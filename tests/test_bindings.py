@@ -40,6 +40,12 @@ def _callees(code: str, module: str = "pkg.train") -> dict[str, str | None]:
     # A rebinding from itself (`x = x.permute(...)`) is no name, not a longer one.
     ("import torch\nx = torch.zeros(1)\nx = x.permute(0)\nx.cuda()\n", "x.cuda", None),
     ("def helper():\n    pass\nhelper()\n", "helper", "pkg.train.helper"),
+    # nn.Module's cuda/to/half return the module: the chain names the model's own method.
+    ("from ultralytics import YOLO\nYOLO('y').cuda().to(0).train()\n", "YOLO('y').cuda().to(0).train",
+     "ultralytics.YOLO.train"),
+    ("from ultralytics import YOLO\nm = YOLO('y').half()\nm.train()\n", "m.train", "ultralytics.YOLO.train"),
+    # Other methods still name their result by the call (`view` returns a new tensor).
+    ("import torch\ntorch.zeros(1).view(1).cuda()\n", "torch.zeros(1).view(1).cuda", "torch.zeros.view.cuda"),
 ])
 def test_resolve(code, callee, expected):
     assert _callees(code)[callee] == expected

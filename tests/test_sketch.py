@@ -32,6 +32,13 @@ def test_a_name_rebound_from_itself_adds_nothing():
     assert sk.qualified(step.func) == {"torch.randn.step"}
 
 
+def test_self_returning_calls_are_looked_through_as_the_analysis_does():
+    sk = _sketch("from ultralytics import YOLO\nm = YOLO('y').to('cuda')\nm.train()\nYOLO('y').cuda().half().train()\n")
+    assert sk.heads("m") == {"ultralytics.YOLO"}
+    assert [sk.qualified(c.func) for c in sk.by_name()["train"]] == [{"ultralytics.YOLO.train"}] * 2
+    assert all(sketch_training.may_fit(sk, c) for c in sk.by_name()["train"])
+
+
 def test_too_many_names_to_list_may_be_anything():
     # Each level doubles what the name may be: a0 is m.f or m.g, a1 is a0.f or a0.g, ...
     lines = ["import m", "a0 = m.f()", "a0 = m.g()"]

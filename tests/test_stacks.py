@@ -341,6 +341,48 @@ FINDINGS = [
         model = YOLO("yolo11n.pt")
         results = model.train(data="coco8.yaml", epochs=50, amp=False)
         """, "MP007", 4, 53, 62),
+    # Ultralytics through a chain of nn.Module calls that return the model itself.
+    ("ultra/train.py", """
+        from ultralytics import YOLO
+
+        YOLO("yolov8.yaml").cuda().train(data="d.yaml", epochs=80, amp=False)
+        """, "MP007", 3, 60, 69),
+    ("ultra/train_to.py", """
+        from ultralytics import RTDETR
+
+        detector = RTDETR("rtdetr-l.pt").to("cuda:0")
+        detector.train(data="d.yaml", amp=False, epochs=10)
+        """, "MP007", 4, 31, 40),
+    # Training entry points of Ultralytics and MMEngine: ET001 at the call that trains.
+    ("yolo_train.py", """
+        from ultralytics import YOLO
+
+        if __name__ == "__main__":
+            model = YOLO("yolo11n.pt")
+            model.train(data="coco8.yaml", epochs=100)
+        """, "ET001", 5, 5, 47),
+    ("tools/train.py", """
+        from mmengine.config import Config
+        from mmengine.runner import Runner
+        from mmdet.registry import RUNNERS
+
+        def main():
+            cfg = Config.fromfile(parse_args().config)
+            if "runner_type" not in cfg:
+                runner = Runner.from_cfg(cfg)
+            else:
+                runner = RUNNERS.build(cfg)
+            runner.train()
+
+        if __name__ == "__main__":
+            main()
+        """, "ET001", 11, 5, 19),
+    ("tools/train_direct.py", """
+        from mmengine.runner import Runner
+
+        if __name__ == "__main__":
+            Runner.from_cfg(load_cfg()).train()
+        """, "ET001", 4, 5, 40),
     ("azureml/workspace.yml", """
         $schema: https://azuremlschemas.azureedge.net/latest/workspace.schema.json
         name: mlw-training
@@ -472,6 +514,53 @@ SILENT = [
         model.val(data="coco8.yaml", half=False)
         model.train(data="coco8.yaml", amp=True)
         """, {}, ("MP007",)),
+    # Ultralytics runs that do not train: validation, prediction, export, and the inner
+    # torch module's mode switch; a training run measured by codecarbon.
+    ("yolo_eval.py", """
+        from ultralytics import YOLO
+
+        if __name__ == "__main__":
+            model = YOLO("runs/train/weights/best.pt")
+            model.val(data="coco8.yaml")
+            model.predict("bus.jpg", half=True)
+            model.export(format="onnx")
+            model.model.train()
+        """, {}, ("ET001",)),
+    ("yolo_tracked.py", """
+        from codecarbon import EmissionsTracker
+        from ultralytics import YOLO
+
+        if __name__ == "__main__":
+            with EmissionsTracker(project_name="yolo"):
+                YOLO("yolo11n.pt").cuda().train(data="coco8.yaml", epochs=100)
+        """, {}, ("ET001",)),
+    # MMEngine: a runner that only tests; nn.Module.train() is a mode switch, not training;
+    # a `runner` of some other library.
+    ("tools/test.py", """
+        from mmengine.runner import Runner
+
+        if __name__ == "__main__":
+            runner = Runner.from_cfg(load_cfg())
+            metrics = runner.test()
+        """, {}, ("ET001",)),
+    ("infer.py", """
+        import torch
+        from mmengine.runner import load_checkpoint
+
+        if __name__ == "__main__":
+            model = Net().cuda()
+            load_checkpoint(model, "epoch_12.pth")
+            model.train()  # BatchNorm statistics from the batch, no gradient step
+            with torch.no_grad():
+                out = model(batch)
+        """, {}, ("ET001",)),
+    ("jobs.py", """
+        from fabric_tasks import make_runner
+
+        if __name__ == "__main__":
+            runner = make_runner("nightly")
+            runner.train()
+        """, {}, ("ET001",)),
     # torchtune: the Meta checkpointer has no retention setting; epoch-end saves alone are few.
     ("recipes/configs/llama2/7B_full.yaml", """
         checkpointer:

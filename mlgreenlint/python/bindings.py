@@ -16,6 +16,7 @@ import libcst as cst
 
 from mlgreenlint.aliases import canonical
 from mlgreenlint.python.imports import import_base
+from mlgreenlint.python.vocabulary import SELF_RETURNING
 from mlgreenlint.python.scopes import (
     PARAM,
     RESOLVE_DEPTH,
@@ -350,7 +351,12 @@ def resolve(node, scope: Scope, depth: int = 0, active: frozenset = frozenset())
             return None
         return Resolved(canonical(f"{base.qualname}.{node.attr.value}"), member=base.instance or base.member)
     if isinstance(node, cst.Call):
-        callee = resolve(node.func, scope, depth + 1, active)
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value in SELF_RETURNING:
+            # `model.cuda()` is `model` (nn.Module returns itself): `YOLO(...).cuda().train()` is YOLO's.
+            base = resolve(func.value, scope, depth + 1, active)
+            return None if base is None else dataclasses.replace(base, instance=True)
+        callee = resolve(func, scope, depth + 1, active)
         if callee is None or callee.instance:
             return None
         if isinstance(callee.local, FunctionBinding):

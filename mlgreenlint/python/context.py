@@ -31,9 +31,12 @@ from mlgreenlint.python.vocabulary import (
     KERAS_ROOTS,
     OPTIMIZER_MODULE,
     OPTIMIZER_NAME,
+    RUNNER_NAME,
+    RUNNER_ROOTS,
     STEP,
     STEP_HOOKS,
     TRAINER_NAME,
+    TRAINING_CLASS,
 )
 from mlgreenlint.versions import Versions
 
@@ -159,16 +162,21 @@ class FileContext(Guards, TrainingFlow, HelperCalls):
     def is_fit(self, site: CallSite) -> bool:
         if site.method not in FIT_METHODS:
             return False
-        if any(TRAINER_NAME.search(n.rsplit(".", 1)[0]) for n in site.names):
+        owners = [n.rsplit(".", 1)[0] for n in site.names]
+        if any(TRAINER_NAME.search(o) or TRAINING_CLASS.fullmatch(o) for o in owners):
             return True
         receiver = site.node.func.value
         name = dotted_name(receiver) or (dotted_name(receiver.func) if isinstance(receiver, cst.Call) else "") or ""
         if TRAINER_NAME.search(name):
             return True
+        if site.method == "train" and RUNNER_NAME.search(name) and self._uses(RUNNER_ROOTS):
+            return True
         # Keras: model.fit on a model the file compiles.
-        return site.method == KERAS_FIT and KERAS_COMPILE in self.methods and bool(
-            KERAS_ROOTS & {n.split(".")[0] for n in self.own_referenced}
-        )
+        return site.method == KERAS_FIT and KERAS_COMPILE in self.methods and self._uses(KERAS_ROOTS)
+
+    def _uses(self, roots: frozenset[str]) -> bool:
+        """The file refers to one of these top-level packages."""
+        return bool(roots & {n.split(".")[0] for n in self.own_referenced})
 
     @cached_property
     def batch_loops(self) -> set[int]:

@@ -19,7 +19,7 @@ from mlgreenlint.aliases import canonical
 from mlgreenlint.python.imports import import_base
 from mlgreenlint.python.questions import RepositoryQuestions
 from mlgreenlint.python.scopes import RESOLVE_DEPTH
-from mlgreenlint.python.vocabulary import DATA_LOOP, DEFERRED_CALLS, last
+from mlgreenlint.python.vocabulary import DATA_LOOP, DEFERRED_CALLS, SELF_RETURNING, last
 
 if TYPE_CHECKING:
     from mlgreenlint.python.seams import Repository
@@ -149,7 +149,7 @@ class Sketch:
             values = [(v, True) for v in self.assigned.get(name, ())] + [(b, False) for b in self.classes.get(name, ())]
             for value, assigned in values:
                 # `t = Trainer(...)` names an instance by its class, as `bindings.resolve` does.
-                root, rest = dotted(value.func if isinstance(value, ast.Call) else value)
+                root, rest = dotted(value)
                 if root is None or (assigned and root == name):
                     continue
                 inner = self.heads(root, depth + 1)
@@ -420,13 +420,24 @@ def _last_name(node: ast.expr) -> str | None:
     return node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else None
 
 
+def unchained(node: ast.expr) -> ast.expr:
+    """The receiver of a chain of `SELF_RETURNING` calls (`m.cuda().to(d)`: `m`), as `bindings.resolve` sees it."""
+    while isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in SELF_RETURNING:
+        node = node.func.value
+    return node
+
+
 def dotted(node: ast.expr) -> tuple[str | None, tuple[str, ...]]:
-    """`a.b.c` -> ("a", ("b", "c")); calls in the chain name their callee (`Foo().run`: Foo.run)."""
+    """`a.b.c` -> ("a", ("b", "c")); calls in the chain name their callee (`Foo().run`: Foo.run),
+    and `SELF_RETURNING` calls in it are looked through (`Foo().cuda().run`: Foo.run)."""
     parts = []
+    node = unchained(node)
     while isinstance(node, (ast.Attribute, ast.Call)):
         if isinstance(node, ast.Attribute):
             parts.append(node.attr)
-        node = node.value if isinstance(node, ast.Attribute) else node.func
+            node = unchained(node.value)
+        else:
+            node = node.func
     if isinstance(node, ast.Name):
         return node.id, tuple(reversed(parts))
     return None, ()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ast
 
-from mlgreenlint.python.sketch import Call, Sketch, dotted
+from mlgreenlint.python.sketch import Call, Sketch, dotted, unchained
 from mlgreenlint.python.vocabulary import (
     BACKWARD,
     FIT_METHODS,
@@ -18,9 +18,12 @@ from mlgreenlint.python.vocabulary import (
     KERAS_ROOTS,
     OPTIMIZER_MODULE,
     OPTIMIZER_NAME,
+    RUNNER_NAME,
+    RUNNER_ROOTS,
     STEP,
     STEP_HOOKS,
     TRAINER_NAME,
+    TRAINING_CLASS,
     last,
 )
 
@@ -91,14 +94,16 @@ def may_fit(sk: Sketch, call: Call) -> bool:
         return False
     if func.attr == KERAS_FIT and KERAS_COMPILE in sk.methods and sk.words & KERAS_ROOTS:
         return True
-    receiver = func.value.func if isinstance(func.value, ast.Call) else func.value
-    words = _receiver_words(sk, receiver)
-    return words is None or any(TRAINER_NAME.search(w) for w in words)
+    if func.attr == "train" and sk.words & RUNNER_ROOTS and any(RUNNER_NAME.search(w) for w in sk.words):
+        return True
+    words = _receiver_words(sk, func.value)
+    return words is None or any(TRAINER_NAME.search(w) or TRAINING_CLASS.fullmatch(w) for w in words)
 
 
 def _receiver_words(sk: Sketch, receiver: ast.expr) -> set[str] | None:
     """Names a method's receiver may be known by: as written, imported, or the class it was
     built from; None when it may be known by any."""
+    receiver = unchained(receiver)
     if isinstance(receiver, ast.Call):
         receiver = receiver.func
     root, rest = dotted(receiver)
@@ -128,7 +133,7 @@ def _values(sk: Sketch, name: str) -> list[ast.expr]:
         if current in seen:
             continue
         seen.add(current)
-        for value in sk.assigned.get(current, ()):
+        for value in map(unchained, sk.assigned.get(current, ())):
             out.append(value)
             if isinstance(value, ast.Name):
                 todo.append(value.id)

@@ -22,6 +22,22 @@ BACKWARD = "backward"
 STEP = "step"
 #: Methods that train on a trainer (or a compiled Keras model: `fit`).
 FIT_METHODS = frozenset({"fit", "train"})
+#: Classes (and factories) whose `.train()` runs a whole training rather than switching an
+#: `nn.Module` to training mode: Ultralytics models (`engine/model.py`: `Model.train` builds
+#: the task's trainer and runs it) and MMEngine runners (`Runner.train` runs its train loop;
+#: `Runner.from_cfg` returns a Runner).
+TRAINING_CLASS = re.compile(r"""
+    ultralytics(\.models(\.\w+)*)?\.(YOLO|RTDETR|YOLOWorld|YOLOE)
+  | mmengine\.runner(\.\w+)?\.(Runner|FlexibleRunner)(\.from_cfg)?
+""", re.X)
+#: `runner.train()` in a file that uses MMEngine: OpenMMLab's `tools/train.py` binds `runner`
+#: to `Runner.from_cfg(cfg)` or to its own registry's `RUNNERS.build(cfg)`.
+RUNNER_NAME = re.compile(r"(^|\.)runner$", re.I)
+RUNNER_ROOTS = frozenset({"mmengine"})
+#: `nn.Module` methods that return the module itself: `YOLO(...).cuda().train()` trains the
+#: YOLO model, so name resolution looks through these calls in a chain.
+SELF_RETURNING = frozenset({"to", "cuda", "cpu", "xpu", "half", "float", "double", "bfloat16",
+                            "requires_grad_", "share_memory"})
 #: A Keras model is fitted after `compile` in a file that uses one of these packages.
 KERAS_FIT = "fit"
 KERAS_COMPILE = "compile"
