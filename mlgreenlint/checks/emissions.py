@@ -36,7 +36,11 @@ def training_without_tracking(ctx: FileContext, rule: Rule, options: dict) -> It
     if first is None or _hf_reports_or_unknown(ctx):
         return
     fix = _report_to_fix(ctx) if first.method == "train" else None
-    yield Hit(first.node, format_message(rule.message, options), fix or _tracker_fix(ctx, first, bool(fits)))
+    if fix is None and ctx.nemo_launch(first) != "task":
+        # A NeMo-Run task may run on another machine (a Slurm or cloud executor): a tracker
+        # around the launch would measure the launcher, so no fix is offered there.
+        fix = _tracker_fix(ctx, first, bool(fits))
+    yield Hit(first.node, format_message(rule.message, options), fix)
 
 
 def _report_to_fix(ctx: FileContext) -> FixSpec | None:

@@ -4,7 +4,7 @@ helpers do (`helper_calls.py`) are mixed in."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import libcst as cst
@@ -18,7 +18,7 @@ from mlgreenlint.python.guards import Guards, names_in
 from mlgreenlint.python.helper_calls import HelperCalls
 from mlgreenlint.python.seams import Repository
 from mlgreenlint.python.training_flow import TrainingFlow
-from mlgreenlint.python.values import CallSite, call_site
+from mlgreenlint.python.values import CallSite, call_site, deferred
 from mlgreenlint.python.vocabulary import (
     BACKWARD,
     CALLBACK_BASES,
@@ -29,6 +29,12 @@ from mlgreenlint.python.vocabulary import (
     KERAS_COMPILE,
     KERAS_FIT,
     KERAS_ROOTS,
+    NEMO_LAST_NAMES,
+    NEMO_RECIPES,
+    NEMO_RUN_CLI,
+    NEMO_RUN_EXPERIMENT,
+    NEMO_RUN_TASK,
+    NEMO_TRAIN_CALLS,
     OPTIMIZER_MODULE,
     OPTIMIZER_NAME,
     RUNNER_NAME,
@@ -37,6 +43,7 @@ from mlgreenlint.python.vocabulary import (
     STEP_HOOKS,
     TRAINER_NAME,
     TRAINING_CLASS,
+    last,
 )
 from mlgreenlint.versions import Versions
 
@@ -63,23 +70,10 @@ class FileContext(Guards, TrainingFlow, HelperCalls):
             names, method = self._callee(record)
             if names or method:
                 out.append(call_site(record, names, method))
-            if names and names_match(names[:1], DEFERRED_CALLS):
-                deferred = self._deferred(out[-1])
-                if deferred is not None:
-                    out.append(deferred)
+            deferred_site = deferred(out[-1]) if names else None
+            if deferred_site is not None:
+                out.append(deferred_site)
         return out
-
-    def _deferred(self, site: CallSite) -> CallSite | None:
-        """`run.Config(Cls, k=v)` as the call `Cls(k=v)` it stands for (same node and record)."""
-        if not site.positional:
-            return None
-        target = bindings.resolve(site.positional[0].expression, site.record.scope)
-        if target is None or target.instance:
-            return None
-        names = (target.qualname,)
-        if isinstance(target.local, bindings.ClassBinding):
-            names += tuple(bindings.class_bases(target.local))
-        return replace(site, names=names, method=None, positional=site.positional[1:])
 
     def _callee(self, record: CallRecord) -> tuple[tuple[str, ...], str | None]:
         func = record.node.func
@@ -160,8 +154,9 @@ class FileContext(Guards, TrainingFlow, HelperCalls):
         return {id(c.node) for c in self.facts.classes if names_match(tuple(bindings.class_bases(c)), CALLBACK_BASES)}
 
     def is_fit(self, site: CallSite) -> bool:
+        """A trainer's fit/train (or a compiled Keras model's fit), or a NeMo 2.0 launch."""
         if site.method not in FIT_METHODS:
-            return False
+            return self.nemo_launch(site) is not None
         owners = [n.rsplit(".", 1)[0] for n in site.names]
         if any(TRAINER_NAME.search(o) or TRAINING_CLASS.fullmatch(o) for o in owners):
             return True
@@ -177,6 +172,29 @@ class FileContext(Guards, TrainingFlow, HelperCalls):
     def _uses(self, roots: frozenset[str]) -> bool:
         """The file refers to one of these top-level packages."""
         return bool(roots & {n.split(".")[0] for n in self.own_referenced})
+
+    def nemo_launch(self, site: CallSite) -> str | None:
+        """How the call trains with NeMo 2.0, or None: "call" for an API training function called
+        (`llm.pretrain(...)`, not `run.Partial(llm.pretrain, ...)`, which only configures it) or
+        run as a command line (`run.cli.main(llm.finetune)`); "task" for a NeMo-Run task run
+        (`run.run(recipe)`, an Experiment's `run()`) in a file that configures a NeMo training
+        function or recipe. A literal `dryrun=True` runs nothing."""
+        names = site.names
+        if not names or last(names[0]) not in NEMO_LAST_NAMES:
+            return None
+        if not (names_match(names, NEMO_TRAIN_CALLS) or names[0] in (NEMO_RUN_TASK, NEMO_RUN_EXPERIMENT, NEMO_RUN_CLI)):
+            return None
+        if names[0] == NEMO_RUN_CLI:
+            fn = site.positional[0] if site.positional else None
+            target = bindings.resolve(fn.expression, site.record.scope) if fn is not None else None
+            return "call" if target is not None and names_match((target.qualname,), NEMO_TRAIN_CALLS) else None
+        if names[0] not in (NEMO_RUN_TASK, NEMO_RUN_EXPERIMENT):
+            written = bindings.resolve(site.node.func, site.record.scope)
+            return "call" if written is None or not names_match((written.qualname,), DEFERRED_CALLS) else None
+        dryrun = site.argument("dryrun", 4 if names[0] == NEMO_RUN_TASK else None)
+        if dryrun is not None and dryrun.value is True:
+            return None
+        return "task" if names_match(tuple(self.own_referenced), NEMO_TRAIN_CALLS + NEMO_RECIPES) else None
 
     @cached_property
     def batch_loops(self) -> set[int]:

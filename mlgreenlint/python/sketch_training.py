@@ -16,6 +16,8 @@ from mlgreenlint.python.vocabulary import (
     KERAS_COMPILE,
     KERAS_FIT,
     KERAS_ROOTS,
+    NEMO_LAST_NAMES,
+    NEMO_ROOTS,
     OPTIMIZER_MODULE,
     OPTIMIZER_NAME,
     RUNNER_NAME,
@@ -38,7 +40,16 @@ def may_train(sk: Sketch) -> bool:
 
 def trains(sk: Sketch, call: Call, *, helpers: bool = True) -> bool:
     return (is_step(sk, call) or may_fit(sk, call) or bool(sk.expr_terminals(call.func) & _GRADS)
-            or (helpers and sk.helper_steps(call)))
+            or may_launch_nemo(sk, call) or (helpers and sk.helper_steps(call)))
+
+
+def may_launch_nemo(sk: Sketch, call: Call) -> bool:
+    """`FileContext.nemo_launch`: a call named like a NeMo training function or a NeMo-Run
+    launch, in a file that imports NeMo or NeMo-Run."""
+    func = call.func
+    names = {func.attr} if isinstance(func, ast.Attribute) else sk.expr_terminals(func)
+    return bool(names & NEMO_LAST_NAMES) and any(
+        q.split(".", 1)[0] in NEMO_ROOTS for quals in sk.imports.values() for q in quals)
 
 
 def entry_trains(sk: Sketch) -> bool:

@@ -9,13 +9,15 @@ produces a finding.
 from __future__ import annotations
 
 import ast
+from dataclasses import replace
 
 import libcst as cst
 
-from mlgreenlint.match.names import Symbol
+from mlgreenlint.match.names import Symbol, names_match
 from mlgreenlint.match.sites import UNKNOWN, Arg, CallSite, CallValue, Template
 from mlgreenlint.python import bindings
 from mlgreenlint.python.bindings import AssignBinding, ImportBinding, Scope
+from mlgreenlint.python.vocabulary import DEFERRED_CALLS
 
 
 _EMPTY_MODULE = cst.Module(body=[])
@@ -352,7 +354,23 @@ def _call_value(node: cst.Call, scope: Scope, depth: int):
     if isinstance(resolved.local, bindings.ClassBinding):
         names = names + tuple(bindings.class_bases(resolved.local))
     record = bindings.CallRecord(node, scope, None)
-    return CallValue(call_site(record, names, None, depth))
+    site = call_site(record, names, None, depth)
+    # `strategy=run.Config(nl.MegatronStrategy, ...)` is the strategy it builds.
+    return CallValue(deferred(site) or site)
+
+
+def deferred(site: CallSite) -> CallSite | None:
+    """`run.Config(Cls, k=v)` as the call `Cls(k=v)` it stands for (same node and record);
+    None when the site is no deferred call or its target cannot be resolved."""
+    if not site.positional or not names_match(site.names[:1], DEFERRED_CALLS):
+        return None
+    target = bindings.resolve(site.positional[0].expression, site.record.scope)
+    if target is None or target.instance:
+        return None
+    names = (target.qualname,)
+    if isinstance(target.local, bindings.ClassBinding):
+        names += tuple(bindings.class_bases(target.local))
+    return replace(site, names=names, method=None, positional=site.positional[1:])
 
 
 def _dict_call(node: cst.Call, scope: Scope, depth: int):

@@ -63,6 +63,25 @@ ACCELERATORS = ("accelerate.Accelerator",)
 #: runs, so rules judge it as that call.
 DEFERRED_CALLS = ("nemo_run.Config", "nemo_run.Partial", "fiddle.Config", "fiddle.Partial")
 
+#: NeMo 2.0 API functions that train when called: each ends in `trainer.fit`
+#: (nemo/collections/llm/api.py, nemo/collections/speechlm/api.py).
+NEMO_TRAIN_CALLS = (
+    "nemo.collections.llm.train", "nemo.collections.llm.pretrain", "nemo.collections.llm.finetune",
+    "nemo.collections.llm.api.train", "nemo.collections.llm.api.pretrain", "nemo.collections.llm.api.finetune",
+    "nemo.collections.speechlm.train", "nemo.collections.speechlm.pretrain", "nemo.collections.speechlm.finetune",
+    "nemo.collections.speechlm.api.train", "nemo.collections.speechlm.api.pretrain", "nemo.collections.speechlm.api.finetune",
+)
+#: NeMo 2.0 recipe factories: a `run.Partial` of one of those functions.
+NEMO_RECIPES = ("nemo.collections.*.pretrain_recipe", "nemo.collections.*.finetune_recipe")
+#: NeMo-Run calls that run a configured task, in the process or on an executor: `run.run(task)`,
+#: an Experiment's `run()`, and `run.cli.main(fn)`, which runs `fn` as a command line.
+NEMO_RUN_TASK = "nemo_run.run"
+NEMO_RUN_EXPERIMENT = "nemo_run.Experiment.run"
+NEMO_RUN_CLI = "nemo_run.cli.main"
+#: What the screen knows of all these: their last names, in a file that imports NeMo or NeMo-Run.
+NEMO_ROOTS = frozenset({"nemo", "nemo_run"})
+NEMO_LAST_NAMES = frozenset({"train", "pretrain", "finetune", "run", "main"})
+
 #: Environment variables: the mapping, the calls that set one, and the bulk update.
 ENVIRON = "os.environ"
 ENV_SETTERS = ("os.environ.setdefault", "os.environ.__setitem__", "os.putenv")
