@@ -63,11 +63,13 @@ ACCELERATORS = ("accelerate.Accelerator",)
 #: runs, so rules judge it as that call.
 DEFERRED_CALLS = ("nemo_run.Config", "nemo_run.Partial", "fiddle.Config", "fiddle.Partial")
 
-#: NeMo 2.0 API functions that train when called: each ends in `trainer.fit`
+#: NeMo 2.0 API functions that train when called: each ends in `trainer.fit` or in `train(...)`
 #: (nemo/collections/llm/api.py, nemo/collections/speechlm/api.py).
 NEMO_TRAIN_CALLS = (
     "nemo.collections.llm.train", "nemo.collections.llm.pretrain", "nemo.collections.llm.finetune",
+    "nemo.collections.llm.distill",
     "nemo.collections.llm.api.train", "nemo.collections.llm.api.pretrain", "nemo.collections.llm.api.finetune",
+    "nemo.collections.llm.api.distill",
     "nemo.collections.speechlm.train", "nemo.collections.speechlm.pretrain", "nemo.collections.speechlm.finetune",
     "nemo.collections.speechlm.api.train", "nemo.collections.speechlm.api.pretrain", "nemo.collections.speechlm.api.finetune",
 )
@@ -80,7 +82,7 @@ NEMO_RUN_EXPERIMENT = "nemo_run.Experiment.run"
 NEMO_RUN_CLI = "nemo_run.cli.main"
 #: What the screen knows of all these: their last names, in a file that imports NeMo or NeMo-Run.
 NEMO_ROOTS = frozenset({"nemo", "nemo_run"})
-NEMO_LAST_NAMES = frozenset({"train", "pretrain", "finetune", "run", "main"})
+NEMO_LAST_NAMES = frozenset({"train", "pretrain", "finetune", "distill", "run", "main"})
 
 #: Environment variables: the mapping, the calls that set one, and the bulk update.
 ENVIRON = "os.environ"
