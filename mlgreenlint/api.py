@@ -9,7 +9,7 @@ from pathlib import Path
 from mlgreenlint import batch
 from mlgreenlint.cache import SUMMARIES, cache_dir, claim, open_cache
 from mlgreenlint.discovery import Target, display_path, iter_targets
-from mlgreenlint.engine.driver import Job, lint_bytes
+from mlgreenlint.engine.job import Job
 from mlgreenlint.model import FileResult, Finding, Rule
 from mlgreenlint.notebook import size_limit
 from mlgreenlint.repository.index import DirectoryStore, RepoIndex, find_root
@@ -119,6 +119,8 @@ def lint_source(data: bytes, name: str, settings: Settings, *, cwd: Path | None 
         result = batch.unreadable(Target(display, Path(name)), job,
                                   f"file is {len(data)} bytes, over max-file-size {limit}: not analysed")
     else:
+        from mlgreenlint.engine.driver import lint_bytes
+
         result = lint_bytes(display, data, job)
     run.findings = sorted(result.findings, key=Finding.sort_key)
     run.notes.extend(result.notes)

@@ -16,7 +16,7 @@ from typing import Protocol
 
 from mlgreenlint.cache import Cache
 from mlgreenlint.discovery import Target
-from mlgreenlint.engine.driver import GL_UNREADABLE, Job, lint_bytes, may_parse
+from mlgreenlint.engine.job import GL_UNREADABLE, Job
 from mlgreenlint.limits import rare_collections, read_source
 from mlgreenlint.notebook import size_limit
 from mlgreenlint.model import FileResult, Finding, Span
@@ -78,6 +78,8 @@ class Context:
 
     def lint(self, path: str, data: bytes, key: str | None = None, *, python: bool = True) -> FileResult:
         """Lint bytes and store the result under `key` (computed when not given)."""
+        from mlgreenlint.engine.driver import lint_bytes
+
         repo = self.job.repo
         if repo is not None:
             repo.begin(path)
@@ -126,6 +128,8 @@ def lint_targets(targets: Sequence[Target], ctx: Context, *, jobs: int = 1,
                         continue
                 if parallel and ctx.job.repo is not None:
                     ctx.job.repo.begin(target.display)  # the prefilter's module look-ups are this file's
+                from mlgreenlint.engine.driver import may_parse  # the engine loads on the first miss
+
                 heavy = parallel and may_parse(target.display, data, ctx.job)
                 if heavy:
                     waiting.append((i, data, key))

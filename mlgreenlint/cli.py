@@ -20,7 +20,6 @@ from mlgreenlint.fixes import policy as fix_policy
 from mlgreenlint.fixes.policy import summary as fix_summary
 from mlgreenlint.formats import text as text_format
 from mlgreenlint.model import Severity
-from mlgreenlint.regions import table as region_table
 from mlgreenlint.repository.pins import read_pins
 from mlgreenlint.ruleset import rulebook
 
@@ -434,6 +433,7 @@ def test_rules(paths, timeout) -> None:
 @click.option("--near", metavar="REGION", help="Show REGION and the lower-carbon regions of its provider and continent.")
 def regions_cmd(provider, near) -> None:
     """Print the shipped region carbon-intensity table, lowest intensity first."""
+    from mlgreenlint.regions import table as region_table
 
     try:
         click.echo(region_table.render_table(provider, near))

@@ -20,8 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mlgreenlint import baseline as baseline_mod
-from mlgreenlint import changes
 from mlgreenlint.errors import MlgreenlintError
 from mlgreenlint.formats import text as text_format
 from mlgreenlint.model import Finding, Severity
@@ -29,6 +27,7 @@ from mlgreenlint.model import Finding, Severity
 if TYPE_CHECKING:  # the engine (and libcst) load only when a check runs
     from mlgreenlint.api import Run
     from mlgreenlint.baseline import Baseline, BaselineEntry
+    from mlgreenlint.changes import ChangedLines
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 #: `text` and `json` come from formats.text, `html` from formats.html; the others from mlgreenlint.formats.
@@ -78,6 +77,8 @@ def apply(run: Run, gate: Gate, paths: list[Path], cwd: Path | None = None) -> O
     findings: list[Finding] = list(run.findings)
     stale: list[BaselineEntry] = []
     if gate.baseline is not None:
+        from mlgreenlint import baseline as baseline_mod
+
         findings, stale = baseline_mod.apply(load_baseline(gate.baseline), findings)
         stale = [e for e in stale if in_scope(e.path, run.checked, paths, cwd)]
     outcome = Outcome(findings, stale, baselined=len(run.findings) - len(findings),
@@ -90,6 +91,8 @@ def apply(run: Run, gate: Gate, paths: list[Path], cwd: Path | None = None) -> O
 
 
 def load_baseline(path: Path) -> Baseline:
+    from mlgreenlint import baseline as baseline_mod
+
     if not path.is_file():
         raise GateError(f"baseline {path} does not exist; record one with `mlgreenlint check --write-baseline {path}`")
     try:
@@ -100,6 +103,7 @@ def load_baseline(path: Path) -> Baseline:
 
 def write_baseline(path: Path, run: Run) -> int:
     """Record every finding of `run` in `path`; returns how many."""
+    from mlgreenlint import baseline as baseline_mod
 
     try:
         baseline_mod.write(path, run.findings)
@@ -125,8 +129,9 @@ def in_scope(path: str, checked: list[str], paths: list[Path], cwd: Path) -> boo
     return False
 
 
-def changed_since(ref: str, paths: list[Path], cwd: Path) -> changes.ChangedLines:
+def changed_since(ref: str, paths: list[Path], cwd: Path) -> ChangedLines:
     """The lines changed since `ref`; every linted path must be inside the repository."""
+    from mlgreenlint import changes
 
     try:
         changed = changes.changed_lines(ref, cwd)
@@ -138,7 +143,7 @@ def changed_since(ref: str, paths: list[Path], cwd: Path) -> changes.ChangedLine
     return changed
 
 
-def keep_changed(finding: Finding, changed: changes.ChangedLines) -> bool:
+def keep_changed(finding: Finding, changed: ChangedLines) -> bool:
     if changed.keep(finding):
         return True
     return finding.rule in FILE_LEVEL_RULES and changed.touches(finding.path)

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from mlgreenlint import api, batch, cache, cli
+from mlgreenlint import api, cache, cli
+from mlgreenlint.engine import driver
 from mlgreenlint.model import FileResult
 from mlgreenlint.ruleset import rulebook
 from mlgreenlint.settings import Settings
@@ -34,13 +35,13 @@ def tree(tmp_path, monkeypatch) -> Path:
 def linted(monkeypatch) -> list[str]:
     """Paths the engine actually linted (cache misses), in this process."""
     seen: list[str] = []
-    real = batch.lint_bytes
+    real = driver.lint_bytes
 
     def spy(path, data, job, **kwargs):
         seen.append(path)
         return real(path, data, job, **kwargs)
 
-    monkeypatch.setattr(batch, "lint_bytes", spy)
+    monkeypatch.setattr(driver, "lint_bytes", spy)
     return seen
 
 

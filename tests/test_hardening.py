@@ -98,13 +98,13 @@ def test_control_characters_in_file_names_are_escaped(project, fmt):
 # 8. and 11. signals: exit 128 + signal, and no worker outlives the run ---------------------------
 SLOW_CLI = """
 import os, sys, time
-from mlgreenlint import batch
-real = batch.lint_bytes
+from mlgreenlint.engine import driver
+real = driver.lint_bytes
 def slow(path, data, job, **kw):
     open(os.path.join(os.environ["MARKS"], str(os.getpid())), "w").close()
     time.sleep(120)
     return real(path, data, job, **kw)
-batch.lint_bytes = slow
+driver.lint_bytes = slow
 from mlgreenlint.cli import main
 main(sys.argv[1:], prog_name="mlgreenlint")
 """
