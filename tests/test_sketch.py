@@ -95,7 +95,7 @@ def test_a_custom_rule_with_thousands_of_call_names_is_screened_like_a_short_one
     big = dataclasses.replace(rule, rule=dataclasses.replace(rule.rule, match={**rule.rule.match, "python": python},
                                                                tokens=("org",)))
     job = dataclasses.replace(job, rules=[big])
-    kept, screened = driver.screened_rules("train.py", code, job)
+    kept, screened, _ = driver.screened_rules("train.py", code, job)
     assert screened and [a.id for a in kept] == ["CK001"]
-    kept, _ = driver.screened_rules("train.py", code.replace("fn19999", "fn20000"), job)
+    kept, _, _ = driver.screened_rules("train.py", code.replace("fn19999", "fn20000"), job)
     assert kept == []

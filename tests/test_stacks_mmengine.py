@@ -7,9 +7,14 @@ the (rule, line, column) findings expected on it."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import textwrap
 
 import pytest
+
+from mlgreenlint.api import NO_PREFILTER_ENV
 
 SCHEDULE_FP32 = """
     train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=12, val_interval=1)
@@ -159,3 +164,62 @@ def test_mmengine_messages_name_the_setting(project):
     messages = {f["path"].rsplit("/", 1)[-1]: f["message"] for f in findings}
     assert "every 10 iterations" in messages["c.py"] and "keeps every one" in messages["c.py"]
     assert "every 10 iterations" in messages["k.py"] and "keeps every one" not in messages["k.py"]
+
+
+# A config only source-only checks may fire on is linted without libcst ----------------------------
+_PROBE = """
+import sys
+from mlgreenlint.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit:
+    pass
+print("\\nLIBCST", "libcst" in sys.modules)
+"""
+
+
+def _check(project, *args: str, prefilter: bool = True) -> tuple[list[dict], bool]:
+    """Findings (as JSON) of a CLI run in a fresh process, and whether it imported libcst."""
+    env = {k: v for k, v in os.environ.items() if k != NO_PREFILTER_ENV}
+    if not prefilter:
+        env[NO_PREFILTER_ENV] = "1"  # no screen: every rule through the libcst analysis
+    proc = subprocess.run([sys.executable, "-c", _PROBE, "check", "--no-cache", "--format", "json", *args],
+                          cwd=project.root, env=env, capture_output=True, text=True, check=True)
+    report, _, imported = proc.stdout.rpartition("\nLIBCST ")
+    return json.loads(report), imported.strip() == "True"
+
+
+@pytest.mark.parametrize(("files", "target"), [c[1:3] for c in CASES], ids=[c[0] for c in CASES])
+def test_mmengine_findings_are_those_of_the_libcst_pipeline(project, files, target):
+    project.write("pyproject.toml", "[project]\nname = 'demo'\n")
+    for rel, text in files.items():
+        project.write(rel, textwrap.dedent(text).lstrip("\n"))
+    args = (".", "--select", "MP007,CK012")
+    findings, _ = _check(project, *args)
+    assert findings == _check(project, *args, prefilter=False)[0]  # fingerprints and spans included
+
+
+def test_a_config_is_linted_without_libcst_and_keeps_suppressions_and_baseline(project):
+    project.write("pyproject.toml", "[project]\nname = 'demo'\n")
+    project.write("configs/_base_/s.py", textwrap.dedent(SCHEDULE_FP32))
+    project.write("configs/c.py", "_base_ = ['_base_/s.py']\n"
+                                  "default_hooks = dict(checkpoint=dict(by_epoch=False, interval=10))\n")
+    findings, libcst = _check(project, "configs")
+    assert [(f["path"], f["rule"]) for f in findings] == [("configs/_base_/s.py", "MP007"), ("configs/c.py", "CK012")]
+    assert not libcst
+    project.write("configs/c.py", "_base_ = ['_base_/s.py']\n"
+                                  "default_hooks = dict(checkpoint=dict(by_epoch=False, interval=10))"
+                                  "  # mlgreenlint: ignore[CK012]\n")
+    findings, libcst = _check(project, "configs")
+    assert [f["rule"] for f in findings] == ["MP007"] and not libcst
+    project.run("check", "configs", "--write-baseline", "baseline.json")
+    assert _check(project, "configs", "--baseline", "baseline.json") == ([], False)
+
+
+def test_a_config_that_also_calls_a_trainer_is_parsed_with_libcst(project):
+    """MP007's Composer pattern may fire too: the analysis decides, and both findings come."""
+    project.write("pyproject.toml", "[project]\nname = 'demo'\n")
+    project.write("configs/x.py", textwrap.dedent(SCHEDULE_FP32) + "import composer\n"
+                                  "composer.Trainer(model=model, precision='fp32')\n")
+    findings, libcst = _check(project, "configs", "--select", "MP007")
+    assert [(f["rule"], f["line"]) for f in findings] == [("MP007", 3), ("MP007", 6)] and libcst

@@ -53,6 +53,10 @@ class FileCheck(Registered):
 
     #: Required: a check that cannot be screened says so with None.
     screen: CheckScreen
+    #: The check reads only the file's text and the repository's files (`python.seams.SourceFile`),
+    #: never the libcst analysis, and its hits point at `Span`s: where the screen leaves only
+    #: such checks, the file is not parsed with libcst.
+    source_only: bool = False
 
 
 CHECKS: dict[str, FileCheck] = {
@@ -67,13 +71,16 @@ CHECKS: dict[str, FileCheck] = {
                                      lambda sk: calls_any(sk, HF_PARSERS) and sk.repo.runs_file()),
     "accelerate-launch": FileCheck("by_launch", "accelerate_launch", lambda sk: calls_any(sk, ACCELERATORS)),
     # MMEngine configs: the file itself writes the setting (findings land where it is written).
-    "mmengine-fp32-optim-wrapper": FileCheck("mmengine", "fp32_optim_wrapper", lambda sk: "optim_wrapper" in sk.stored),
+    "mmengine-fp32-optim-wrapper": FileCheck("mmengine", "fp32_optim_wrapper", lambda sk: "optim_wrapper" in sk.stored,
+                                             source_only=True),
     "mmengine-checkpoint-interval": FileCheck("mmengine", "checkpoint_interval",
-                                              lambda sk: "default_hooks" in sk.stored),
+                                              lambda sk: "default_hooks" in sk.stored, source_only=True),
 }
 
 #: Each file check's screen, for `screen.may_fire`.
 CHECK_SCREENS: dict[str, CheckScreen] = {name: check.screen for name, check in CHECKS.items()}
+#: The file checks that need no libcst analysis, for `screen.needs`.
+SOURCE_CHECKS = frozenset(name for name, check in CHECKS.items() if check.source_only)
 
 #: Checks of config files that launch commands tie to scripts; same names as their Python side.
 #: Called with (by_launch.LinkedConfig, Rule, options).

@@ -5,7 +5,8 @@ An MMEngine config is a Python file of module-level assignments (`optim_wrapper 
 inside `with read_base():`: dicts merge key by key, `_delete_=True` replaces, anything else is
 overwritten (`Config._merge_a_into_b`, mmengine/config/config.py). A key may therefore be
 written in one file and take effect in another. The files are read with CPython's `ast`;
-nothing is executed. A base outside the repository (`mmdet::...`, an installed package) makes
+nothing is executed, and the checks are source-only (`FileCheck.source_only`): a config no
+other rule may fire on is linted without libcst. A base outside the repository (`mmdet::...`, an installed package) makes
 every key it could supply unknown, and unknown keys never report.
 
 A finding lands in the file that writes the deciding key, so a base config shared by fifty
@@ -22,7 +23,7 @@ from dataclasses import dataclass, field
 
 from mlgreenlint.match.predicates import Hit
 from mlgreenlint.model import Rule, Span
-from mlgreenlint.python.context import FileContext
+from mlgreenlint.python.seams import SourceFile
 
 
 class _Unknown:
@@ -68,7 +69,7 @@ class Config:
         return self.spans.get(path)
 
 
-def load(ctx: FileContext) -> Config | None:
+def load(ctx: SourceFile) -> Config | None:
     """The merged config of the linted file; None when it is not an MMEngine config."""
     tree = _parse(ctx.text)
     if tree is None or not _is_config(tree):
@@ -84,7 +85,7 @@ def load(ctx: FileContext) -> Config | None:
     return config
 
 
-def _load_base(ctx: FileContext, rel: str | None, seen: set, depth: int, config: Config) -> dict:
+def _load_base(ctx: SourceFile, rel: str | None, seen: set, depth: int, config: Config) -> dict:
     """A base file's merged values; marks `config` incomplete when it cannot be read."""
     text = ctx.repo.text(rel, consumer=ctx.rel) if ctx.repo is not None and rel and depth <= MAX_DEPTH and rel not in seen else None
     tree = _parse(text) if text is not None else None
@@ -272,7 +273,7 @@ FP32_WRAPPERS = frozenset({"OptimWrapper"})
 _AMP_NAME = re.compile(r"(^|[-_.])amp([-_.]|$)", re.IGNORECASE)
 
 
-def fp32_optim_wrapper(ctx: FileContext, rule: Rule, options: dict) -> Iterator[Hit]:
+def fp32_optim_wrapper(ctx: SourceFile, rule: Rule, options: dict) -> Iterator[Hit]:
     """MP007: the file writes an `optim_wrapper` that resolves to the plain `OptimWrapper`."""
     if _AMP_NAME.search(posixpath.basename(ctx.path)):
         return  # OpenMMLab names configs run with `tools/train.py --amp` so (`*-amp-coslr-*.py`)
@@ -300,7 +301,7 @@ def fp32_optim_wrapper(ctx: FileContext, rule: Rule, options: dict) -> Iterator[
               "use type='AmpOptimWrapper' with dtype='bfloat16' (or launch with --amp)")
 
 
-def checkpoint_interval(ctx: FileContext, rule: Rule, options: dict) -> Iterator[Hit]:
+def checkpoint_interval(ctx: SourceFile, rule: Rule, options: dict) -> Iterator[Hit]:
     """CK012: `default_hooks.checkpoint` saving by iteration (`by_epoch=False`) every fewer
     than `min-save-steps` iterations, reported at the key this file writes."""
     config = load(ctx)

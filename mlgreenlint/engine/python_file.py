@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from mlgreenlint import limits
@@ -20,6 +20,7 @@ from mlgreenlint.ruleset.selection import ActiveRule, applies
 
 if TYPE_CHECKING:
     from mlgreenlint.python.context import FileContext
+    from mlgreenlint.repository.index import RepoIndex
 
 
 def python_rules(path: str, content: str | bytes, job: Job, *, encoded: bool = False,
@@ -84,21 +85,26 @@ def _trains_through_repository(content: bytes, path: str, job: Job) -> bool:
     return False
 
 
-def screened_rules(path: str, text: str, job: Job) -> tuple[list[ActiveRule], bool]:
+def screened_rules(path: str, text: str, job: Job) -> tuple[list[ActiveRule], bool, bool]:
     """The Python rules that may fire on a file after the token prefilter and the `ast`
-    screen (see python/screen.py), and whether the screen ran (CPython accepted the file)."""
+    screen (see python/screen.py), whether the screen ran (CPython accepted the file), and
+    whether a kept rule needs the libcst analysis (False: only source-only checks may fire,
+    `checks.FileCheck.source_only`)."""
     rules = python_rules(path, text, job)
     if not rules or not job.prefilter:
-        return rules, False
-    from mlgreenlint.checks import CHECK_SCREENS
+        return rules, False, True
+    from mlgreenlint.checks import CHECK_SCREENS, SOURCE_CHECKS
     from mlgreenlint.python import screen
 
     tree = screen.parse(text)
     if tree is None:
-        return rules, False
+        return rules, False, True
     repo = job.repo
     sketch = screen.sketch(tree, _module_name(path, job), repo, repo.rel(path) if repo is not None else None)
-    return [a for a in rules if screen.may_fire(a.rule, sketch, job.versions_for(path), CHECK_SCREENS)], True
+    versions = job.versions_for(path)
+    needs = [(a, screen.needs(a.rule, sketch, versions, CHECK_SCREENS, SOURCE_CHECKS)) for a in rules]
+    kept = [(a, need) for a, need in needs if need is not None]
+    return [a for a, _ in kept], True, any(need == screen.ANALYSIS for _, need in kept)
 
 
 def module_name(path: str) -> str:
@@ -119,12 +125,16 @@ def not_parsed(path: str) -> str:
 def lint(path: str, text: str, job: Job, result: FileResult) -> tuple[list[tuple[ActiveRule, Hit]], Callable | None]:
     """The hits of the Python rules on one file, and a locator for their nodes (None when
     nothing was parsed). Parse failures become GL001 findings on `result`."""
-    rules, screened = screened_rules(path, text, job)
+    rules, screened, analysis = screened_rules(path, text, job)
     rules = [a for a in rules if _python_rule(a)] if rules else []
     if not rules:
         if not screened:  # the screen's CPython parse would have vouched for its syntax
             result.notes.append(not_parsed(path))
         return [], None
+    repo = job.repo
+    rel = repo.rel(path) if repo is not None else None
+    if not analysis:  # only source-only checks may fire: no libcst (CPython vouched for the syntax)
+        return _source_checks(_Source(path, text, rel, repo), rules), None
     # CPython accepted the file, so its nesting cannot crash the native parser.
     too_complex = None if screened else limits.too_complex(text)
     if too_complex is not None:
@@ -138,8 +148,6 @@ def lint(path: str, text: str, job: Job, result: FileResult) -> tuple[list[tuple
     from mlgreenlint.python import bindings
     from mlgreenlint.python.context import FileContext
 
-    repo = job.repo
-    rel = repo.rel(path) if repo is not None else None
     facts = bindings.collect(module, _module_name(path, job))
     if repo is not None:
         facts.scope.external = lambda qualname: repo.constant(qualname, consumer=rel)
@@ -153,6 +161,26 @@ def lint(path: str, text: str, job: Job, result: FileResult) -> tuple[list[tuple
 
         repo.record(path, summarise(ctx))
     return hits, locator(module)
+
+
+@dataclass(frozen=True)
+class _Source:
+    """A file not parsed with libcst, as source-only checks read it (`python.seams.SourceFile`)."""
+
+    path: str
+    text: str
+    rel: str | None
+    repo: RepoIndex | None
+
+
+def _source_checks(source: _Source, rules: list[ActiveRule]) -> list[tuple[ActiveRule, Hit]]:
+    """The hits of rules that only a source-only check may fire on (`needs` left no pattern,
+    `scope` or `unless` to judge)."""
+    from mlgreenlint.checks import CHECKS
+
+    if source.repo is not None:  # a parse the repository pass kept for this file is not wanted
+        source.repo.take_parse(source.path, source.text)
+    return [(a, hit) for a in rules for hit in CHECKS[a.rule.match["check"]](source, a.rule, a.options)]
 
 
 def _rendered(hit: Hit, module) -> Hit:

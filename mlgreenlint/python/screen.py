@@ -26,7 +26,7 @@ from mlgreenlint.python.sketch import Call, Sketch, parse, sketch
 from mlgreenlint.python.sketch_training import may_train
 from mlgreenlint.python.vocabulary import ENV_SETTERS, ENV_UPDATE, ENVIRON, last
 
-__all__ = ["CheckScreen", "may_fire", "parse", "sketch"]
+__all__ = ["ANALYSIS", "SOURCE", "CheckScreen", "may_fire", "needs", "parse", "sketch"]
 
 #: A check's screen: whether the check may report on the sketched file; None: always parse.
 CheckScreen = Callable[[Sketch], bool] | None
@@ -56,21 +56,38 @@ PATTERN_KEYS = {
 }
 
 
+#: What deciding a rule on a file takes (`needs`): its source-only check alone, or the libcst analysis.
+SOURCE, ANALYSIS = "source", "analysis"
+
+
 def may_fire(rule: Rule, sk: Sketch, versions=None, checks: Mapping[str, CheckScreen] | None = None) -> bool:
     """Whether the full analysis could report `rule` on the sketched file (over-approximated).
 
     `versions`: the repository's pinned versions (`version` predicates), when known;
     `checks`: each registered check's screen (a check without one is always kept).
     """
+    return needs(rule, sk, versions, checks) is not None
+
+
+def needs(rule: Rule, sk: Sketch, versions=None, checks: Mapping[str, CheckScreen] | None = None,
+          source_checks: frozenset[str] = frozenset()) -> str | None:
+    """What deciding `rule` on the sketched file takes: None when it cannot fire (as `may_fire`),
+    SOURCE when only its check may fire and that check is one of `source_checks` (it reads the
+    file's text, not the libcst analysis), else ANALYSIS."""
     match = rule.match
     if match.get("scope") == "training" and not may_train(sk):
-        return False
+        return None
     check = match.get("check")
+    check_may = False
     if check is not None:
         screen = (checks or {}).get(check)
-        if screen is None or screen(sk):
-            return True
-    return any(_pattern_may(p, sk, versions) for p in match.get("python", ()))
+        check_may = screen is None or screen(sk)
+        # `scope` and `unless` are judged on the analysis (`FileContext.training`, predicates).
+        if check_may and (check not in source_checks or "scope" in match or "unless" in match):
+            return ANALYSIS
+    if any(_pattern_may(p, sk, versions) for p in match.get("python", ())):
+        return ANALYSIS
+    return SOURCE if check_may else None
 
 
 def _pattern_may(pattern: dict, sk: Sketch, versions) -> bool:

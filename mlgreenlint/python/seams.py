@@ -24,6 +24,21 @@ class ModuleSource(Protocol):
     def text(self, rel: str, *, consumer: str | None = None) -> str | None: ...
 
 
+class SourceFile(Protocol):
+    """What a source-only file check reads (`checks.FileCheck.source_only`): the file's text and
+    place, and the repository's files. A `FileContext` is one; so is the engine's record of a
+    file it did not parse with libcst."""
+
+    path: str
+    text: str
+
+    @property
+    def rel(self) -> str | None: ...
+
+    @property
+    def repo(self) -> ModuleSource | None: ...
+
+
 class Repository(ModuleSource, LaunchSource, Protocol):
     """What a Python file's analysis (`FileContext`, the screen) asks of the repository pass."""
 
