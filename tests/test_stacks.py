@@ -383,6 +383,15 @@ FINDINGS = [
         if __name__ == "__main__":
             Runner.from_cfg(load_cfg()).train()
         """, "ET001", 4, 5, 40),
+    # LLaMA-Factory: report_to unset on transformers 5 (default "none") points at do_train.
+    ("examples/train_full/sft.yaml", """
+        model_name_or_path: org/base
+        stage: pt
+        do_train: true
+        finetuning_type: full
+        template: default
+        output_dir: saves/pt
+        """, "ET001", 3, 1, 9),
     ("azureml/workspace.yml", """
         $schema: https://azuremlschemas.azureedge.net/latest/workspace.schema.json
         name: mlw-training
@@ -560,6 +569,34 @@ SILENT = [
         if __name__ == "__main__":
             runner = make_runner("nightly")
             runner.train()
+        """, {}, ("ET001",)),
+    # LLaMA-Factory: on transformers 4.x report_to unset is "all", which starts codecarbon when
+    # it is installed; the Megatron Bridge backend ignores Trainer callbacks (no hook).
+    ("examples/train_lora/sft.yaml", """
+        model_name_or_path: org/base
+        stage: sft
+        do_train: true
+        finetuning_type: lora
+        template: llama3
+        """, {"pyproject.toml": "[project]\nname = 'ft'\n",
+                    "requirements.txt": "transformers==4.57.1\ncodecarbon==3.0.4\nllamafactory\n"}, ("ET001",)),
+    ("examples/megatron_bridge/sft.yaml", """
+        model_name_or_path: org/base
+        stage: sft
+        do_train: true
+        finetuning_type: lora
+        template: llama3
+        tensor_model_parallel_size: 2
+        export_hf_on_finish: true
+        report_to: none
+        """, {}, ("ET001",)),
+    # Axolotl: report_to comes from use_wandb / use_mlflow / ... only; no key reaches a tracker.
+    ("examples/axolotl/lora.yml", """
+        base_model: org/base-8b
+        sequence_len: 4096
+        micro_batch_size: 2
+        use_mlflow: true
+        report_to: none
         """, {}, ("ET001",)),
     # torchtune: the Meta checkpointer has no retention setting; epoch-end saves alone are few.
     ("recipes/configs/llama2/7B_full.yaml", """

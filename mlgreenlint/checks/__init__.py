@@ -101,4 +101,5 @@ CONFIG_CHECKS: dict[str, Registered] = {
     "unpinned-region": Registered("config_regions", "unpinned_region"),
     "node-label-region": Registered("config_regions", "node_label_region"),
     "composer-save-interval": Registered("config_intervals", "composer_save_interval"),
+    "report-to-tracker": Registered("report_to", "config_report_to"),
 }

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 
 import libcst as cst
 
+from mlgreenlint.checks.report_to import reports_to_tracker
 from mlgreenlint.match.names import Symbol, names_match
 from mlgreenlint.match.predicates import ABSENT, FixSpec, Hit, format_message
 from mlgreenlint.model import Rule
@@ -20,7 +21,7 @@ from mlgreenlint.python import bindings
 from mlgreenlint.python.context import FileContext
 from mlgreenlint.python.frames import innermost_def
 from mlgreenlint.python.reach import reachable_sites
-from mlgreenlint.python.values import UNKNOWN, CallSite, CallValue, alternatives
+from mlgreenlint.python.values import UNKNOWN, CallSite, alternatives
 from mlgreenlint.python.vocabulary import GRAD_CALLS, HF_PARSERS
 
 _HF_ARGS = ("transformers.TrainingArguments", "transformers.Seq2SeqTrainingArguments", "trl.*Config", "trl.experimental.*Config")
@@ -93,13 +94,13 @@ def _hf_reports_or_unknown(ctx: FileContext) -> bool:
         if names_match(site.names, _HF_ARGS):
             arg = site.argument("report_to")
             values = alternatives(arg) if arg is not None else [_value(site, "report_to", None)]
-            if any(_reports(value, ctx) for value in values):
+            if any(reports_to_tracker(value, ctx.versions) for value in values):
                 return True
         elif names_match(site.names, _HF_TRAINERS):
             args = _value(site, "args", 1)
             if args is UNKNOWN and not _bound_to_judged_args(ctx, site):
                 return True
-            if args is ABSENT and _reports(ABSENT, ctx):
+            if args is ABSENT and reports_to_tracker(ABSENT, ctx.versions):
                 return True
     return False
 
@@ -124,7 +125,7 @@ def _launches_report(ctx: FileContext) -> bool:
         return True
     launches = ctx.repo.launches_of(ctx.rel, consumer=ctx.rel)
     if not launches:
-        return _reports(ABSENT, ctx)
+        return reports_to_tracker(ABSENT, ctx.versions)
     for launch in launches:
         value = launch.flags.get("report_to", ABSENT)
         args = launch.config("args")
@@ -137,7 +138,7 @@ def _launches_report(ctx: FileContext) -> bool:
             value = value.split(",")
         if value is not ABSENT and isinstance(value, str) and value.startswith("$"):
             return True
-        if _reports(value, ctx):
+        if reports_to_tracker(value, ctx.versions):
             return True
     return False
 
@@ -147,18 +148,6 @@ def _value(site: CallSite, keyword: str, position: int | None):
     if arg is None:
         return UNKNOWN if site.may_hide(position) else ABSENT
     return arg.value
-
-
-def _reports(value, ctx: FileContext) -> bool:
-    if value is UNKNOWN or isinstance(value, (CallValue, Symbol)):
-        return True  # computed, or a name defined elsewhere
-    if value is ABSENT or value is None:
-        # transformers 4.x: None means every installed integration, codecarbon among them.
-        return ctx.versions.below("transformers", "5") and ctx.versions.pin("codecarbon") is not None
-    items = [value] if isinstance(value, str) else list(value) if isinstance(value, (list, tuple)) else []
-    if any(v is UNKNOWN or isinstance(v, Symbol) for v in items):
-        return True
-    return any(isinstance(v, str) and v in ("codecarbon", "all") for v in items)
 
 
 # Tracker classes whose measurement runs from a start call until a stop call.
