@@ -9,34 +9,45 @@ libcst versions this is known to work with, and pyproject.toml bounds libcst abo
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from libcst.metadata.position_provider import PositionProvidingCodegenState
 
 from mlgreenlint.model import Span
 
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 #: libcst releases (major, minor) tests/test_positions.py passed with (1.1 to 1.9, checked one by one).
 KNOWN_LIBCST = tuple((1, minor) for minor in range(1, 10))
 
 
-def locator(module) -> Callable[[list], Callable[[object], Span]]:
-    """nodes -> (node -> Span), for the nodes of one file's findings.
+def locator(module, text: str) -> Callable[[list], Callable[[object], Span]]:
+    """nodes -> (node -> Span), for the nodes of one file's findings; `text` is the module's source.
 
     Positions cost a codegen pass over the module; it runs once, only for files with
     findings, and stops as soon as the last wanted node is done. `Span` nodes (config
-    positions) pass through unlocated.
+    positions) pass through unlocated, and the module itself (the target of a fix that
+    rewrites the whole file) spans the whole text, which needs no codegen at all.
     """
 
     def locate_all(nodes: list) -> Callable[[object], Span]:
-        positions = positions_of(module, [n for n in nodes if not isinstance(n, Span)]) if nodes else {}
+        wanted = [n for n in nodes if not isinstance(n, Span) and n is not module]
+        positions = positions_of(module, wanted) if wanted else {}
+        if any(n is module for n in nodes):
+            positions[module] = _whole(text)
 
         def locate(node) -> Span:
             r = positions[node]
-            return Span(r.start.line, r.start.column + 1, r.end.line, r.end.column + 1)
+            return r if isinstance(r, Span) else Span(r.start.line, r.start.column + 1, r.end.line, r.end.column + 1)
 
         return locate
 
     return locate_all
+
+
+def _whole(text: str) -> Span:
+    """libcst's position of a module: up to the start of the line after its last line break."""
+    return Span(1, 1, len(_LINE_BREAK.findall(text)) + (1 if not text or text.endswith(("\n", "\r")) else 2), 1)
 
 
 class _Located(Exception):

@@ -160,7 +160,7 @@ def lint(path: str, text: str, job: Job, result: FileResult) -> tuple[list[tuple
         from mlgreenlint.repository.summaries import summarise
 
         repo.record(path, summarise(ctx))
-    return hits, locator(module)
+    return hits, locator(module, text)
 
 
 @dataclass(frozen=True)
@@ -189,13 +189,13 @@ def _rendered(hit: Hit, module) -> Hit:
     indentation of the blocks around a multi-line call."""
     if hit.fix is None or all(isinstance(new, str) for _, new in hit.fix.edits):
         return hit
-    from mlgreenlint.fixes.python_edits import code
+    from mlgreenlint.fixes.python_edits import code, replace_node
 
     edits = []
     for target, new in hit.fix.edits:
         if not isinstance(new, str):
             text = code(new)
-            target, new = (target, text) if "\n" not in text else (module, module.deep_replace(target, new).code)
+            target, new = (target, text) if "\n" not in text else (module, replace_node(module, target, new).code)
         edits.append((target, new))
     return replace(hit, fix=replace(hit.fix, edits=tuple(edits)))
 

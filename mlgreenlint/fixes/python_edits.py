@@ -8,7 +8,11 @@ trims each edit to the text that actually changes.
 
 from __future__ import annotations
 
+import dataclasses
+
 import libcst as cst
+
+from mlgreenlint.python.bindings import children
 
 _MODULE = cst.Module(body=[])
 
@@ -106,33 +110,44 @@ def add_string(node: cst.BaseExpression, value: str) -> cst.BaseExpression | Non
 
 def enclosing_statement(module: cst.Module, target: cst.CSTNode) -> tuple[cst.SimpleStatementLine, cst.CSTNode] | None:
     """(statement line, the node whose body holds it) for the simple statement line holding `target`."""
-    found = None
+    path = ancestors(module, target) or []
+    lines = [i for i, n in enumerate(path) if isinstance(n, cst.SimpleStatementLine)]
+    return (path[lines[-1]], path[lines[-1] - 1]) if lines else None
 
-    class Finder(cst.CSTVisitor):
-        def __init__(self):
-            self.stack: list[cst.CSTNode] = []
 
-        def on_visit(self, node):
-            if found is not None:
-                return False
-            self.stack.append(node)
-            if node is target:
-                self.found()
-                return False
-            return True
+def ancestors(root: cst.CSTNode, target: cst.CSTNode) -> list[cst.CSTNode] | None:
+    """The nodes from `root` down to `target`, both included, or None when `target` is not in
+    the tree. Reads node fields directly: libcst's visitors rebuild every node they pass, which
+    made finding one statement cost about as much as parsing the file."""
+    stack = [(root, 0)]
+    path: list[cst.CSTNode] = []
+    while stack:
+        node, depth = stack.pop()
+        del path[depth:]
+        path.append(node)
+        if node is target:
+            return path
+        for child in reversed(children(node)):
+            stack.append((child, depth + 1))
+    return None
 
-        def on_leave(self, node):
-            if self.stack and self.stack[-1] is node:
-                self.stack.pop()
 
-        def found(self):
-            nonlocal found
-            lines = [i for i, n in enumerate(self.stack) if isinstance(n, cst.SimpleStatementLine)]
-            if lines:
-                found = (self.stack[lines[-1]], self.stack[lines[-1] - 1])
-
-    module.visit(Finder())
-    return found
+def replace_node(root: cst.CSTNode, old: cst.CSTNode, new: cst.CSTNode) -> cst.CSTNode:
+    """`root.deep_replace(old, new)` for a node that occurs once: only the nodes on the path
+    from `root` to `old` are rebuilt, where libcst's `deep_replace` rebuilds the whole tree."""
+    path = ancestors(root, old)
+    if path is None:
+        return root
+    for parent in reversed(path[:-1]):
+        changes = {}
+        for item in dataclasses.fields(parent):
+            value = getattr(parent, item.name)
+            if value is old:
+                changes[item.name] = new
+            elif isinstance(value, (list, tuple)) and any(v is old for v in value):
+                changes[item.name] = type(value)(new if v is old else v for v in value)
+        old, new = parent, parent.with_changes(**changes)
+    return new
 
 
 def remove_statement(module: cst.Module, target: cst.CSTNode, whole_lines) -> tuple | None:
@@ -165,7 +180,7 @@ def wrap_in_with(module: cst.Module, statement: cst.BaseStatement, context: str,
     wrapped = cst.With(items=[cst.WithItem(cst.parse_expression(context))],
                        body=cst.IndentedBlock(body=[statement.with_changes(leading_lines=[])]),
                        leading_lines=statement.leading_lines)
-    new = module.deep_replace(statement, wrapped)
+    new = replace_node(module, statement, wrapped)
     if not _imports(module, module_name, name):
         body = list(new.body)
         at = _after_leading_imports(body)

@@ -32,7 +32,7 @@ from mlgreenlint.python.scopes import (
 )
 
 __all__ = ["PARAM", "AssignBinding", "CallRecord", "ClassBinding", "FileFacts", "Frame", "FunctionBinding",
-           "ImportBinding", "Resolved", "Scope", "Store", "class_bases", "collect", "dotted_name",
+           "ImportBinding", "Resolved", "Scope", "Store", "children", "class_bases", "collect", "dotted_name",
            "expression_words", "resolve", "walk"]
 
 
@@ -54,12 +54,19 @@ def walk(node):
     while stack:
         current = stack.pop()
         yield current
-        for name in _child_fields(type(current)):
-            value = getattr(current, name)
-            if isinstance(value, cst.CSTNode):
-                stack.append(value)
-            elif isinstance(value, (list, tuple)):
-                stack.extend(v for v in value if isinstance(v, cst.CSTNode))
+        stack.extend(children(current))
+
+
+def children(node) -> list:
+    """The child nodes of `node`, field by field, whitespace and punctuation tokens left out."""
+    out = []
+    for name in _child_fields(type(node)):
+        value = getattr(node, name)
+        if isinstance(value, cst.CSTNode):
+            out.append(value)
+        elif isinstance(value, (list, tuple)):
+            out.extend(v for v in value if isinstance(v, cst.CSTNode))
+    return out
 
 
 def dotted_name(node: cst.CSTNode) -> str | None:
