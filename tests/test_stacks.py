@@ -57,6 +57,13 @@ KINDS = [
         per_device_train_batch_size: 1
         learning_rate: 1.0e-5
      """, {"llama-factory"}),
+    # A file naming a model and one dataset is not LLaMA-Factory v1.
+    ("experiment.yaml", """
+        model: resnet50
+        train_dataset: imagenet
+        epochs: 90
+        output_dir: runs/r50
+     """, set()),
     ("train.json", """
         {"model_name_or_path": "org/base", "stage": "dpo", "template": "qwen",
          "output_dir": "saves/dpo", "learning_rate": 5e-6, "num_train_epochs": 1}
@@ -67,7 +74,7 @@ KINDS = [
         model_name_or_path: org/base
         template: default
      """, set()),
-    # LLaMA-Factory v1 files: neither LLaMA-Factory v0 nor TrainingArguments files.
+    # LLaMA-Factory v1 files: their own kind, neither LLaMA-Factory v0 nor TrainingArguments files.
     ("examples/v1/train_full.yaml", """
         model: org/base-0.6b
         model_class: llm
@@ -76,7 +83,7 @@ KINDS = [
         micro_batch_size: 1
         learning_rate: 1.0e-4
         max_steps: 10
-     """, set()),
+     """, {"llama-factory-v1"}),
     # Composer / llm-foundry: max_duration with its batch and save keys.
     ("yamls/pretrain/mpt-125m.yaml", """
         max_duration: 4800ba
@@ -392,6 +399,13 @@ FINDINGS = [
         template: default
         output_dir: saves/pt
         """, "ET001", 3, 1, 9),
+    ("examples/v1/ft.yaml", """
+        model: Qwen/Qwen3-4B
+        model_class: llm
+        train_dataset: data/sft.yaml
+        num_train_epochs: 10
+        save_epochs: 0.5
+        """, "CK013", 5, 1, 12),
     ("azureml/workspace.yml", """
         $schema: https://azuremlschemas.azureedge.net/latest/workspace.schema.json
         name: mlw-training
@@ -598,6 +612,25 @@ SILENT = [
         use_mlflow: true
         report_to: none
         """, {}, ("ET001",)),
+    # LLaMA-Factory v1: save_total_limit 0 keeps none; save_epochs replaces a small save_steps;
+    # with max_steps the number of epoch saves depends on the data.
+    ("examples/v1/a.yaml", """
+        model: Qwen/Qwen3-4B
+        model_class: llm
+        train_dataset: data/sft.yaml
+        max_steps: 10000
+        save_steps: 500
+        save_total_limit: 0
+        """, {}, ("CK013", "CK012")),
+    ("examples/v1/b.yaml", """
+        model: Qwen/Qwen3-4B
+        model_class: llm
+        train_dataset: data/sft.yaml
+        save_steps: 10
+        save_epochs: 1
+        save_total_limit: 2
+        max_steps: 100000
+        """, {}, ("CK013", "CK012")),
     # torchtune: the Meta checkpointer has no retention setting; epoch-end saves alone are few.
     ("recipes/configs/llama2/7B_full.yaml", """
         checkpointer:

@@ -39,7 +39,7 @@ from mlgreenlint.configs.keys import (
 )
 
 KINDS = ("deepspeed", "accelerate", "lightning-cli", "hydra", "torchtune", "hf-args",
-         "skypilot", "ray-cluster", "dstack", "axolotl", "llama-factory", "composer", "mcli", "nemo", "nanotron",
+         "skypilot", "ray-cluster", "dstack", "axolotl", "llama-factory", "llama-factory-v1", "composer", "mcli", "nemo", "nanotron",
          "detectron2", "ultralytics", "azureml", "kueue")
 
 # --- names ---------------------------------------------------------------------------
@@ -97,7 +97,8 @@ _TOKENS = (
     b"wall_clock_breakdown", b"zero_allow_untested_optimizer", b"prescale_gradients",
     b"gradient_predivide_factor", b"compute_environment", b"distributed_type", b"trainer",
     b"output_dir", b"resources", b"provider", b"commands", b"dev-environment", b"fleet",
-    b"sequence_len", b"micro_batch_size", b"finetuning_type", b"max_duration", b"integration_type",
+    b"sequence_len", b"micro_batch_size", b"finetuning_type", b"model_class", b"dist_config", b"kernel_config",
+    b"max_duration", b"integration_type",
     b"gpus", b"gpu_num", b"exp_manager", b"checkpoint_interval", b"MODEL", b"imgsz", b"azuremlschemas", b"amlcompute",
     b"ResourceFlavor",
 )
@@ -300,12 +301,16 @@ def _kueue_flavor(root: Node) -> bool:
 
 def _hf_args(keys: set[Any], found: set[str]) -> bool:
     """A TrainingArguments file, unless a tool that sets its own defaults reads it: Axolotl,
-    LLaMA-Factory, or LLaMA-Factory v1 (`model` + its keys: bf16 on by default, no saves)."""
-    if found & {"axolotl", "llama-factory"}:
-        return False
-    if "model" in keys and len(keys & LLAMA_FACTORY_V1_KEYS) >= 2:
+    LLaMA-Factory or LLaMA-Factory v1."""
+    if found & {"axolotl", "llama-factory", "llama-factory-v1"}:
         return False
     return "output_dir" in keys and len(keys & HF_KEYS) >= 2
+
+
+def _llama_factory_v1(keys: set[Any]) -> bool:
+    """LLaMA-Factory v1 (`llamafactory/v1/config`): `model` and two of its own keys; bf16 is on
+    by default and nothing is saved before the end without `save_steps` / `save_epochs`."""
+    return "model" in keys and len(keys & LLAMA_FACTORY_V1_KEYS) >= 2
 
 
 def _document_kinds(root: Node, hints: set[str]) -> set[str]:
@@ -329,6 +334,7 @@ def _document_kinds(root: Node, hints: set[str]) -> set[str]:
         "lightning-cli": _lightning(root) and not keys & {"infer", "inference"},
         "axolotl": _axolotl(keys),
         "llama-factory": _llama_factory(root, keys),
+        "llama-factory-v1": _llama_factory_v1(keys),
         "composer": _composer(keys),
         "mcli": _mcli(root, keys),
         "nemo": _nemo(root),

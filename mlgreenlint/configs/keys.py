@@ -94,7 +94,8 @@ AXOLOTL_ONLY = frozenset({"sequence_len", "micro_batch_size"})
 LLAMA_FACTORY_STAGES = frozenset({"pt", "sft", "rm", "ppo", "dpo", "kto"})
 LLAMA_FACTORY_KEYS = frozenset({"model_name_or_path", "finetuning_type", "template", "dataset"})
 #: LLaMA-Factory v1 configs (llamafactory/v1/config): `model` plus two of these; not
-#: TrainingArguments files (bf16 defaults on, nothing is saved without save_steps).
+#: TrainingArguments files (bf16 defaults on, nothing is saved without save_steps). A file
+#: with two of them has one besides `train_dataset`, and `classify._TOKENS` lists those.
 LLAMA_FACTORY_V1_KEYS = frozenset({"model_class", "train_dataset", "micro_batch_size",
                                    "dist_config", "kernel_config"})
 
