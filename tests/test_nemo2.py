@@ -165,3 +165,39 @@ def test_a_callback_that_starts_a_tracker_counts(tmp_path):
         run.run(recipe, executor=run.LocalExecutor())
     '''}, "ET001")
     assert found(run) == []
+
+
+def test_recipe_fields_set_by_assignment(tmp_path):
+    run = _run(tmp_path, {"custom.py": '''
+        import nemo_run as run
+        from nemo.collections import llm
+        from nemo.collections.llm.recipes import llama3_8b
+
+        def fast(size):
+            if size == "8b":
+                recipe = llama3_8b.pretrain_recipe(num_nodes=1)
+            else:
+                recipe = llm.llama3_70b.pretrain_recipe(num_nodes=8)
+            recipe.log.ckpt.every_n_train_steps = 25
+            recipe.log.ckpt.save_top_k = -1
+            recipe.trainer.plugins.precision = "32-true"
+            return recipe
+
+        def traps(args, other):
+            ft = llm.llama3_8b.finetune_recipe(name="ft")
+            ft.log.ckpt.every_n_train_steps = args.every   # from the command line
+            ft.log.ckpt.save_top_k = -1                     # every_n_train_steps unknown
+            ft.trainer.plugins.precision = "bf16-mixed"
+            ft.trainer.max_steps = 10                       # not a checkpoint or precision field
+            other.log.ckpt.every_n_train_steps = 5          # not a recipe
+            twice = llm.llama3_8b.pretrain_recipe()
+            twice.log.ckpt.every_n_train_steps = 10
+            twice.log.ckpt.every_n_train_steps = 5000      # flow-insensitive: unknown
+            return ft
+
+        if __name__ == "__main__":
+            run.run(fast("8b"), executor=run.LocalExecutor())
+    '''}, "CK004", "CK005", "MP003")
+    assert [(f.rule, f.span.line) for f in run.findings] == [("CK004", 10), ("CK005", 11), ("MP003", 12)]
+    # The finding points at the assigned value.
+    assert [f.span.column for f in run.findings] == [43, 34, 40]

@@ -68,3 +68,6 @@ class PythonFile(LintedFile, Protocol):
 
     @property
     def env_sites(self) -> list: ...
+
+    @property
+    def recipe_sites(self) -> list: ...

@@ -108,10 +108,11 @@ def site_matches_target(site: CallSite, pattern: dict) -> bool:
 
 
 def candidates(pattern: dict, file_ctx: PythonFile) -> list[CallSite]:
-    """The sites a pattern's target selects: matching calls, or the file's environment settings."""
+    """The sites a pattern's target selects: matching calls (and recipe fields set by assignment,
+    which stand for calls), or the file's environment settings."""
     if "env" in pattern:
         return file_ctx.env_sites
-    return [site for site in file_ctx.sites if site_matches_target(site, pattern)]
+    return [site for site in (*file_ctx.sites, *file_ctx.recipe_sites) if site_matches_target(site, pattern)]
 
 
 def where(pattern: dict) -> list[dict]:

@@ -196,6 +196,8 @@ class _Walker:
         else:
             if isinstance(target, cst.Attribute):
                 self.mutates(target)  # `cfg.x = ...`: the instance's fields are no longer its defaults
+                if not unpacked and isinstance(target.value, cst.Attribute):
+                    self.facts.field_stores.append(Store(target, value, scope, frame))
             if isinstance(target, cst.Subscript):
                 self.mutates(target)
                 if not unpacked:

@@ -10,7 +10,7 @@ from functools import cached_property
 import libcst as cst
 
 from mlgreenlint.match.names import names_match
-from mlgreenlint.python import bindings, environ
+from mlgreenlint.python import bindings, environ, recipes
 from mlgreenlint.python.bindings import CallRecord, FileFacts, Frame, dotted_name
 from mlgreenlint.python.frames import frames as _frames
 from mlgreenlint.python.frames import innermost_def, innermost_loop
@@ -85,6 +85,11 @@ class FileContext(Guards, TrainingFlow, HelperCalls):
         if isinstance(resolved.local, bindings.ClassBinding):
             names += tuple(bindings.class_bases(resolved.local))
         return names, method
+
+    @cached_property
+    def recipe_sites(self) -> list[CallSite]:
+        """Fields of NeMo 2.0 recipes set by assignment, as calls (see `recipes.py`)."""
+        return recipes.recipe_sites(self.facts.field_stores)
 
     @cached_property
     def env_sites(self) -> list[CallSite]:

@@ -110,9 +110,10 @@ class CallRecord:
 
 @dataclass(eq=False)
 class Store:
-    """An assignment to a subscript, `target[key] = value` (such as `os.environ["X"] = "y"`)."""
+    """An assignment to a subscript, `target[key] = value` (such as `os.environ["X"] = "y"`), or
+    to an attribute of an attribute, `recipe.log.ckpt.save_top_k = -1` (`FileFacts.field_stores`)."""
 
-    target: cst.Subscript
+    target: cst.Subscript | cst.Attribute
     value: cst.BaseExpression
     scope: Scope
     frame: Frame | None
@@ -125,6 +126,8 @@ class FileFacts:
     scope: Scope
     calls: list[CallRecord] = field(default_factory=list)
     stores: list[Store] = field(default_factory=list)
+    #: Assignments to `name.a.b` and deeper attribute paths (fields of configured objects).
+    field_stores: list[Store] = field(default_factory=list)
     #: Names used as decorators or `with` targets without a call (`@track_emissions`).
     references: list[tuple[cst.BaseExpression, Scope]] = field(default_factory=list)
     functions: list[FunctionBinding] = field(default_factory=list)

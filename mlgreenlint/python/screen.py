@@ -93,6 +93,9 @@ def needs(rule: Rule, sk: Sketch, versions=None, checks: Mapping[str, CheckScree
 def _pattern_may(pattern: dict, sk: Sketch, versions) -> bool:
     if "env" in pattern:
         return bool(sk.strings & set(pattern["env"])) or _computed_env_names(sk)
+    compiled = _call_patterns(pattern)
+    if compiled is not None and any(compiled.match((name,)) for name in sk.recipe_fields):
+        return True  # a recipe field set by assignment (`recipes.py`); its predicates are not screened
     calls = placed(pattern, sk)
     if not calls:
         return False

@@ -19,7 +19,7 @@ from mlgreenlint.aliases import canonical
 from mlgreenlint.python.imports import import_base
 from mlgreenlint.python.questions import RepositoryQuestions
 from mlgreenlint.python.scopes import RESOLVE_DEPTH
-from mlgreenlint.python.vocabulary import DATA_LOOP, DEFERRED_CALLS, SELF_RETURNING, last
+from mlgreenlint.python.vocabulary import DATA_LOOP, DEFERRED_CALLS, NEMO_RECIPE_FIELDS, SELF_RETURNING, last
 
 if TYPE_CHECKING:
     from mlgreenlint.python.seams import Repository
@@ -72,6 +72,8 @@ class Sketch:
     strings: set[str] = field(default_factory=set)
     #: Containers assigned to under a computed key (`os.environ[name] = ...`).
     keyed_stores: list[ast.expr] = field(default_factory=list)
+    #: Classes whose keywords an assignment to a NeMo recipe field may set (`recipe.log.ckpt.x = 1`).
+    recipe_fields: set[str] = field(default_factory=set)
     top_classes: set[str] = field(default_factory=set)
     class_defs: dict[str, int] = field(default_factory=dict)
     star_import: bool = False
@@ -278,6 +280,10 @@ def sketch(tree: ast.Module, module: str, repo: Repository | None = None, rel: s
                 out.calls.append(Call(ast.copy_location(deferred, node), loops, owner))
         elif cls is ast.Attribute:
             words.add(node.attr)
+            if node.ctx.__class__ is ast.Store:
+                field_class = NEMO_RECIPE_FIELDS.get(dotted(node)[1][:-1])
+                if field_class is not None:
+                    out.recipe_fields.add(field_class)
         elif cls not in _SPECIAL:
             pass
         elif cls is ast.Name:  # a root or a lone child; names under other nodes are handled below

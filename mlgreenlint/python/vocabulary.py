@@ -75,6 +75,13 @@ NEMO_TRAIN_CALLS = (
 )
 #: NeMo 2.0 recipe factories: a `run.Partial` of one of those functions.
 NEMO_RECIPES = ("nemo.collections.*.pretrain_recipe", "nemo.collections.*.finetune_recipe")
+#: The configured object a recipe holds at a field path, so `recipe.log.ckpt.every_n_train_steps = 10`
+#: sets a keyword of the `nl.ModelCheckpoint` the recipe builds (`default_log`, `default_finetune_log`;
+#: `bf16_mixed()` / `fp16_mixed()` in every built-in recipe that sets a precision plugin).
+NEMO_RECIPE_FIELDS = {
+    ("log", "ckpt"): "nemo.lightning.ModelCheckpoint",
+    ("trainer", "plugins"): "nemo.lightning.MegatronMixedPrecision",
+}
 #: NeMo-Run calls that run a configured task, in the process or on an executor: `run.run(task)`,
 #: an Experiment's `run()`, and `run.cli.main(fn)`, which runs `fn` as a command line.
 NEMO_RUN_TASK = "nemo_run.run"
