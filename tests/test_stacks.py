@@ -322,9 +322,11 @@ FINDINGS = [
     ("recipes/configs/llama3/8B_full.yaml", """
         model:
           _component_: torchtune.models.llama3.llama3_8b
+        optimizer:
+          _component_: torch.optim.AdamW
         device: cuda
         dtype: fp32
-        """, "MP007", 4, 1, 6),
+        """, "MP007", 6, 1, 6),
     ("configs/my_rcnn.yaml", """
         _BASE_: Base-RCNN-FPN.yaml
         SOLVER:

@@ -301,8 +301,9 @@ def _kueue_flavor(root: Node) -> bool:
 
 def _hf_args(keys: set[Any], found: set[str]) -> bool:
     """A TrainingArguments file, unless a tool that sets its own defaults reads it: Axolotl,
-    LLaMA-Factory or LLaMA-Factory v1."""
-    if found & {"axolotl", "llama-factory", "llama-factory-v1"}:
+    LLaMA-Factory, LLaMA-Factory v1, or a torchtune recipe (`_component_` nodes: its recipes read
+    `dtype`, never TrainingArguments)."""
+    if found & {"axolotl", "llama-factory", "llama-factory-v1", "torchtune"}:
         return False
     return "output_dir" in keys and len(keys & HF_KEYS) >= 2
 
@@ -347,7 +348,7 @@ def _document_kinds(root: Node, hints: set[str]) -> set[str]:
         "dstack": _dstack(root, keys, "dstack" in hints),
     }
     found = {kind for kind, hit in checks.items() if hit}
-    if _hf_args(keys, found):
+    if _hf_args(keys, kinds | found):
         found.add("hf-args")
     return kinds | found
 
