@@ -25,6 +25,16 @@ SHELL_BODY = frozenset({"bash", "sh", "script", "system"})
 #: Line magics whose argument is a shell command line.
 SHELL_LINE = frozenset({"pip", "conda", "mamba", "sx", "system", "sh"})
 
+#: Names IPython runs without `%` in a one-line cell (automagic, on by default): line magics and
+#: the default shell aliases. IPython 8 applies automagic only when the transformed cell is one
+#: line (`InteractiveShell.transform_cell`), so `pip install x` alone in a cell is `%pip install x`.
+AUTOMAGIC = frozenset({
+    "pip", "conda", "mamba", "cd", "pwd", "env", "set_env", "load_ext", "reload_ext", "matplotlib",
+    "run", "time", "timeit", "who", "whos", "reset", "history", "store", "autoreload", "config",
+    "alias", "sx", "system", "pushd", "popd", "dirs", "bookmark", "load", "pinfo", "xmode", "lsmagic",
+    "ls", "ll", "lf", "lk", "ldir", "lx", "cat", "cp", "mv", "rm", "mkdir", "rmdir", "clear", "less", "more", "man",
+})
+
 #: `%time` / `%timeit` (with timeit's options) before the Python statement they run.
 _TIMED = re.compile(r"%(?:time|timeit)(?:\s+-(?:[nrp]\s*\d+|[tcqo]))*\s+(?=\S)")
 #: Statements that cannot follow `_ =`: such a timed line is masked whole.
@@ -47,6 +57,8 @@ class Masked:
 def mask(lines: list[str]) -> Masked:
     """Mask one cell's lines (each with its line ending, as split by the caller)."""
     out = Masked(list(lines))
+    if len(lines) == 1 and _automagic(lines[0]):
+        lines = ["%" + lines[0].lstrip()]  # the line IPython runs; masked below like any `%` line
     first = next((i for i, line in enumerate(lines) if line.strip()), None)
     if first is not None and lines[first].lstrip().startswith("%%"):
         words = lines[first].lstrip()[2:].split()
@@ -86,6 +98,19 @@ def mask(lines: list[str]) -> Masked:
                 continue
         state.feed(line)
     return out
+
+
+def _automagic(line: str) -> bool:
+    """A one-line cell IPython runs as a magic: its first word is an automagic name, and it is
+    not Python (`ls -la`, `pip install peft`, but not `pwd()` or `time = 3`)."""
+    words = line.split(None, 1)
+    if not words or words[0] not in AUTOMAGIC:
+        return False
+    try:
+        compile(line, "<cell>", "exec", dont_inherit=True)
+    except (SyntaxError, ValueError):
+        return True
+    return False
 
 
 def _blank(out: Masked, i: int) -> None:

@@ -178,3 +178,18 @@ def test_slurm_partitions_and_clusters_are_never_taken_for_regions(project):
         run: python train.py
         """)
     assert findings(project) == []
+
+
+def test_job_config_naming_an_hpc_centre_is_not_an_unpinned_cloud(project):
+    """Oumi job configs share SkyPilot's `resources` shape; their `polaris` / `frontier` /
+    `perlmutter` are supercomputers its own launchers reach, not clouds with regions."""
+    for cloud in ("polaris", "perlmutter", "gcp", "lambda"):
+        project.write(f"configs/{cloud}_job.yaml", f"""
+            name: sft
+            resources:
+              cloud: {cloud}
+              accelerators: "A100:4"
+            setup: pip install oumi
+            run: oumi train -c configs/train.yaml
+            """)
+    assert findings(project) == [("RG001", "configs/gcp_job.yaml", 2), ("RG001", "configs/lambda_job.yaml", 2)]

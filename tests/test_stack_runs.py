@@ -6,8 +6,13 @@ from __future__ import annotations
 import json
 import textwrap
 
+import pytest
+
+from mlgreenlint import magics
 from mlgreenlint.configs.classify import classify
 from mlgreenlint.configs.document import parse
+from mlgreenlint.engine.driver import lint_text
+from tests.notebook_helpers import HF_CELLS, cell, job, notebook
 
 # A custom torchtune recipe's config: `output_dir`, `gradient_accumulation_steps` and its own
 # `save_steps` look like TrainingArguments keys, but the recipe reads `dtype`.
@@ -57,3 +62,34 @@ def test_torchtune_training_config_in_fp32_is_still_reported(project):
     project.write("configs/cpt.yaml", TORCHTUNE_CUSTOM.replace("dtype: bf16", "dtype: fp32"))
     result = project.run("check", "configs/cpt.yaml", "--select", "MP007,MP002", "--format", "json")
     assert [(f["rule"], f["line"]) for f in json.loads(result.output)] == [("MP007", 13)]
+
+
+# Notebook cells of one line that IPython runs as magics without `%` (automagic): a Microsoft MLOps
+# template lists a folder with `ls "/tmp/train"`, an Oumi tutorial installs with `pip install -U ...`.
+@pytest.mark.parametrize(("line", "shell"), [
+    ('ls "/tmp/train" ', []),
+    ("pip install -U -q matplotlib\n", [(0, "pip install -U -q matplotlib")]),
+    ("cd data/raw\n", []),
+])
+def test_one_line_automagic_cell_is_masked(line, shell):
+    masked = magics.mask([line])
+    assert masked.lines[0].strip() == "pass" and masked.shell == shell
+
+
+@pytest.mark.parametrize("lines", [
+    ["pwd\n"],  # Python as written: a name
+    ["time = 3\n"],
+    ["import os\n", "pip install peft\n"],  # not one line: IPython 8 runs no automagic there
+])
+def test_python_and_multi_line_cells_are_left_as_written(lines):
+    assert magics.mask(lines).lines == lines
+
+
+def test_automagic_cell_is_no_parse_error_but_a_broken_multi_line_cell_is():
+    training = [cell(c) for c in HF_CELLS]
+
+    def parse_errors(*cells: dict) -> list[str]:
+        return [f.rule for f in lint_text("nb.ipynb", notebook(*cells), job()).findings if f.rule == "GL001"]
+
+    assert parse_errors(*training, cell("pip install -U -q matplotlib\n")) == []
+    assert parse_errors(*training, cell("import os\npip install -U -q matplotlib\n")) == ["GL001"]

@@ -97,18 +97,18 @@ def _pinned(node: Node) -> bool | None:
     if node.get("regions") is not None or node.get("region") is not None or node.get("zone") is not None:
         return True
     cloud = _text(node.get("cloud"))
-    if cloud is not None and cloud.lower() in region_policy.CLUSTER_CLOUDS:
-        return None
+    if cloud is not None and not region_policy.region_cloud(cloud):
+        return None  # a cluster (Kubernetes, Slurm) or a name that is not a cloud of regions
     infra = node.get("infra")
     if infra is not None:
         text = _text(infra)
         if text is None or _templated(text):
             return None
         placement = region_policy.parse_infra(text)
-        if placement.cloud is not None and placement.cloud.lower() in region_policy.CLUSTER_CLOUDS:
-            return None
         if placement.region_or_zone is not None:
             return True
+        if placement.cloud is not None and not region_policy.region_cloud(placement.cloud):
+            return None
     backends = node.get("backends")
     if backends is not None and not _all_clouds(backends):
         return None

@@ -52,6 +52,15 @@ FALLBACKS: tuple[tuple[str, str, str], ...] = (
 #: SkyPilot clouds whose placement is a cluster or a machine pool, never a cloud region.
 CLUSTER_CLOUDS = frozenset({"k8s", "kubernetes", "ssh", "slurm"})
 
+#: Public clouds whose placement is one of their regions, besides the table's providers: SkyPilot's
+#: (`sky/clouds/` at 82e1dd6). A config that names only one of them leaves its region open (RG001);
+#: any other name (an HPC centre an Oumi job names, `polaris`, `perlmutter`) is never taken for a cloud.
+REGION_CLOUDS = frozenset({
+    "lambda", "runpod", "paperspace", "fluidstack", "cudo", "scp", "do", "nebius", "vast",
+    "hyperbolic", "hyperstack", "cloudrift", "coreweave", "mithril", "novita", "ovhcloud",
+    "primeintellect", "scaleway", "seeweb", "ppio",
+})
+
 #: The `provider` to pass to `judge` when a cloud is named but its value cannot be read: like a
 #: cloud outside the table (Lambda, RunPod), it judges nothing. Lambda's region ids `us-east-1`,
 #: `us-west-1`, `us-west-2` are AWS's too, so a region is never matched to the table by its id alone
@@ -100,6 +109,11 @@ def node_label_placement(labels: Mapping[object, object]) -> tuple[str, str | No
     if len(named) > 1:
         return None
     return key, (named.pop() if named else None)
+
+
+def region_cloud(name: str) -> bool:
+    """Whether a cloud name places jobs in regions: a table provider (or alias) or `REGION_CLOUDS`."""
+    return cloud_provider(name) is not None or name.strip().lower() in REGION_CLOUDS
 
 
 def fallback_region(api: str) -> Region | None:
