@@ -92,6 +92,16 @@ def test_nemo_launches_are_training_entry_points(tmp_path):
 
             finetune(model=m, data=d, trainer=nl.Trainer(devices=1))
         ''',
+        # `llm.train` is a method-shaped call named like a trainer's train().
+        "api.py": '''
+            from nemo.collections import llm
+
+            def main(trainer):
+                llm.train(model=m, data=d, trainer=trainer)
+
+            if __name__ == "__main__":
+                main(None)
+        ''',
         "cli.py": '''
             import nemo_run as run
             from nemo.collections import llm
@@ -139,7 +149,7 @@ def test_nemo_launches_are_training_entry_points(tmp_path):
             task = run.Partial(llm.pretrain, model=m, data=d)
         ''',
     }, "ET001")
-    assert found(run) == [("cli.py", 5), ("direct.py", 4), ("experiment.py", 8)]
+    assert found(run) == [("api.py", 4), ("cli.py", 5), ("direct.py", 4), ("experiment.py", 8)]
     by_path = {f.path.rsplit("/", 1)[-1]: f for f in run.findings}
     # A tracker around a launch would measure the launcher, not a Slurm job: no fix there.
     assert by_path["experiment.py"].fix is None and by_path["direct.py"].fix is not None

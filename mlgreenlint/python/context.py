@@ -160,8 +160,10 @@ class FileContext(Guards, TrainingFlow, HelperCalls):
 
     def is_fit(self, site: CallSite) -> bool:
         """A trainer's fit/train (or a compiled Keras model's fit), or a NeMo 2.0 launch."""
+        if self.nemo_launch(site) is not None:
+            return True
         if site.method not in FIT_METHODS:
-            return self.nemo_launch(site) is not None
+            return False
         owners = [n.rsplit(".", 1)[0] for n in site.names]
         if any(TRAINER_NAME.search(o) or TRAINING_CLASS.fullmatch(o) for o in owners):
             return True
