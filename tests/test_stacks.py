@@ -386,6 +386,17 @@ FINDINGS = [
         if __name__ == "__main__":
             main()
         """, "ET001", 11, 5, 19),
+    ("examples/train_resnet.py", """
+        from mmengine.model import BaseModel
+        from mmengine.runner import Runner
+
+        class Net(BaseModel):
+            def train_step(self, data, optim_wrapper):
+                return self._run(data, optim_wrapper)
+
+        if __name__ == "__main__":
+            Runner(model=Net(), train_dataloader=loader, train_cfg=dict(max_epochs=2)).train()
+        """, "ET001", 9, 5, 87),
     ("tools/train_direct.py", """
         from mmengine.runner import Runner
 
@@ -578,6 +589,24 @@ SILENT = [
             model.train()  # BatchNorm statistics from the batch, no gradient step
             with torch.no_grad():
                 out = model(batch)
+        """, {}, ("ET001",)),
+    # A runner stepping a model whose train_step does nothing only replays the LR schedule.
+    ("tools/visualization/plot_lr.py", """
+        from mmengine.model import BaseModel
+        from mmengine.runner import Runner
+
+        class Dummy(BaseModel):
+            def train_step(self, data, optim_wrapper):
+                'Nothing to learn: the hooks record the schedule.'
+                pass
+
+        def simulate(cfg, loader):
+            runner = Runner(model=Dummy(), train_dataloader=loader, train_cfg=cfg.train_cfg,
+                            optim_wrapper=cfg.optim_wrapper, param_scheduler=cfg.param_scheduler)
+            runner.train()
+
+        if __name__ == "__main__":
+            simulate(load_cfg(), make_loader())
         """, {}, ("ET001",)),
     ("jobs.py", """
         from fabric_tasks import make_runner

@@ -18,7 +18,7 @@ from mlgreenlint.python.guards import Guards, names_in
 from mlgreenlint.python.helper_calls import HelperCalls
 from mlgreenlint.python.seams import Repository
 from mlgreenlint.python.training_flow import TrainingFlow
-from mlgreenlint.python.values import CallSite, call_site, deferred
+from mlgreenlint.python.values import CallSite, CallValue, call_site, deferred
 from mlgreenlint.python.vocabulary import (
     BACKWARD,
     CALLBACK_BASES,
@@ -29,6 +29,7 @@ from mlgreenlint.python.vocabulary import (
     KERAS_COMPILE,
     KERAS_FIT,
     KERAS_ROOTS,
+    MMENGINE_RUNNER,
     NEMO_LAST_NAMES,
     NEMO_RECIPES,
     NEMO_RUN_CLI,
@@ -165,16 +166,34 @@ class FileContext(Guards, TrainingFlow, HelperCalls):
         if site.method not in FIT_METHODS:
             return False
         owners = [n.rsplit(".", 1)[0] for n in site.names]
-        if any(TRAINER_NAME.search(o) or TRAINING_CLASS.fullmatch(o) for o in owners):
+        if any(TRAINER_NAME.search(o) for o in owners):
             return True
+        if any(TRAINING_CLASS.fullmatch(o) for o in owners):
+            return not (any(MMENGINE_RUNNER.match(o) for o in owners) and self._runners_step_nothing)
         receiver = site.node.func.value
         name = dotted_name(receiver) or (dotted_name(receiver.func) if isinstance(receiver, cst.Call) else "") or ""
         if TRAINER_NAME.search(name):
             return True
         if site.method == "train" and RUNNER_NAME.search(name) and self._uses(RUNNER_ROOTS):
-            return True
+            return not self._runners_step_nothing
         # Keras: model.fit on a model the file compiles.
         return site.method == KERAS_FIT and KERAS_COMPILE in self.methods and self._uses(KERAS_ROOTS)
+
+    @cached_property
+    def _runners_step_nothing(self) -> bool:
+        """Every MMEngine `Runner(...)` of the file gets a model of a local class whose
+        `train_step` does nothing: OpenMMLab's `vis_scheduler.py` runs one to plot a schedule."""
+        runners = [s for s in self.sites if s.names and MMENGINE_RUNNER.fullmatch(s.names[0])]
+        return bool(runners) and all(self._empty_train_step(s.argument("model")) for s in runners)
+
+    def _empty_train_step(self, arg) -> bool:
+        value = arg.value if arg is not None else None
+        if not isinstance(value, CallValue) or not value.site.names:
+            return False
+        cls = next((c for c in self.facts.classes if c.qualname == value.site.names[0]), None)
+        step = next((f for f in getattr(cls.node.body, "body", ()) if isinstance(f, cst.FunctionDef)
+                     and f.name.value == "train_step"), None) if cls is not None else None
+        return step is not None and all(_does_nothing(line) for line in step.body.body)
 
     def _uses(self, roots: frozenset[str]) -> bool:
         """The file refers to one of these top-level packages."""
@@ -238,6 +257,14 @@ class FileContext(Guards, TrainingFlow, HelperCalls):
                 name = f.node.name.value
                 return f if name in self._step_functions or name in STEP_HOOKS else None
         return None
+
+
+def _does_nothing(statement) -> bool:
+    """`pass`, `...` or a docstring: a statement (or a line of small ones) with no effect."""
+    small = getattr(statement, "body", None) if isinstance(statement, cst.SimpleStatementLine) else [statement]
+    return isinstance(small, (list, tuple)) and all(
+        isinstance(s, cst.Pass) or (isinstance(s, cst.Expr) and isinstance(s.value, (cst.SimpleString, cst.Ellipsis)))
+        for s in small)
 
 
 def _data_loop(node) -> bool:

@@ -30,6 +30,8 @@ TRAINING_CLASS = re.compile(r"""
     ultralytics(\.models(\.\w+)*)?\.(YOLO|RTDETR|YOLOWorld|YOLOE)
   | mmengine\.runner(\.\w+)?\.(Runner|FlexibleRunner)(\.from_cfg)?
 """, re.X)
+#: MMEngine runner classes (constructors), whose `model=` decides what `train()` steps.
+MMENGINE_RUNNER = re.compile(r"mmengine\.runner(\.\w+)?\.(Runner|FlexibleRunner)")
 #: `runner.train()` in a file that uses MMEngine: OpenMMLab's `tools/train.py` binds `runner`
 #: to `Runner.from_cfg(cfg)` or to its own registry's `RUNNERS.build(cfg)`.
 RUNNER_NAME = re.compile(r"(^|\.)runner$", re.I)
