@@ -52,9 +52,9 @@ def _add_tracker(match: PatternMatch, value) -> FixSpec | None:
         edits = set_key(match.text, match.syntax, match.site.node, "report_to", TRACKER)
     else:
         node = match.arg.node
-        items = [value] if isinstance(value, str) else value
+        items = [value] if isinstance(value, str) else value if isinstance(value, list) else []
         if match.syntax not in ("yaml", "json") or node.span.line != node.span.end_line \
-                or not all(isinstance(v, str) for v in items):
+                or not items or not all(isinstance(v, str) for v in items):
             return None
         edits = ((node.span, "[" + ", ".join(render(v, match.syntax) for v in (*items, TRACKER)) + "]"),)
     return FixSpec(edits, "Report the run to codecarbon") if edits else None

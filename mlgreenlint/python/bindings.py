@@ -16,7 +16,6 @@ import libcst as cst
 
 from mlgreenlint.aliases import canonical
 from mlgreenlint.python.imports import import_base
-from mlgreenlint.python.vocabulary import SELF_RETURNING
 from mlgreenlint.python.scopes import (
     PARAM,
     RESOLVE_DEPTH,
@@ -30,6 +29,7 @@ from mlgreenlint.python.scopes import (
     Scope,
     Store,
 )
+from mlgreenlint.python.vocabulary import SELF_RETURNING
 
 __all__ = ["PARAM", "AssignBinding", "CallRecord", "ClassBinding", "FileFacts", "Frame", "FunctionBinding",
            "ImportBinding", "Resolved", "Scope", "Store", "children", "class_bases", "collect", "dotted_name",

@@ -22,16 +22,14 @@ BACKWARD = "backward"
 STEP = "step"
 #: Methods that train on a trainer (or a compiled Keras model: `fit`).
 FIT_METHODS = frozenset({"fit", "train"})
+#: MMEngine runner classes (constructors); their `model=` decides what `train()` steps.
+MMENGINE_RUNNER = re.compile(r"mmengine\.runner(\.\w+)?\.(Runner|FlexibleRunner)")
 #: Classes (and factories) whose `.train()` runs a whole training rather than switching an
 #: `nn.Module` to training mode: Ultralytics models (`engine/model.py`: `Model.train` builds
 #: the task's trainer and runs it) and MMEngine runners (`Runner.train` runs its train loop;
 #: `Runner.from_cfg` returns a Runner).
-TRAINING_CLASS = re.compile(r"""
-    ultralytics(\.models(\.\w+)*)?\.(YOLO|RTDETR|YOLOWorld|YOLOE)
-  | mmengine\.runner(\.\w+)?\.(Runner|FlexibleRunner)(\.from_cfg)?
-""", re.X)
-#: MMEngine runner classes (constructors), whose `model=` decides what `train()` steps.
-MMENGINE_RUNNER = re.compile(r"mmengine\.runner(\.\w+)?\.(Runner|FlexibleRunner)")
+TRAINING_CLASS = re.compile(
+    rf"ultralytics(\.models(\.\w+)*)?\.(YOLO|RTDETR|YOLOWorld|YOLOE)|(?:{MMENGINE_RUNNER.pattern})(\.from_cfg)?")
 #: `runner.train()` in a file that uses MMEngine: OpenMMLab's `tools/train.py` binds `runner`
 #: to `Runner.from_cfg(cfg)` or to its own registry's `RUNNERS.build(cfg)`.
 RUNNER_NAME = re.compile(r"(^|\.)runner$", re.I)
