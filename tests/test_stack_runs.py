@@ -93,3 +93,18 @@ def test_automagic_cell_is_no_parse_error_but_a_broken_multi_line_cell_is():
 
     assert parse_errors(*training, cell("pip install -U -q matplotlib\n")) == []
     assert parse_errors(*training, cell("import os\npip install -U -q matplotlib\n")) == ["GL001"]
+
+
+def test_template_named_like_an_ml_config_is_no_parse_error(project):
+    """Kueue's Helm chart holds `templates/rbac/raycluster_editor_role.yaml`: named like a Ray
+    cluster file, but a template that is YAML only once Helm renders it."""
+    project.write("charts/kueue/templates/rbac/raycluster_editor_role.yaml", """
+        {{- /* Copyright notice */ -}}
+        {{- if .Values.enableRay }}
+        apiVersion: rbac.authorization.k8s.io/v1
+        kind: ClusterRole
+        {{- end }}
+        """)
+    project.write("cluster/ray_cluster.yaml", "cluster_name: [unclosed\n")
+    result = project.run("check", ".", "--select", "GL001,RG002", "--format", "json")
+    assert [(f["rule"], f["path"]) for f in json.loads(result.output)] == [("GL001", "cluster/ray_cluster.yaml")]

@@ -130,6 +130,11 @@ def could_be_ml_config(path: str, head: bytes) -> bool:
     return bool(kinds_by_name(path)) or any(token in head for token in _TOKENS)
 
 
+def templated(head: bytes) -> bool:
+    """A Helm or Jinja template: not YAML until rendered, so its parse error says nothing."""
+    return any(marker in head for marker in _TEMPLATE_MARKERS)
+
+
 def sniff_kinds(path: str, head: bytes) -> set[str]:
     """Kinds of a file that failed to parse, from its name and unmistakable keys.
 
@@ -138,7 +143,7 @@ def sniff_kinds(path: str, head: bytes) -> set[str]:
     """
     if format_of(path) is None or _silent_name(path):
         return set()
-    if any(marker in head for marker in _TEMPLATE_MARKERS):
+    if templated(head):
         return set()
     kinds = kinds_by_name(path)
     for kind, tokens in _STRONG_TOKENS:

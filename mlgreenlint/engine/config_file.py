@@ -22,12 +22,13 @@ def _config(path: str, text: str, job: Job, result: FileResult) -> list[tuple[Ac
 
     rules = [a for a in job.rules if applies(a, path) and _config_rule(a)]
     by_name = classify.kinds_by_name(path)
-    if not rules or not (by_name or classify.could_be_ml_config(path, text.encode("utf-8", "replace"))):
+    head = text.encode("utf-8", "replace")
+    if not rules or not (by_name or classify.could_be_ml_config(path, head)):
         return []
     try:
         docs = document.parse(text, document.format_of(path))
     except document.ConfigError as exc:
-        if by_name:
+        if by_name and not classify.templated(head):  # a Helm chart's raycluster_role.yaml
             span = Span(exc.line, exc.column, exc.line, exc.column)
             tool_finding(result, job, GL_PARSE, span, f"cannot parse: {exc.message}")
         else:
