@@ -13,6 +13,7 @@ cell keeps the offsets of its strings, so fixes can rewrite exactly those bytes.
 from __future__ import annotations
 
 import bisect
+import functools
 import json
 import re
 from dataclasses import dataclass, field
@@ -71,6 +72,15 @@ class Notebook:
     shell: list[tuple[int, str]] = field(default_factory=list)
     #: The kernel's language as the metadata names it (`python` when it names none).
     language: str = "python"
+    #: (offset, line, start of that line) of positions already asked for, sorted: a finding's
+    #: position counts line breaks from the nearest one, not from the top of a file whose
+    #: outputs may be megabytes.
+    _known: list[tuple[int, int, int]] = field(default_factory=lambda: [(0, 1, 0)], repr=False)
+
+    @functools.cached_property
+    def escapes_non_ascii(self) -> bool:
+        """The file writes non-ASCII characters as `\\u` escapes (json.dump's default)."""
+        return self.text.isascii() and "\\u" in self.text
 
     def place(self, line: int) -> tuple[Cell, int]:
         """The cell holding a line of the joined module, and the line inside it (1-based)."""
@@ -80,7 +90,18 @@ class Notebook:
 
     def file_offset_position(self, offset: int) -> tuple[int, int]:
         """The notebook file's (line, column), 1-based, of an offset in its text."""
-        return _line_column(self.text, offset)
+        text, known = self.text, self._known
+        index = bisect.bisect_right(known, (offset, float("inf")))
+        before, line, start = known[index - 1]
+        if index < len(known) and known[index][0] - offset < offset - before:  # the next one is nearer
+            after, after_line, _ = known[index]
+            line, start = after_line - text.count("\n", offset, after), text.rfind("\n", 0, offset) + 1
+        else:
+            breaks = text.count("\n", before, offset)
+            if breaks:
+                line, start = line + breaks, text.rfind("\n", before, offset) + 1
+        known.insert(index, (offset, line, start))
+        return line, offset - start + 1
 
     def file_position(self, cell: Cell, line: int, column: int) -> tuple[int, int]:
         """The notebook file's (line, column), 1-based, of a cell's (line, column)."""
@@ -93,11 +114,9 @@ class Notebook:
             decoded = _DECODER.raw_decode(self.text, start)[0]
             if offset <= before + len(decoded) and (offset < before + len(decoded) or (start, end) == cell.strings[-1]):
                 raw = start + 1 + _raw_length(self.text, start + 1, offset - before)
-                return _line_column(self.text, raw)
+                return self.file_offset_position(raw)
             before += len(decoded)
-        if cell.strings:
-            return _line_column(self.text, cell.strings[-1][0])
-        return _line_column(self.text, cell.value[0])
+        return self.file_offset_position(cell.strings[-1][0] if cell.strings else cell.value[0])
 
 
 def split_lines(text: str) -> list[str]:

@@ -224,3 +224,16 @@ def test_training_arguments_bound_again_for_a_second_run_are_judged_binding_by_b
     assert [f.rule for f in lint(again, "ET001")] == ["ET001"]
     tracked = write_notebook(*first, cell(SECOND_RUN.format(extra=', report_to="codecarbon"')))
     assert lint(tracked, "ET001") == []
+
+
+def test_file_positions_asked_in_any_order_count_the_lines_before_them():
+    import random
+
+    text = write_notebook(cell("x = 1\n", outputs=[{"output_type": "stream", "name": "stdout",
+                                                    "text": ["a line\n"] * 500}]), cell("y = 2\n"))
+    nb = notebook.read(text)
+    offsets = list(range(0, len(text) + 1, 7)) + [len(text)]
+    random.Random(16).shuffle(offsets)
+    for offset in offsets:
+        line = text.count("\n", 0, offset) + 1
+        assert nb.file_offset_position(offset) == (line, offset - text.rfind("\n", 0, offset)), offset

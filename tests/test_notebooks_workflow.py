@@ -150,3 +150,27 @@ def test_a_fix_that_would_touch_a_masked_line_or_cross_cells_is_dropped():
     assert fixed(Edit(Span(2, 1, 2, 10), "import sys")) is not None
     assert fixed(Edit(Span(1, 1, 1, 5), "x")) is None
     assert fixed(Edit(Span(2, 1, 3, 2), "y")) is None
+
+
+def test_a_fix_over_several_lines_after_long_outputs_rewrites_only_the_cell(project):
+    log = {"output_type": "stream", "name": "stdout", "text": [f"step {i} loss 0.{i}\n" for i in range(3000)]}
+    loop = ("for step in range(3):\n"
+            "    loss = model(torch.ones(2)).sum()\n"
+            "    loss.backward()\n"
+            "    opt.step()\n")
+    cells = [cell("import torch\n", count=1),
+             cell("model = torch.nn.Linear(2, 1)\nopt = torch.optim.SGD(model.parameters(), lr=0.1)\n", count=2,
+                  outputs=[log]),
+             cell(loop, count=3, outputs=[log])]
+    for indent in (1, None):
+        text = write_notebook(*cells, indent=indent)
+        (project.root / "nb.ipynb").write_text(text, encoding="utf-8")
+        done = project.run("check", "--isolated", "--no-cache", "--select", "ET001", "--fix", "--unsafe-fixes",
+                           "nb.ipynb")
+        after = json.loads((project.root / "nb.ipynb").read_text(encoding="utf-8"))
+        sources = ["".join(c["source"]) for c in after["cells"]]
+        # The import goes after the module's leading imports: at the top of the next cell.
+        assert sources[:2] == ["import torch\n", "from codecarbon import EmissionsTracker\n" + cells[1]["source"][0]
+                               + cells[1]["source"][1]], done.output
+        assert sources[2] == "with EmissionsTracker():\n" + "".join("    " + line for line in loop.splitlines(True))
+        assert [c["outputs"] for c in after["cells"]] == [[], [log], [log]]

@@ -126,7 +126,7 @@ def _fix(fix: Fix | None, nb: Notebook) -> Fix | None:
         source = cell.source
         for start, end, new in sorted(changes, reverse=True):
             source = source[:start] + new + source[end:]
-        edits.extend(hunks(nb.text, _rewrite(nb, cell, source)))
+        edits.extend(_hunks(nb, *cell.value, _rewrite(nb, cell, source)))
     return replace(fix, edits=tuple(edits)) if edits else None
 
 
@@ -135,17 +135,16 @@ def _offset(cell: Cell, line: int, column: int) -> int:
     return min(sum(len(x) for x in lines[: line - 1]) + column - 1, len(cell.source))
 
 
-def _rewrite(nb: Notebook, cell: Cell, source: str) -> Edit:
-    """An edit of the notebook text giving `cell` the new source, in the notebook's own
+def _rewrite(nb: Notebook, cell: Cell, source: str) -> str:
+    """The JSON of `cell`'s source value holding the new source, in the notebook's own
     layout: strings whose text is unchanged keep their exact spelling, new ones are
     written as the file writes its strings (raw non-ASCII unless it escapes them)."""
     text = nb.text
     start, end = cell.value
-    ascii_only = text.isascii() and "\\u" in text
     spelled = {json.loads(text[a:b]): text[a:b] for a, b in cell.strings}
 
     def spell(value: str) -> str:
-        return spelled.get(value) or json.dumps(value, ensure_ascii=ascii_only)
+        return spelled.get(value) or json.dumps(value, ensure_ascii=nb.escapes_non_ascii)
 
     if text[start] == '"':
         new = spell(source)
@@ -160,6 +159,18 @@ def _rewrite(nb: Notebook, cell: Cell, source: str) -> Edit:
         opening = text[start + 1:strings[0][0]] if strings else ""
         closing = text[strings[-1][1]:end - 1] if strings else ""
         new = "[" + opening + separator.join(spell(x) for x in split_lines(source)) + closing + "]"
-    first = nb.file_offset_position(start)
-    last = nb.file_offset_position(end)
-    return Edit(Span(*first, *last), new)
+    return new
+
+
+def _hunks(nb: Notebook, start: int, end: int, new: str) -> list[Edit]:
+    """`hunks` of the edit putting `new` in place of the text from `start` to `end`, computed on
+    the lines that hold it: the rest of the file (outputs of any size) is never split into lines."""
+    text = nb.text
+    first = text.rfind("\n", 0, start) + 1
+    last = text.find("\n", end)
+    window = text[first:len(text) if last < 0 else last + 1]
+    line, column = nb.file_offset_position(start)
+    end_line, end_column = nb.file_offset_position(end)
+    shift = line - 1
+    return [replace(e, span=Span(e.span.line + shift, e.span.column, e.span.end_line + shift, e.span.end_column))
+            for e in hunks(window, Edit(Span(1, column, end_line - shift, end_column), new))]
