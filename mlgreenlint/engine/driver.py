@@ -107,23 +107,25 @@ def _lint_notebook(path: str, text: str, job: Job, result: FileResult, python: b
     versions = notebook_file.pinned(nb, path, job.versions)
     if versions is not job.versions:
         job = dataclasses.replace(job, versions=versions)
+    tree = None
     if python and python_rules(path, source, job):  # a notebook no rule can reach is not parsed, like a .py file
-        source, broken = notebook_file.parsed_source(nb)
+        source, broken, tree = notebook_file.parsed_source(nb)
         for line, column, message in broken:
             tool_finding(inner, job, GL_PARSE, Span.point(line, column), message)
-    inner = _lint_source(path, source, job, inner, python, True)
+    inner = _lint_source(path, source, job, inner, python, True, tree)
     result.findings.extend(notebook_file.placed(inner.findings, nb))
     result.notes.extend(inner.notes)
     return result
 
 
-def _lint_source(path: str, text: str, job: Job, result: FileResult, python: bool, is_python: bool) -> FileResult:
+def _lint_source(path: str, text: str, job: Job, result: FileResult, python: bool, is_python: bool,
+                 tree=None) -> FileResult:
     directives = suppression.parse(text, job.known_ids)
     hits: list[tuple[ActiveRule, Hit]] = []
     locate = None
     if is_python:
         if python:
-            hits, locate = python_file.lint(path, text, job, result)
+            hits, locate = python_file.lint(path, text, job, result, tree)
         else:
             result.notes.append(python_file.not_parsed(path))
     elif path.endswith(CONFIG_SUFFIXES):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import shlex
+from typing import TYPE_CHECKING
 from dataclasses import replace
 
 from mlgreenlint import limits
@@ -20,6 +21,9 @@ from mlgreenlint.model import CellSpan, Edit, FileResult, Finding, Fix, Span
 from mlgreenlint.notebook import Cell, Notebook, NotebookError, read, split_lines
 from mlgreenlint.repository.pins import parse_requirement
 from mlgreenlint.versions import Versions, normalise
+
+if TYPE_CHECKING:
+    import ast
 
 
 def open_notebook(text: str, job: Job, result: FileResult) -> Notebook | None:
@@ -68,12 +72,16 @@ def _installed(command: str) -> list[str]:
     return out
 
 
-def parsed_source(nb: Notebook) -> tuple[str, list[tuple[int, int, str]]]:
-    """The joined source with every cell that does not parse (after masking) blanked, and
+def parsed_source(nb: Notebook) -> tuple[str, list[tuple[int, int, str]], ast.Module | None]:
+    """The joined source with every cell that does not parse (after masking) blanked,
     (line, column, message) in the joined module for each such cell, so one broken cell
-    costs only its own findings."""
-    if limits.syntax_error(nb.source) is None:
-        return nb.source, []
+    costs only its own findings, and CPython's tree of the joined source when every cell
+    parses (the `ast` screen then needs no parse of its own)."""
+    from mlgreenlint.python import screen
+
+    tree = screen.parse(nb.source)
+    if tree is not None:
+        return nb.source, [], tree
     parts, broken = [], []
     for cell in nb.cells:
         body = cell.body()
@@ -83,7 +91,7 @@ def parsed_source(nb: Notebook) -> tuple[str, list[tuple[int, int, str]]]:
             broken.append((cell.first + line - 1, column, f"cannot parse: {message}"))
             body = cell.body(blank=True)
         parts.append(body)
-    return "".join(parts), broken
+    return "".join(parts), broken, None
 
 
 def placed(findings: list[Finding], nb: Notebook) -> list[Finding]:

@@ -85,18 +85,18 @@ def _trains_through_repository(content: bytes, path: str, job: Job) -> bool:
     return False
 
 
-def screened_rules(path: str, text: str, job: Job) -> tuple[list[ActiveRule], bool, bool]:
+def screened_rules(path: str, text: str, job: Job, tree=None) -> tuple[list[ActiveRule], bool, bool]:
     """The Python rules that may fire on a file after the token prefilter and the `ast`
     screen (see python/screen.py), whether the screen ran (CPython accepted the file), and
     whether a kept rule needs the libcst analysis (False: only source-only checks may fire,
-    `checks.FileCheck.source_only`)."""
+    `checks.FileCheck.source_only`). `tree`: CPython's tree of `text`, when the caller has it."""
     rules = python_rules(path, text, job)
     if not rules or not job.prefilter:
         return rules, False, True
     from mlgreenlint.checks import CHECK_SCREENS, SOURCE_CHECKS
     from mlgreenlint.python import screen
 
-    tree = screen.parse(text)
+    tree = tree if tree is not None else screen.parse(text)
     if tree is None:
         return rules, False, True
     repo = job.repo
@@ -122,10 +122,12 @@ def not_parsed(path: str) -> str:
     return f"{path}: not parsed (no enabled rule's tokens occur in it), so its syntax was not checked"
 
 
-def lint(path: str, text: str, job: Job, result: FileResult) -> tuple[list[tuple[ActiveRule, Hit]], Callable | None]:
+def lint(path: str, text: str, job: Job, result: FileResult,
+         tree=None) -> tuple[list[tuple[ActiveRule, Hit]], Callable | None]:
     """The hits of the Python rules on one file, and a locator for their nodes (None when
-    nothing was parsed). Parse failures become GL001 findings on `result`."""
-    rules, screened, analysis = screened_rules(path, text, job)
+    nothing was parsed). Parse failures become GL001 findings on `result`. `tree`: CPython's
+    tree of `text`, when the caller has it."""
+    rules, screened, analysis = screened_rules(path, text, job, tree)
     rules = [a for a in rules if _python_rule(a)] if rules else []
     if not rules:
         if not screened:  # the screen's CPython parse would have vouched for its syntax
