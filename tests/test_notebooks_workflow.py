@@ -53,9 +53,23 @@ def test_the_byte_prefilter_lets_a_notebook_with_rule_tokens_through_and_skips_o
     assert not may_parse("nb.ipynb", write_notebook(*_cells("import os\nprint(os.getcwd())\n")).encode(), job("MP002"))
 
 
+def test_routing_a_notebook_asks_each_rule_for_its_tokens_and_its_globs():
+    """A notebook goes to a worker when some rule has a token in its JSON (outputs and markdown
+    included) and the rule looks at its path; the joined code cells decide the rest."""
+    from dataclasses import replace
+
+    both = job("MP002", "ET001")
+    data = write_notebook(cell("Trainer", "markdown"), *_cells("print('no tokens here')\n")).encode()
+    assert may_parse("nb.ipynb", data, both)
+    rules = [replace(a, rule=replace(a.rule, match={**a.rule.match, "exclude": ["nb.ipynb"]})) for a in both.rules]
+    assert not may_parse("nb.ipynb", data, replace(both, rules=rules))
+    assert may_parse("other.ipynb", data, replace(both, rules=rules))
+    assert not may_parse("nb.ipynb", write_notebook(*_cells("print('no tokens here')\n")).encode(), both)
+
+
 def test_a_token_with_a_quote_counts_as_present_in_notebook_json():
     """JSON spells `"` as `\\"`: such a token is never searched for in the raw bytes."""
-    from mlgreenlint.engine.python_file import python_rules
+    from mlgreenlint.engine.python_file import notebook_may_match, python_rules
 
     from dataclasses import replace
 
@@ -64,7 +78,7 @@ def test_a_token_with_a_quote_counts_as_present_in_notebook_json():
     active = replace(rule, rule=replace(rule.rule, tokens=('precision="bf16"',)))
     quoted.rules = [active]
     data = write_notebook(cell('Trainer(precision="bf16")\n')).encode()
-    assert python_rules("nb.ipynb", data, quoted, encoded=True, escaped=True) == [active]
+    assert notebook_may_match("nb.ipynb", data, quoted)
     assert python_rules("nb.ipynb", data, quoted, encoded=True) == []
 
 

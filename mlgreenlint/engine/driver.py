@@ -148,7 +148,7 @@ def may_parse(path: str, data: bytes, job: Job) -> bool:
     Python accepts for source; `lint_bytes` still decides exactly.
     """
     if notebook.is_notebook(path):
-        return bool(python_rules(path, data, job, encoded=True, escaped=True))
+        return python_file.notebook_may_match(path, data, job)
     return path.endswith(PYTHON_SUFFIXES) and bool(python_rules(path, data, job, encoded=True))
 
 

@@ -23,25 +23,41 @@ if TYPE_CHECKING:
     from mlgreenlint.repository.index import RepoIndex
 
 
-def python_rules(path: str, content: str | bytes, job: Job, *, encoded: bool = False,
-                 escaped: bool = False) -> list[ActiveRule]:
+def python_rules(path: str, content: str | bytes, job: Job, *, encoded: bool = False) -> list[ActiveRule]:
     """The Python rules whose tokens occur in a file (its text, or its bytes when `encoded`)
-    and whose globs take it; no import of libcst. `escaped`: the content is the JSON of a
-    notebook, where a token with a quote or a backslash is spelled otherwise, so it counts
-    as present."""
+    and whose globs take it; no import of libcst."""
     rules = [a for a in job.rules if _maybe_python_rule(a)]
     if job.prefilter:
         # Each token is searched once (rules share them); path globs only for rules left.
         tokens = {t for a in rules for t in a.rule.tokens}
-        present = {t for t in tokens if (t.encode() if encoded else t) in content
-                   or (escaped and ('"' in t or "\\" in t))}
-        if (SCRIPT_TOKEN not in present and not escaped
+        present = {t for t in tokens if (t.encode() if encoded else t) in content}
+        if (SCRIPT_TOKEN not in present
                 and any(SCRIPT_TOKEN in a.rule.tokens and present.isdisjoint(a.rule.tokens) for a in rules)
                 and _trains_through_repository(content if encoded else content.encode("utf-8", "surrogatepass"),
                                                path, job)):
             present.add(SCRIPT_TOKEN)
         rules = [a for a in rules if not a.rule.tokens or not present.isdisjoint(a.rule.tokens)]
     return [a for a in rules if applies(a, path)]
+
+
+def notebook_may_match(path: str, data: bytes, job: Job) -> bool:
+    """Whether some Python rule's tokens occur in a notebook's JSON bytes and its globs take
+    the file: a cheap over-approximation to route work (the driver decides on the joined code
+    cells). JSON spells a quote or a backslash otherwise, so a token holding one counts as
+    present. Stops at the first such rule and searches each token at most once: the bytes
+    may be megabytes of outputs."""
+    absent: set[str] = set()
+
+    def occurs(token: str) -> bool:
+        if token in absent:
+            return False
+        if '"' in token or "\\" in token or token.encode() in data:
+            return True
+        absent.add(token)
+        return False
+
+    return any(_maybe_python_rule(a) and (not job.prefilter or not a.rule.tokens or any(map(occurs, a.rule.tokens)))
+               and applies(a, path) for a in job.rules)
 
 
 #: The token of rules that judge what a file runs as a script (through repository helpers too).
