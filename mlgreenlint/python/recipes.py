@@ -16,39 +16,40 @@ import libcst as cst
 from mlgreenlint.match.names import names_match
 from mlgreenlint.python import bindings
 from mlgreenlint.python.bindings import CallRecord, Store, dotted_name
-from mlgreenlint.python.scopes import AssignBinding
+from mlgreenlint.python.scopes import AssignBinding, Scope
 from mlgreenlint.python.values import UNKNOWN, CallSite, SourceArg
 from mlgreenlint.python.vocabulary import NEMO_RECIPE_FIELDS, NEMO_RECIPES
 
 
 def recipe_sites(stores: Iterable[Store]) -> list[CallSite]:
+    """One call site per field of a recipe name that the file assigns to (`recipe.log.ckpt`)."""
     sites: dict[tuple, CallSite] = {}
     for store in stores:
         path = (dotted_name(store.target) or "").split(".")
         cls = NEMO_RECIPE_FIELDS.get(tuple(path[1:-1]))
-        if cls is None or not _recipe(path[0], store.scope):
+        owner = _recipe_scope(path[0], store.scope) if cls is not None else None
+        if owner is None:
             continue
-        owner = store.scope.lookup(path[0])[0]
         key = (id(owner), tuple(path[:-1]))
-        site = sites.get(key)
-        if site is None:
+        if key not in sites:
             record = CallRecord(store.target, store.scope, store.frame)
-            site = sites[key] = CallSite((cls,), None, {}, [], False, False, store.target, record, partial=True)
-        keyword, arg = path[-1], SourceArg.known(store.value, UNKNOWN)
-        # Assigned twice: flow-insensitive, so the value is known only from a single assignment.
-        site.keywords[keyword] = arg if keyword in site.keywords else SourceArg(store.value, store.scope)
+            sites[key] = CallSite((cls,), None, {}, [], False, False, store.target, record, partial=True)
+        keywords, keyword = sites[key].keywords, path[-1]
+        # Flow-insensitive: a keyword assigned twice has no one value.
+        keywords[keyword] = SourceArg.known(store.value, UNKNOWN) if keyword in keywords else SourceArg(store.value, store.scope)
     return list(sites.values())
 
 
-def _recipe(name: str, scope) -> bool:
-    """Every binding of `name` is the result of a NeMo recipe factory call."""
+def _recipe_scope(name: str, scope: Scope) -> Scope | None:
+    """The scope binding `name` when every binding of it is a NeMo recipe factory's result."""
     found = scope.lookup(name)
     if found is None:
-        return False
-    for binding in found[1]:
+        return None
+    owner, bound = found
+    for binding in bound:
         if not isinstance(binding, AssignBinding) or binding.unpacked or not isinstance(binding.value, cst.Call):
-            return False
+            return None
         factory = bindings.resolve(binding.value.func, binding.scope)
         if factory is None or not names_match((factory.qualname,), NEMO_RECIPES):
-            return False
-    return True
+            return None
+    return owner

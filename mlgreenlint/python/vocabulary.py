@@ -89,7 +89,7 @@ NEMO_RUN_EXPERIMENT = "nemo_run.Experiment.run"
 NEMO_RUN_CLI = "nemo_run.cli.main"
 #: What the screen knows of all these: their last names, in a file that imports NeMo or NeMo-Run.
 NEMO_ROOTS = frozenset({"nemo", "nemo_run"})
-NEMO_LAST_NAMES = frozenset({"train", "pretrain", "finetune", "distill", "run", "main"})
+NEMO_LAST_NAMES = frozenset(n.rsplit(".", 1)[-1] for n in (*NEMO_TRAIN_CALLS, NEMO_RUN_TASK, NEMO_RUN_EXPERIMENT, NEMO_RUN_CLI))
 
 #: Environment variables: the mapping, the calls that set one, and the bulk update.
 ENVIRON = "os.environ"
