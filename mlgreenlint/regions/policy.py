@@ -52,8 +52,8 @@ FALLBACKS: tuple[tuple[str, str, str], ...] = (
 #: SkyPilot clouds whose placement is a cluster or a machine pool, never a cloud region.
 CLUSTER_CLOUDS = frozenset({"k8s", "kubernetes", "ssh", "slurm"})
 
-#: Public clouds whose placement is one of their regions, besides the table's providers: SkyPilot's
-#: (`sky/clouds/` at 82e1dd6). A config that names only one of them leaves its region open (RG001);
+#: Public clouds whose placement is one of their regions, besides the table's providers: the cloud
+#: modules of SkyPilot's `sky/clouds/`. A config that names only one of them leaves its region open (RG001);
 #: any other name (an HPC centre an Oumi job names, `polaris`, `perlmutter`) is never taken for a cloud.
 REGION_CLOUDS = frozenset({
     "lambda", "runpod", "paperspace", "fluidstack", "cudo", "scp", "do", "nebius", "vast",
