@@ -211,3 +211,19 @@ def test_recipe_fields_set_by_assignment(tmp_path):
     assert [(f.rule, f.span.line) for f in run.findings] == [("CK004", 10), ("CK005", 11), ("MP003", 12)]
     # The finding points at the assigned value.
     assert [f.span.column for f in run.findings] == [43, 34, 40]
+
+
+def test_the_screen_keeps_nemo_launches_and_drops_other_mains():
+    import ast
+
+    from mlgreenlint.python.sketch import sketch
+    from mlgreenlint.python.sketch_training import may_train
+
+    def trains(code: str) -> bool:
+        return may_train(sketch(ast.parse(code), "m"))
+
+    # A NeMo 1.x example: imports NeMo and calls its own main(); nothing NeMo 2.0 trains there.
+    assert not trains("from nemo.core.config import hydra_runner\ndef main(cfg): pass\nmain(None)\n")
+    # An Experiment entered with `with ... as`: the sketch cannot follow `exp`, the analysis can.
+    assert trains("import nemo_run as run\nwith run.Experiment('x') as exp:\n    exp.run()\n")
+    assert trains("from nemo.collections import llm\nllm.finetune(model=m)\n")

@@ -45,11 +45,19 @@ def trains(sk: Sketch, call: Call, *, helpers: bool = True) -> bool:
 
 def may_launch_nemo(sk: Sketch, call: Call) -> bool:
     """`FileContext.nemo_launch`: a call named like a NeMo training function or a NeMo-Run
-    launch, in a file that imports NeMo or NeMo-Run."""
+    launch, in a file that imports NeMo or NeMo-Run, whose qualified name may be under them."""
     func = call.func
     names = {func.attr} if isinstance(func, ast.Attribute) else sk.expr_terminals(func)
-    return bool(names & NEMO_LAST_NAMES) and any(
-        q.split(".", 1)[0] in NEMO_ROOTS for quals in sk.imports.values() for q in quals)
+    if not names & NEMO_LAST_NAMES or not any(
+            q.split(".", 1)[0] in NEMO_ROOTS for quals in sk.imports.values() for q in quals):
+        return False
+    quals = sk.qualified(func)
+    if quals is None:
+        return True
+    if not quals:
+        # A name the sketch cannot follow but the analysis may (`with run.Experiment() as exp`).
+        return dotted(func)[0] in sk.stored
+    return any(q.split(".", 1)[0] in NEMO_ROOTS for q in quals)
 
 
 def entry_trains(sk: Sketch) -> bool:
