@@ -20,6 +20,7 @@ import posixpath
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from mlgreenlint.match.predicates import Hit
 from mlgreenlint.model import Rule, Span
@@ -88,15 +89,23 @@ def load(ctx: SourceFile) -> Config | None:
 def _load_base(ctx: SourceFile, rel: str | None, seen: set, depth: int, config: Config) -> dict:
     """A base file's merged values; marks `config` incomplete when it cannot be read."""
     text = ctx.repo.text(rel, consumer=ctx.rel) if ctx.repo is not None and rel and depth <= MAX_DEPTH and rel not in seen else None
-    tree = _parse(text) if text is not None else None
-    if tree is None:
+    module = _base_module(rel, text) if text is not None else None
+    if module is None:
         config.complete = False
         return {}
-    own, bases = _module(tree, rel, None)
+    own, bases = module
     merged: dict = {}
     for base in bases:
         _merge(merged, _load_base(ctx, base, seen | {rel}, depth + 1, config))
     return _merged(own, merged)
+
+
+@lru_cache(maxsize=1024)
+def _base_module(rel: str, text: str) -> tuple[dict, list[str | None]] | None:
+    """A base file's own values and bases, read once per process: a base such as
+    `_base_/default_runtime.py` is shared by hundreds of configs. Merging copies, never changes them."""
+    tree = _parse(text)
+    return None if tree is None else _module(tree, rel, None)
 
 
 def _parse(text: str) -> ast.Module | None:
