@@ -30,7 +30,8 @@ from pathlib import Path
 
 from mlgreenlint import __version__, atomic
 from mlgreenlint.errors import SettingsError
-from mlgreenlint.model import CellSpan, Edit, FileResult, Finding, Fix, Severity, Span
+from mlgreenlint.model import CellSpan, Edit, FileResult, Finding, Fix, Rule, Severity, Span
+from mlgreenlint.ruleset import rulebook
 
 DIR_NAME = ".mlgreenlint_cache"
 #: Bump when the entry layout changes.
@@ -222,13 +223,15 @@ def _foreign(root: Path) -> str | None:
 
 def run_key(job) -> str:
     """Hash of everything besides a file's bytes that decides its result."""
+    builtin_digest, builtin = rulebook.builtin_identity()
     parts = {
         "format": FORMAT,
         "tool": __version__,
         "build": _build_fingerprint(),
         "python": sys.version,
         "libcst": _libcst_fingerprint(),
-        "job": _canonical(job),
+        "builtin-rules": builtin_digest,
+        "job": _canonical(job, builtin),
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True, separators=(",", ":")).encode("utf-8", "surrogateescape")).hexdigest()
 
@@ -258,19 +261,22 @@ def _libcst_fingerprint() -> str:
         return f"{spec.origin}:{st.st_size}:{st.st_mtime_ns}"
 
 
-def _canonical(value):
-    """A JSON-ready, order-independent form of a Job and everything in it."""
+def _canonical(value, builtin: dict[str, Rule]):
+    """A JSON-ready, order-independent form of a Job and everything in it; a loaded built-in
+    rule (`builtin`, by id) is its id, since the run key holds the digest of what they are built from."""
+    if isinstance(value, Rule) and builtin.get(value.id) is value:
+        return f"built-in {value.id}"
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         # Fields left out of comparison (a Job's repository index) are not part of the key.
-        return {f.name: _canonical(getattr(value, f.name)) for f in dataclasses.fields(value) if f.compare}
+        return {f.name: _canonical(getattr(value, f.name), builtin) for f in dataclasses.fields(value) if f.compare}
     if isinstance(value, enum.Enum):
         return value.name
     if isinstance(value, dict):
-        return {str(k): _canonical(v) for k, v in value.items()}
+        return {str(k): _canonical(v, builtin) for k, v in value.items()}
     if isinstance(value, (set, frozenset)):
-        return sorted((_canonical(v) for v in value), key=repr)
+        return sorted((_canonical(v, builtin) for v in value), key=repr)
     if isinstance(value, (list, tuple)):
-        return [_canonical(v) for v in value]
+        return [_canonical(v, builtin) for v in value]
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
     return repr(value) if not isinstance(value, os.PathLike) else os.fspath(value)

@@ -38,23 +38,33 @@ def rule_files(path: Path) -> list[Path]:
 
 
 def load_builtin() -> list[Rule]:
-    return list(_load_builtin_cached())
+    return list(_load_builtin_cached()[0])
+
+
+def builtin_identity() -> tuple[str, dict[str, Rule]]:
+    """What the built-in rules this process loaded are built from, as one digest (their folder,
+    rule files, schema and stamp), and those rules by id: cache keys name a rule object of
+    this table by its id instead of spelling out its content (an equal copy is spelled out)."""
+    rules, digest = _load_builtin_cached()
+    return digest, {r.id: r for r in rules}
 
 
 @lru_cache(maxsize=1)
-def _load_builtin_cached() -> tuple[Rule, ...]:
-    files = rule_files(builtin_rules_dir())
-    raw = [(f, f.read_bytes()) for f in files]
+def _load_builtin_cached() -> tuple[tuple[Rule, ...], str]:
+    folder = builtin_rules_dir()
+    raw = [(f, f.read_bytes()) for f in rule_files(folder)]
     # Built-in rules are validated by the test suite and `python -m mlgreenlint.ruleset.stamp`;
     # the stamp it writes beside them records their digest and their parsed documents,
     # so a run neither imports jsonschema nor parses TOML unless somebody edited the
     # installed files or the schema.
-    digest, docs = _read_stamp()
-    if _stamped_digest(raw) != digest:
+    digest, docs, stamp = _read_stamp()
+    files_digest = _stamped_digest(raw)
+    identity = hashlib.sha256(f"{folder}\0{files_digest}\0{stamp}".encode("utf-8", "surrogateescape")).hexdigest()
+    if files_digest != digest:
         validator = _validator()
-        return tuple(_parse(f, data, validator, builtin=True) for f, data in raw)
+        return tuple(_parse(f, data, validator, builtin=True) for f, data in raw), identity
     return tuple(_rule(f, docs[f.name], None, builtin=True) if f.name in docs else _parse(f, data, None, builtin=True)
-                 for f, data in raw)
+                 for f, data in raw), identity
 
 
 def load_paths(paths: list[Path]) -> list[Rule]:
@@ -139,17 +149,19 @@ def stamp_text(folder: Path) -> str:
     return _stamped_digest(raw, folder) + "\n" + json.dumps(docs, indent=1, ensure_ascii=False) + "\n"
 
 
-def _read_stamp() -> tuple[str, dict]:
+def _read_stamp() -> tuple[str, dict, str]:
+    """The digest VALIDATED records, its parsed rule documents, and a hash of the whole file."""
     try:
         text = (builtin_rules_dir() / "VALIDATED").read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
-        return "", {}
+        return "", {}, ""
+    stamp = hashlib.sha256(text.encode("utf-8")).hexdigest()
     digest, _, bundle = text.partition("\n")
     try:
         docs = json.loads(bundle) if bundle.strip() else {}
     except ValueError:
-        return "", {}
-    return digest.strip(), docs if isinstance(docs, dict) else {}
+        return "", {}, stamp
+    return digest.strip(), docs if isinstance(docs, dict) else {}, stamp
 
 
 def _read(f: Path) -> bytes:
