@@ -239,12 +239,17 @@ def run_key(job) -> str:
 def _build_fingerprint() -> list:
     """Names, sizes and mtimes of the package's modules: a development checkout changes it."""
     out = []
-    for folder, dirs, files in os.walk(_PACKAGE_DIR):
-        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
-        for name in sorted(files):
-            if name.endswith(".py"):
-                st = os.stat(os.path.join(folder, name))
-                out.append([os.path.relpath(os.path.join(folder, name), _PACKAGE_DIR), st.st_size, st.st_mtime_ns])
+
+    def walk(folder: str, prefix: str) -> None:
+        for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+            if entry.is_dir(follow_symlinks=False):
+                if entry.name != "__pycache__":
+                    walk(entry.path, f"{prefix}{entry.name}/")
+            elif entry.name.endswith(".py"):
+                st = entry.stat()
+                out.append([prefix + entry.name, st.st_size, st.st_mtime_ns])
+
+    walk(str(_PACKAGE_DIR), "")
     return out
 
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
-_SURROGATE = re.compile("[\ud800-\udfff]")
+# Compiled on first use (re's own cache): most texts are printable ASCII and need neither.
+_UNPRINTABLE = "[\x00-\x1f\x7f-\x9f\ud800-\udfff]"
+_SURROGATE = "[\ud800-\udfff]"
 
 
 def _escaped(match: re.Match[str]) -> str:
@@ -23,14 +24,16 @@ def _escaped(match: re.Match[str]) -> str:
 
 def printable(text: str) -> str:
     """`text` with control characters and undecodable bytes written as `\\xNN` escapes."""
-    return _UNPRINTABLE.sub(_escaped, text)
+    if text.isascii() and text.isprintable():
+        return text
+    return re.sub(_UNPRINTABLE, _escaped, text)
 
 
 def undecodable(text: str) -> str:
     """`text` with only its undecodable bytes escaped (a document whose layout uses control characters)."""
-    return _SURROGATE.sub(_escaped, text)
+    return text if text.isascii() else re.sub(_SURROGATE, _escaped, text)
 
 
 def json_text(text: str) -> str:
     """JSON written with `ensure_ascii=False`, its lone surrogates turned into `\\uXXXX` escapes."""
-    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return text if text.isascii() else re.sub(_SURROGATE, lambda m: f"\\u{ord(m.group()):04x}", text)

@@ -17,8 +17,10 @@ import functools
 import json
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from mlgreenlint import magics
+if TYPE_CHECKING:
+    from mlgreenlint import magics
 
 SUFFIX = ".ipynb"
 #: A notebook may be this many times `max-file-size`: outputs (plots, logs) are not code
@@ -126,6 +128,8 @@ def split_lines(text: str) -> list[str]:
 
 def read(text: str) -> Notebook:
     """The notebook's code cells, masked and joined; NotebookError for anything else."""
+    from mlgreenlint import magics
+
     cells, top = _walk(text)
     if top.get("nbformat") != 4:
         raise NotebookError(f"not an nbformat 4 notebook (nbformat is {top.get('nbformat')!r})")

@@ -20,8 +20,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from mlgreenlint.configs import document
-from mlgreenlint.repository import cloud_jobs
 from mlgreenlint.repository.files import NO_FILE, NO_MODULE, RepoFiles
 from mlgreenlint.repository.helpers import REACH_DEPTH, HelperIndex
 from mlgreenlint.repository.launch import ConfigRef, Launch
@@ -86,6 +84,8 @@ class RepoIndex:
     def config(self, rel: str, *, consumer: str | None = None) -> dict | None:
         """A JSON / YAML / TOML config of the repository as plain data; None when unreadable
         or not one mapping (read by the same positioned parser as the linted configs)."""
+        from mlgreenlint.configs import document
+
         text = self.files.text(rel, consumer=consumer)
         return None if text is None else document.mapping(text, document.format_of(rel))
 
@@ -129,6 +129,8 @@ class RepoIndex:
 
     def cpu_instance(self, rel: str, *, consumer: str | None = None) -> str | None:
         """The CPU instance type every cloud job that runs the script asks for (see `cloud_jobs`)."""
+        from mlgreenlint.repository import cloud_jobs
+
         return cloud_jobs.cpu_instance(self.files, rel, consumer)
 
     # helpers -------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -30,8 +31,8 @@ def schema() -> dict:
 
 def rule_files(path: Path) -> list[Path]:
     """Rule files at a path: the file itself, or the *.toml files of a folder."""
-    if path.is_dir():
-        return sorted(p for p in path.glob("*.toml") if p.is_file())
+    if path.is_dir():  # listed, not globbed: pathlib's glob compiles patterns (a millisecond of each run)
+        return sorted(path / name for name in os.listdir(path) if name.endswith(".toml") and (path / name).is_file())
     if path.is_file():
         return [path]
     raise RuleFileError(str(path), "", "no such file or folder")
@@ -150,12 +151,15 @@ def stamp_text(folder: Path) -> str:
 
 
 def _read_stamp() -> tuple[str, dict, str]:
-    """The digest VALIDATED records, its parsed rule documents, and a hash of the whole file."""
+    """The digest VALIDATED records, its parsed rule documents, and its size and mtime (as
+    the build fingerprint of the cache notes modules: hashing 300 KB would cost a millisecond)."""
+    path = builtin_rules_dir() / "VALIDATED"
     try:
-        text = (builtin_rules_dir() / "VALIDATED").read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8")
+        st = path.stat()
     except (OSError, UnicodeDecodeError):
         return "", {}, ""
-    stamp = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    stamp = f"{st.st_size}:{st.st_mtime_ns}"
     digest, _, bundle = text.partition("\n")
     try:
         docs = json.loads(bundle) if bundle.strip() else {}
