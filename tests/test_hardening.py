@@ -97,7 +97,10 @@ def test_control_characters_in_file_names_are_escaped(project, fmt):
 
 # 8. and 11. signals: exit 128 + signal, and no worker outlives the run ---------------------------
 SLOW_CLI = """
-import os, sys, time
+import os, signal, sys, time
+# A suite started as a background job of a non-interactive shell runs with SIGINT ignored, and
+# an ignored signal is inherited: give this run Python's own handler, as a terminal's run has.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 from mlgreenlint.engine import driver
 real = driver.lint_bytes
 def slow(path, data, job, **kw):
