@@ -19,6 +19,8 @@ from mlgreenlint.python.imports import import_base
 from mlgreenlint.ruleset.selection import ActiveRule, applies
 
 if TYPE_CHECKING:
+    import ast
+
     from mlgreenlint.python.context import FileContext
     from mlgreenlint.repository.index import RepoIndex
 
@@ -101,26 +103,26 @@ def _trains_through_repository(content: bytes, path: str, job: Job) -> bool:
     return False
 
 
-def screened_rules(path: str, text: str, job: Job, tree=None) -> tuple[list[ActiveRule], bool, bool]:
+def screened_rules(path: str, text: str, job: Job, tree=None) -> tuple[list[ActiveRule], ast.Module | None, bool]:
     """The Python rules that may fire on a file after the token prefilter and the `ast`
-    screen (see python/screen.py), whether the screen ran (CPython accepted the file), and
-    whether a kept rule needs the libcst analysis (False: only source-only checks may fire,
-    `checks.FileCheck.source_only`). `tree`: CPython's tree of `text`, when the caller has it."""
+    screen (see python/screen.py), CPython's tree when the screen ran (CPython accepted the
+    file), and whether a kept rule needs the libcst analysis (False: only source-only checks
+    may fire, `checks.FileCheck.source_only`). `tree`: that tree, when the caller has it."""
     rules = python_rules(path, text, job)
     if not rules or not job.prefilter:
-        return rules, False, True
+        return rules, None, True
     from mlgreenlint.checks import CHECK_SCREENS, SOURCE_CHECKS
     from mlgreenlint.python import screen
 
     tree = tree if tree is not None else screen.parse(text)
     if tree is None:
-        return rules, False, True
+        return rules, None, True
     repo = job.repo
     sketch = screen.sketch(tree, _module_name(path, job), repo, repo.rel(path) if repo is not None else None)
     versions = job.versions_for(path)
     needs = [(a, screen.needs(a.rule, sketch, versions, CHECK_SCREENS, SOURCE_CHECKS)) for a in rules]
     kept = [(a, need) for a, need in needs if need is not None]
-    return [a for a, _ in kept], True, any(need == screen.ANALYSIS for _, need in kept)
+    return [a for a, _ in kept], tree, any(need == screen.ANALYSIS for _, need in kept)
 
 
 def module_name(path: str) -> str:
@@ -143,10 +145,10 @@ def lint(path: str, text: str, job: Job, result: FileResult,
     """The hits of the Python rules on one file, and a locator for their nodes (None when
     nothing was parsed). Parse failures become GL001 findings on `result`. `tree`: CPython's
     tree of `text`, when the caller has it."""
-    rules, screened, analysis = screened_rules(path, text, job, tree)
+    rules, tree, analysis = screened_rules(path, text, job, tree)
     rules = [a for a in rules if _python_rule(a)] if rules else []
     if not rules:
-        if not screened:  # the screen's CPython parse would have vouched for its syntax
+        if tree is None:  # the screen's CPython parse would have vouched for its syntax
             result.notes.append(not_parsed(path))
         return [], None
     repo = job.repo
@@ -154,7 +156,7 @@ def lint(path: str, text: str, job: Job, result: FileResult,
     if not analysis:  # only source-only checks may fire: no libcst (CPython vouched for the syntax)
         return _source_checks(_Source(path, text, rel, repo), rules), None
     # CPython accepted the file, so its nesting cannot crash the native parser.
-    too_complex = None if screened else limits.too_complex(text)
+    too_complex = None if tree is not None else limits.too_complex(text)
     if too_complex is not None:
         reason, line = too_complex
         tool_finding(result, job, GL_PARSE, Span.point(line), f"cannot parse: {reason}")
@@ -178,7 +180,7 @@ def lint(path: str, text: str, job: Job, result: FileResult,
         from mlgreenlint.repository.summaries import summarise
 
         repo.record(path, summarise(ctx))
-    return hits, locator(module, text)
+    return hits, locator(module, text, tree)
 
 
 @dataclass(frozen=True)
