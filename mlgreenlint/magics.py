@@ -1,8 +1,8 @@
 """IPython syntax in a notebook cell, masked so the cell parses as Python.
 
-`%magic`, `!shell`, `x = !cmd`, `x = %magic`, `expr?` / `?expr` at the start of a logical
-line become `pass` (or `x = None`), except `%time f()` / `%timeit f()`, whose statement runs
-and stays, as `_ = f()` at its own columns; a `%%cell` magic masks its whole cell, except the
+`%magic`, `!shell`, `x = !cmd`, `x = %magic`, `expr?` / `?expr` and auto-calls (`/f x`,
+`,f a b`, `;f a b`) at the start of a logical line become `pass` (or `x = None`), except
+`%time f()` / `%timeit f()`, whose statement runs and stays, as `_ = f()` at its own columns; a `%%cell` magic masks its whole cell, except the
 magics whose body is Python (`%%time`, `%%capture`, ...), which lose only their first
 line. Every line keeps its number, and unmasked lines keep their text, so positions in
 the masked source are positions in the cell. A line is at the start of a logical line
@@ -40,6 +40,9 @@ _TIMED = re.compile(r"%(?:time|timeit)(?:\s+-(?:[nrp]\s*\d+|[tcqo]))*\s+(?=\S)")
 #: Statements that cannot follow `_ =`: such a timed line is masked whole.
 _STATEMENT = re.compile(r"(?:import|from|for|while|with|if|def|class|del|assert|raise|return|pass|try|global|async)\b")
 _ASSIGNED = re.compile(r"^(\s*[A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*\s*=\s*)([!%])(.*)$", re.DOTALL)
+#: IPython's auto-call escapes at the start of a line: `/f x` calls f(x), `,f a b` f("a", "b"),
+#: `;f a b` f("a b").
+_AUTOCALL = re.compile(r"[/,;][ \t]*[A-Za-z_][\w.]*")
 _HELP = re.compile(r"^\s*(?:\?{1,2}\s*[\w.*\[\]()]+|[\w.*\[\]()]+\s*\?{1,2})\s*$")
 _STRING_OR_BRACKET = re.compile(r"'''|\"\"\"|'|\"|#|[()\[\]{}]|\\.", re.DOTALL)
 
@@ -134,6 +137,8 @@ def _escape(line: str) -> tuple[str, str | None] | None:
         return indent + "_=" + " " * (timed.end() - 2) + stripped[timed.end():] + end, None
     if stripped[:1] in ("!", "%"):
         return indent + "pass" + end, _command(stripped)
+    if _AUTOCALL.match(stripped):  # no Python statement starts so: `/f x` is IPython's f(x)
+        return indent + "pass" + end, None
     assigned = _ASSIGNED.match(body)
     if assigned is not None:
         return assigned.group(1) + "None" + end, _command(assigned.group(2) + assigned.group(3))
@@ -143,14 +148,33 @@ def _escape(line: str) -> tuple[str, str | None] | None:
 
 
 def _command(escape: str) -> str | None:
-    """The shell command an escape runs: `!cmd`, `!!cmd`, `%pip ...`, `%system cmd`; else None."""
+    """The shell command an escape runs: `!cmd`, `!!cmd`, `%pip ...`, `%system cmd`, and
+    `%run script.py args` as `python script.py args`; else None."""
     if escape.startswith("!"):
         return escape.lstrip("!").strip().rstrip("\\").strip() or None
     words = escape[1:].split(None, 1)
+    if words and words[0] == "run":
+        return _run(words[1] if len(words) > 1 else "")
     if words and words[0] in SHELL_LINE:
         rest = words[1] if len(words) > 1 else ""
         return (rest if words[0] in ("sx", "system", "sh") else f"{words[0]} {rest}").strip().rstrip("\\").strip() or None
     return None
+
+
+#: `%run` options that take a value (`-N 3`, `-b file:line`); the others (`-i`, `-e`, `-t`, `-d`,
+#: `-p`, `-n`, `-G`, the profiler's `-q`, ...) stand alone.
+_RUN_VALUED = frozenset({"-N", "-b", "-l", "-r", "-s", "-T", "-D"})
+
+
+def _run(arguments: str) -> str | None:
+    """`%run [options] script.py args` (or `%run -m module args`) as the command line that runs
+    the same script: the kernel runs it as `__main__`, as `python script.py args` would."""
+    words = arguments.strip().rstrip("\\").split()
+    i = 0
+    while i < len(words) and words[i].startswith("-") and words[i] != "-m":
+        i += 2 if words[i] in _RUN_VALUED else 1
+    rest = words[i:]
+    return "python " + " ".join(rest) if rest and rest != ["-m"] else None
 
 
 class _Scan:

@@ -41,9 +41,17 @@ def test_code_cells_join_in_order_and_markdown_and_outputs_are_left_out():
     ("    %time f()\n", "    _=    f()\n"),
     ("%timeit -n 3 f(x)\n", "_=           f(x)\n"),
     ("%time import torch\n", "pass\n"),
+    ("/print 'auto-called'\n", "pass\n"),
+    ("    ,f a b\n", "    pass\n"),
+    (";np.mean 1 2\n", "pass\n"),
 ])
 def test_ipython_lines_are_masked_to_statements_at_their_indentation(line, masked):
     assert magics.mask([line]).lines == [masked]
+
+
+def test_an_auto_call_escape_inside_brackets_stays_code():
+    lines = ["total = (a\n", "  /b)\n", "items = [x\n", "  ,y]\n"]
+    assert magics.mask(lines).lines == lines
 
 
 def test_escape_characters_inside_strings_brackets_and_comments_stay_code():
@@ -66,6 +74,34 @@ def test_shell_commands_are_collected_with_their_joined_line():
     assert nb.shell == [(2, "pip install codecarbon==2.3.4"), (3, "pip install -q peft"),
                         (5, "accelerate launch --mixed_precision bf16 train.py")]
     assert nb.source.splitlines() == ["import os", "pass", "pass", "x = 1", "pass", ""]
+
+
+@pytest.mark.parametrize(("line", "command"), [
+    ("%run train.py --lr 1e-4\n", "python train.py --lr 1e-4"),
+    ("%run -i -N 2 scripts/train.py\n", "python scripts/train.py"),
+    ("%run -m pkg.train --epochs 1\n", "python -m pkg.train --epochs 1"),
+    ("%run\n", None),
+])
+def test_a_run_magic_is_the_command_line_that_runs_its_script(line, command):
+    masked = magics.mask([line])
+    assert masked.lines == ["pass\n"]
+    assert masked.shell == ([(0, command)] if command else [])
+
+
+def test_a_script_run_from_a_notebook_is_judged_by_the_arguments_it_is_run_with(project):
+    project.write("pyproject.toml", "[project]\nname = 'x'\n")
+    project.write("train.py", """
+        from transformers import HfArgumentParser, Trainer, TrainingArguments
+        (args,) = HfArgumentParser(TrainingArguments).parse_args_into_dataclasses()
+        Trainer(model=None, args=args).train()
+    """)
+    found = {}
+    for report_to in ("codecarbon", "none"):
+        runner = cell(f"%run train.py --output_dir out --report_to {report_to}\n")
+        (project.root / "run.ipynb").write_text(write_notebook(cell("import os\n"), runner))
+        found[report_to] = project.run("check", "--no-cache", "--select", "ET001", "--output-format", "json", ".")
+    assert not [f for f in json.loads(found["codecarbon"].output) if f["path"] == "train.py"]
+    assert [f["rule"] for f in json.loads(found["none"].output) if f["path"] == "train.py"] == ["ET001"]
 
 
 def test_findings_are_placed_in_cells_and_in_the_notebook_file():
