@@ -32,6 +32,8 @@ TREE = CACHE / "notebook-tree"
 MIRROR = Path(os.environ.get("MLGREENLINT_MIRROR", "/work/.mirror"))
 REPOS = ["huggingface+notebooks", "huggingface+peft", "huggingface+trl", "rasbt+LLMs-from-scratch"]
 MB = 1024 * 1024
+#: The heading of the written analysis in the results file, kept when the figures are rewritten.
+NOTES = "## Where the CPU goes"
 
 
 def build() -> dict[str, str]:
@@ -129,8 +131,10 @@ def main() -> None:
     runs = {"with notebooks": exe + ["--config", "pyproject.toml", "."],
             "notebooks excluded": exe + ["--config", "no-notebooks.toml", "."]}
     samples: dict[str, list[tuple[float, float, int]]] = {name: [] for name in runs}
-    for _ in range(options.rounds):
-        for name, args in runs.items():
+    load_before = os.getloadavg()[0]
+    for round_ in range(options.rounds):
+        order = list(runs.items())
+        for name, args in order if round_ % 2 == 0 else reversed(order):  # alternate which runs first
             samples[name].append(timed(args, TREE))
     big = CACHE / "big-notebooks"
     big.mkdir(parents=True, exist_ok=True)
@@ -162,8 +166,8 @@ def main() -> None:
         "",
         f"`python benchmarks/notebooks.py --rounds {options.rounds}`, {time.strftime('%Y-%m-%d')}, "
         f"{platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} CPUs, "
-        f"load average {os.getloadavg()[0]:.2f} at the end. Medians of {options.rounds} rounds, whole process, "
-        "`--no-cache`.",
+        f"load average {load_before:.2f} at the start and {os.getloadavg()[0]:.2f} at the end. Medians of "
+        f"{options.rounds} rounds (the two runs alternate which goes first), whole process, `--no-cache`.",
         "",
         "Tree: " + ", ".join(f"{r.replace('+', '/')} at {c[:12]}" for r, c in commits.items()) + ".",
         f"{share['py']} `.py` files ({share['py_chars'] / 1e6:.2f} M characters) and {share['ipynb']} notebooks "
@@ -178,6 +182,12 @@ def main() -> None:
         f"Notebooks add {extra_cpu:.2f} CPU s, **{extra_cpu / med(with_nb, 1):.1%}** of the run's CPU time, "
         f"for {share['nb_share']:.1%} of its code.",
         "",
+        "| CPU per million characters of code | s |",
+        "|---|---|",
+        f"| `.py` files (the run without notebooks, start-up and repository pass included) | "
+        f"{med(without, 1) / share['py_chars'] * 1e6:.2f} |",
+        f"| notebooks (what they add to the run) | {extra_cpu / share['nb_chars'] * 1e6:.2f} |",
+        "",
         "## One notebook with 50 MB of outputs",
         "",
         "| file | wall s | CPU s |",
@@ -190,6 +200,9 @@ def main() -> None:
         "The notebook is read up to 32 times `max-file-size` (64 MB by default), since outputs are not code.",
         "",
     ]
+    kept = options.output.read_text().partition(NOTES)[2] if options.output.exists() else ""
+    if kept:  # the written analysis below the measured part stays
+        lines += [NOTES + kept.rstrip("\n"), ""]
     options.output.write_text("\n".join(lines))
     print("\n".join(lines))
 
