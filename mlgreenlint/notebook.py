@@ -1,13 +1,15 @@
 """Jupyter notebooks (nbformat 4) as one Python module, with the way back to cells and JSON lines.
 
-`read(text)` walks the notebook's JSON once: every value is decoded by the C decoder
-(`raw_decode`), and only the structure around `cells` and `source` is stepped through in
-Python, so outputs cost one decode and are never looked at again, while each source
-string's place in the file is known exactly. Code cells, masked (`magics.py`), are joined
-in order into `Notebook.source`; `place` maps a line of it back to the cell (1-based among
-code cells, as Jupyter shows them) and `file_position` to the line and column of the
-notebook file where that text sits (inside the JSON string of the cell's `source`); each
-cell keeps the offsets of its strings, so fixes can rewrite exactly those bytes.
+`read(text)` decodes the notebook with `json.loads`; code cells, masked (`magics.py`), are
+joined in order into `Notebook.source`. `place` maps a line of it back to the cell (1-based
+among code cells, as Jupyter shows them) and `file_position` to the line and column of the
+notebook file where that text sits (inside the JSON string of the cell's `source`).
+
+Where each source string sits in the file is found only when a position or a fix asks for
+it (most notebooks have no finding), by stepping through the JSON text in Python: each
+value is decoded by the C decoder (`raw_decode`), and only the structure around the code
+cells' `source` is stepped through, so outputs and other cells cost one decode. The same
+walk reads a document that is not a notebook, to say at which line and column it is wrong.
 """
 
 from __future__ import annotations
@@ -31,6 +33,11 @@ _LINES = re.compile(r"[^\n]*\n|[^\n]+$")
 _DECODER = json.JSONDecoder()
 
 
+#: Where a code cell's `source` sits in the notebook text: the (start, end) offsets of each of
+#: its JSON strings, and of the whole value (a list or one string).
+Source = tuple[list[tuple[int, int]], tuple[int, int]]
+
+
 class NotebookError(ValueError):
     """Not a notebook this tool reads, with the line and column of the file at fault."""
 
@@ -41,14 +48,10 @@ class NotebookError(ValueError):
 
 @dataclass
 class Cell:
-    """One code cell: its number, source as written, masked lines and where it sits."""
+    """One code cell: its number, source as written and masked lines."""
 
     number: int
     source: str
-    #: (start, end) offsets in the notebook text of each JSON string of `source`.
-    strings: list[tuple[int, int]]
-    #: (start, end) offsets of the whole `source` value (a list or one string).
-    value: tuple[int, int]
     masked: magics.Masked = field(repr=False, default=None)  # type: ignore[assignment]
     #: First line of the cell in the joined module (1-based).
     first: int = 1
@@ -78,6 +81,15 @@ class Notebook:
     #: position counts line breaks from the nearest one, not from the top of a file whose
     #: outputs may be megabytes.
     _known: list[tuple[int, int, int]] = field(default_factory=lambda: [(0, 1, 0)], repr=False)
+
+    @functools.cached_property
+    def _sources(self) -> list[Source]:
+        """Where each code cell's `source` sits in the text, in the order of `cells`."""
+        return _walk(self.text)
+
+    def source_of(self, cell: Cell) -> Source:
+        """The offsets in the notebook text of a code cell's `source` value and of its strings."""
+        return self._sources[cell.number - 1]
 
     @functools.cached_property
     def escapes_non_ascii(self) -> bool:
@@ -111,14 +123,15 @@ class Notebook:
         offset = sum(len(x) for x in lines[: line - 1]) + column - 1
         offset = min(max(offset, 0), len(cell.source))
         # Find the JSON string holding the offset and the raw characters that spell it.
+        strings, value = self.source_of(cell)
         before = 0
-        for start, end in cell.strings:
+        for start, end in strings:
             decoded = _DECODER.raw_decode(self.text, start)[0]
-            if offset <= before + len(decoded) and (offset < before + len(decoded) or (start, end) == cell.strings[-1]):
+            if offset <= before + len(decoded) and (offset < before + len(decoded) or (start, end) == strings[-1]):
                 raw = start + 1 + _raw_length(self.text, start + 1, offset - before)
                 return self.file_offset_position(raw)
             before += len(decoded)
-        return self.file_offset_position(cell.strings[-1][0] if cell.strings else cell.value[0])
+        return self.file_offset_position(strings[-1][0] if strings else value[0])
 
 
 def split_lines(text: str) -> list[str]:
@@ -130,9 +143,17 @@ def read(text: str) -> Notebook:
     """The notebook's code cells, masked and joined; NotebookError for anything else."""
     from mlgreenlint import magics
 
-    cells, top = _walk(text)
+    try:
+        top = json.loads(text)
+        sources = _code_sources(top.get("cells", []) if isinstance(top, dict) else None)
+    except (ValueError, RecursionError):
+        sources = None
+    if sources is None:
+        _walk(text)  # steps through the text to say where it is wrong
+        raise NotebookError("not a notebook")  # not reached: what json.loads refuses, the walk refuses
     if top.get("nbformat") != 4:
         raise NotebookError(f"not an nbformat 4 notebook (nbformat is {top.get('nbformat')!r})")
+    cells = [Cell(number, source) for number, source in enumerate((s for s in sources if s is not None), 1)]
     notebook = Notebook(text, cells, language=_language(top.get("metadata")))
     parts: list[str] = []
     first = 1
@@ -145,6 +166,28 @@ def read(text: str) -> Notebook:
         first += len(lines)
     notebook.source = "".join(parts)
     return notebook
+
+
+def _code_sources(cells: object) -> list[str | None] | None:
+    """For each cell of a decoded `cells` list, its source when it is a code cell, else None;
+    None when the list is not one of nbformat cells (not a list, a cell not an object, a
+    code cell without a source made of strings)."""
+    if not isinstance(cells, list):
+        return None
+    out: list[str | None] = []
+    for cell in cells:
+        if not isinstance(cell, dict):
+            return None
+        if cell.get("cell_type") != "code":
+            out.append(None)
+            continue
+        source = cell.get("source")
+        if isinstance(source, list) and all(isinstance(x, str) for x in source):
+            source = "".join(source)
+        if not isinstance(source, str):
+            return None
+        out.append(source)
+    return out
 
 
 def is_notebook(path: str) -> bool:
@@ -166,18 +209,19 @@ def _language(metadata: object) -> str:
     return "python"
 
 
-def _walk(text: str) -> tuple[list[Cell], dict]:
-    """(code cells, other top-level members) of the JSON document, with the offsets of their sources."""
-    cells: list[Cell] = []
-    top: dict = {}
+def _walk(text: str) -> list[Source]:
+    """Where each code cell's source sits in the JSON text; NotebookError, at its line and
+    column, when the text is not a notebook's JSON."""
+    cells: tuple[int, object] | None = None  # (offset, decoded value) of the `cells` member
 
     def member(key: str, start: int) -> int:
+        nonlocal cells
+        value, end = _DECODER.raw_decode(text, start)
         if key == "cells":
-            cells[:] = []
-            return _cells(text, start, cells)
-        top[key], end = _DECODER.raw_decode(text, start)
+            cells = (start, value)  # of duplicated keys the last one counts, as for json.loads
         return end
 
+    sources: list[Source] = []
     try:
         i = _skip(text, 0)
         if text[i:i + 1] != "{":
@@ -185,11 +229,13 @@ def _walk(text: str) -> tuple[list[Cell], dict]:
         end = _skip(text, _object(text, i, member))
         if end != len(text):
             raise json.JSONDecodeError("Extra data", text, end)
+        if cells is not None:
+            _cells(text, *cells, sources)
     except json.JSONDecodeError as exc:
         raise NotebookError(f"invalid JSON: {exc.msg}", exc.lineno, exc.colno) from None
     except RecursionError:
         raise NotebookError("invalid JSON: nesting too deep") from None
-    return cells, top
+    return sources
 
 
 def _object(text: str, i: int, member) -> int:
@@ -227,11 +273,20 @@ def _array(text: str, i: int, item) -> int:
         i = _skip(text, i + 1)
 
 
-def _cells(text: str, start: int, cells: list[Cell]) -> int:
+def _cells(text: str, start: int, decoded: object, sources: list[Source]) -> None:
+    """Step through the `cells` list at `start` (`decoded` is its value), adding where each
+    code cell's source sits: other cells are stepped over with one decode each. A list that
+    is not one of nbformat cells is stepped through cell by cell to say where it is wrong."""
+    code = _code_sources(decoded)
     if text[start:start + 1] != "[":
         raise NotebookError("not a notebook: `cells` is not a list", *_line_column(text, start))
+    index = 0
 
     def cell(at: int) -> int:
+        nonlocal index
+        index += 1
+        if code is not None and code[index - 1] is None:
+            return _DECODER.raw_decode(text, at)[1]
         if text[at:at + 1] != "{":
             raise NotebookError("not a notebook: a cell is not a JSON object", *_line_column(text, at))
         fields: dict = {}
@@ -245,17 +300,17 @@ def _cells(text: str, start: int, cells: list[Cell]) -> int:
 
         end = _object(text, at, member)
         if fields.get("cell_type") == "code":
-            number = len(cells) + 1
+            number = len(sources) + 1
             if "source" not in fields:
                 raise NotebookError(f"code cell {number} has no source", *_line_column(text, at))
             source, strings, value = fields["source"]
             if source is None:
                 raise NotebookError(f"the source of code cell {number} is not a string or a list of strings",
                                     *_line_column(text, value[0]))
-            cells.append(Cell(number, source, strings, value))
+            sources.append((strings, value))
         return end
 
-    return _array(text, start, cell)
+    _array(text, start, cell)
 
 
 def _source(text: str, at: int) -> tuple[str | None, list[tuple[int, int]], tuple[int, int]]:

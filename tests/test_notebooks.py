@@ -273,3 +273,25 @@ def test_file_positions_asked_in_any_order_count_the_lines_before_them():
     for offset in offsets:
         line = text.count("\n", 0, offset) + 1
         assert nb.file_offset_position(offset) == (line, offset - text.rfind("\n", 0, offset)), offset
+
+
+def test_where_a_source_sits_is_found_past_cells_and_outputs_that_hold_source_keys():
+    vega = {"output_type": "display_data", "metadata": {"source": "x"},
+            "data": {"application/vnd.vega+json": {"source": ["import torch\n"], "cells": [{"source": "y"}]}}}
+    text = write_notebook(cell("# Notes\n`source`\n", "markdown"), cell("raw\n", "raw", split=False),
+                          cell(HF_CELLS[0], outputs=[vega]), cell("# source: here\n", "markdown"),
+                          cell(HF_CELLS[1] + "\n# more\n", split=False), cell(HF_CELLS[2]))
+    nb = notebook.read(text)
+    for c in nb.cells:
+        strings, (start, end) = nb.source_of(c)
+        assert "".join(json.loads(text[a:b]) for a, b in strings) == c.source
+        value = json.loads(text[start:end])
+        assert ("".join(value) if isinstance(value, list) else value) == c.source
+
+
+def test_of_duplicated_cells_keys_the_last_one_counts_as_json_decoders_read_it():
+    cells = json.dumps([cell(c) for c in HF_CELLS])
+    text = '{"cells": {"not": "cells"},\n "nbformat": 4, "metadata": {},\n "cells": ' + cells + "}\n"
+    found = lint(text, "MP002")
+    assert [f.rule for f in found] == ["MP002"]
+    assert text.splitlines()[found[0].span.line - 1][found[0].span.column - 1:].startswith("tf.TrainingArguments")

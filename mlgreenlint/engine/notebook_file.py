@@ -134,7 +134,7 @@ def _fix(fix: Fix | None, nb: Notebook) -> Fix | None:
         source = cell.source
         for start, end, new in sorted(changes, reverse=True):
             source = source[:start] + new + source[end:]
-        edits.extend(_hunks(nb, *cell.value, _rewrite(nb, cell, source)))
+        edits.extend(_hunks(nb, *nb.source_of(cell)[1], _rewrite(nb, cell, source)))
     return replace(fix, edits=tuple(edits)) if edits else None
 
 
@@ -148,8 +148,8 @@ def _rewrite(nb: Notebook, cell: Cell, source: str) -> str:
     layout: strings whose text is unchanged keep their exact spelling, new ones are
     written as the file writes its strings (raw non-ASCII unless it escapes them)."""
     text = nb.text
-    start, end = cell.value
-    spelled = {json.loads(text[a:b]): text[a:b] for a, b in cell.strings}
+    strings, (start, end) = nb.source_of(cell)
+    spelled = {json.loads(text[a:b]): text[a:b] for a, b in strings}
 
     def spell(value: str) -> str:
         return spelled.get(value) or json.dumps(value, ensure_ascii=nb.escapes_non_ascii)
@@ -157,7 +157,6 @@ def _rewrite(nb: Notebook, cell: Cell, source: str) -> str:
     if text[start] == '"':
         new = spell(source)
     else:
-        strings = cell.strings
         if len(strings) >= 2:
             separator = text[strings[0][1]:strings[1][0]]
         elif strings:
