@@ -44,6 +44,9 @@ _ASSIGNED = re.compile(r"^(\s*[A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*\s*=\s*)
 #: `;f a b` f("a b").
 _AUTOCALL = re.compile(r"[/,;][ \t]*[A-Za-z_][\w.]*")
 _HELP = re.compile(r"^\s*(?:\?{1,2}\s*[\w.*\[\]()]+|[\w.*\[\]()]+\s*\?{1,2})\s*$")
+#: What every line `_escape` or a cell magic masks holds: a line starting with `!`, `%`, an
+#: auto-call or help escape, an assignment of `!`/`%`, or a `?`. A cell without it is Python as written.
+_MAY_ESCAPE = re.compile(r"^\s*[!%/,;?]|=\s*[!%]|\?", re.MULTILINE)
 _STRING_OR_BRACKET = re.compile(r"'''|\"\"\"|'|\"|#|[()\[\]{}]|\\.", re.DOTALL)
 
 
@@ -62,6 +65,8 @@ def mask(lines: list[str]) -> Masked:
     out = Masked(list(lines))
     if len(lines) == 1 and _automagic(lines[0]):
         lines = ["%" + lines[0].lstrip()]  # the line IPython runs; masked below like any `%` line
+    elif not _MAY_ESCAPE.search("".join(lines)):
+        return out  # most cells: no line to look at, so no need to follow strings and brackets
     first = next((i for i, line in enumerate(lines) if line.strip()), None)
     if first is not None and lines[first].lstrip().startswith("%%"):
         words = lines[first].lstrip()[2:].split()

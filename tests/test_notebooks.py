@@ -295,3 +295,8 @@ def test_of_duplicated_cells_keys_the_last_one_counts_as_json_decoders_read_it()
     found = lint(text, "MP002")
     assert [f.rule for f in found] == ["MP002"]
     assert text.splitlines()[found[0].span.line - 1][found[0].span.column - 1:].startswith("tf.TrainingArguments")
+
+
+def test_a_cell_without_ipython_syntax_is_returned_as_written():
+    lines = ["x = {'a': 1}  # a comment\n", "if x != 2:\n", "    print('100 %d' % 3)\n"]
+    assert magics.mask(lines) == magics.Masked(lines)

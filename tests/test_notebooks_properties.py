@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import ast
 import json
+import re
+from unittest import mock
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
+from mlgreenlint import magics
 from mlgreenlint.engine.driver import lint_text
 from mlgreenlint.ruleset.selection import ActiveRule
 from mlgreenlint.engine.job import Job
@@ -84,3 +87,22 @@ def test_cells_report_what_the_flat_file_reports_at_the_same_code(case):
         at = file_lines[nb_finding.span.line - 1][nb_finding.span.column - 1:]
         assert spelled and at.startswith(spelled[:20])
         assert nb_finding.fingerprint  # stamped on the code, not on the notebook's layout
+
+
+#: Pieces of Python and of IPython escapes, so that random lines are often one or the other.
+_PIECES = [" ", "\t", "\u00a0", "x", "f.y", "0", "?", "??", "!", "!ls", "%", "%time ", "%%bash", "=", "==", "(",
+           ")", "[", "]", "'", '"', '"""', "#", "\\", "/f", ",", ";", ":", "pip install x"]
+_LINE = st.lists(st.sampled_from(_PIECES), max_size=4).map(lambda pieces: "".join(pieces) + "\n")
+
+
+@given(st.lists(_LINE, min_size=1, max_size=4))
+@example(["x = 1\n", "model?\n"])
+@example(["files = !ls\n", "x\n"])
+@example(["  ,f a b\n", "x\n"])
+def test_cells_the_quick_look_passes_over_mask_as_the_full_scan_would(lines):
+    """The masking skips cells in which no line could be IPython syntax: it must skip nothing
+    the full scan (strings, brackets and continuations followed line by line) would mask."""
+    quick = magics.mask(lines)
+    with mock.patch.object(magics, "_MAY_ESCAPE", re.compile("")):
+        full = magics.mask(lines)
+    assert quick == full
