@@ -82,14 +82,20 @@ class Notebook:
     #: outputs may be megabytes.
     _known: list[tuple[int, int, int]] = field(default_factory=lambda: [(0, 1, 0)], repr=False)
 
+    #: Where the code cells' sources sit, by cell number, as asked for (`source_of`).
+    _sources: dict[int, Source] = field(default_factory=dict, repr=False)
+
     @functools.cached_property
-    def _sources(self) -> list[Source]:
-        """Where each code cell's `source` sits in the text, in the order of `cells`."""
+    def _cell_offsets(self) -> list[int]:
         return _walk(self.text)
 
     def source_of(self, cell: Cell) -> Source:
         """The offsets in the notebook text of a code cell's `source` value and of its strings."""
-        return self._sources[cell.number - 1]
+        found = self._sources.get(cell.number)
+        if found is None:
+            _, (_, strings, value), _ = _cell(self.text, self._cell_offsets[cell.number - 1])
+            found = self._sources[cell.number] = (strings, value)
+        return found
 
     @functools.cached_property
     def escapes_non_ascii(self) -> bool:
@@ -209,9 +215,9 @@ def _language(metadata: object) -> str:
     return "python"
 
 
-def _walk(text: str) -> list[Source]:
-    """Where each code cell's source sits in the JSON text; NotebookError, at its line and
-    column, when the text is not a notebook's JSON."""
+def _walk(text: str) -> list[int]:
+    """The offsets of the code cells in the JSON text; NotebookError, at its line and column,
+    when the text is not a notebook's JSON."""
     cells: tuple[int, object] | None = None  # (offset, decoded value) of the `cells` member
 
     def member(key: str, start: int) -> int:
@@ -221,7 +227,6 @@ def _walk(text: str) -> list[Source]:
             cells = (start, value)  # of duplicated keys the last one counts, as for json.loads
         return end
 
-    sources: list[Source] = []
     try:
         i = _skip(text, 0)
         if text[i:i + 1] != "{":
@@ -229,13 +234,11 @@ def _walk(text: str) -> list[Source]:
         end = _skip(text, _object(text, i, member))
         if end != len(text):
             raise json.JSONDecodeError("Extra data", text, end)
-        if cells is not None:
-            _cells(text, *cells, sources)
+        return _cells(text, *cells) if cells is not None else []
     except json.JSONDecodeError as exc:
         raise NotebookError(f"invalid JSON: {exc.msg}", exc.lineno, exc.colno) from None
     except RecursionError:
         raise NotebookError("invalid JSON: nesting too deep") from None
-    return sources
 
 
 def _object(text: str, i: int, member) -> int:
@@ -273,44 +276,55 @@ def _array(text: str, i: int, item) -> int:
         i = _skip(text, i + 1)
 
 
-def _cells(text: str, start: int, decoded: object, sources: list[Source]) -> None:
-    """Step through the `cells` list at `start` (`decoded` is its value), adding where each
-    code cell's source sits: other cells are stepped over with one decode each. A list that
-    is not one of nbformat cells is stepped through cell by cell to say where it is wrong."""
+def _cells(text: str, start: int, decoded: object) -> list[int]:
+    """The offsets of the code cells of the `cells` list at `start` (`decoded` is its value),
+    each cell stepped over with one decode. A list that is not one of nbformat cells is
+    stepped through cell by cell to say where it is wrong."""
     code = _code_sources(decoded)
     if text[start:start + 1] != "[":
         raise NotebookError("not a notebook: `cells` is not a list", *_line_column(text, start))
-    index = 0
+    offsets: list[int] = []
+    seen = 0
 
     def cell(at: int) -> int:
-        nonlocal index
-        index += 1
-        if code is not None and code[index - 1] is None:
+        nonlocal seen
+        seen += 1
+        if code is not None:
+            if code[seen - 1] is not None:
+                offsets.append(at)
             return _DECODER.raw_decode(text, at)[1]
-        if text[at:at + 1] != "{":
-            raise NotebookError("not a notebook: a cell is not a JSON object", *_line_column(text, at))
-        fields: dict = {}
-
-        def member(key: str, value: int) -> int:
-            if key == "source":
-                fields["source"] = _source(text, value)
-                return fields["source"][2][1]
-            fields[key], end = _DECODER.raw_decode(text, value)
-            return end
-
-        end = _object(text, at, member)
+        fields, source, end = _cell(text, at)
         if fields.get("cell_type") == "code":
-            number = len(sources) + 1
-            if "source" not in fields:
-                raise NotebookError(f"code cell {number} has no source", *_line_column(text, at))
-            source, strings, value = fields["source"]
+            offsets.append(at)
             if source is None:
-                raise NotebookError(f"the source of code cell {number} is not a string or a list of strings",
-                                    *_line_column(text, value[0]))
-            sources.append((strings, value))
+                raise NotebookError(f"code cell {len(offsets)} has no source", *_line_column(text, at))
+            if source[0] is None:
+                raise NotebookError(f"the source of code cell {len(offsets)} is not a string or a list of strings",
+                                    *_line_column(text, source[2][0]))
         return end
 
     _array(text, start, cell)
+    return offsets
+
+
+def _cell(text: str, at: int) -> tuple[dict, tuple | None, int]:
+    """Step through the cell object at `at`: (its members but `source`, what `_source` says
+    of its source or None when it has none, the offset after it)."""
+    if text[at:at + 1] != "{":
+        raise NotebookError("not a notebook: a cell is not a JSON object", *_line_column(text, at))
+    fields: dict = {}
+    source = None
+
+    def member(key: str, value: int) -> int:
+        nonlocal source
+        if key == "source":
+            source = _source(text, value)
+            return source[2][1]
+        fields[key], end = _DECODER.raw_decode(text, value)
+        return end
+
+    end = _object(text, at, member)
+    return fields, source, end
 
 
 def _source(text: str, at: int) -> tuple[str | None, list[tuple[int, int]], tuple[int, int]]:

@@ -137,6 +137,9 @@ def test_escaped_characters_before_the_finding_shift_the_file_column():
     (write_notebook(cell("x = 1\n"), nbformat=3), "nbformat 4"),
     ('{"nbformat": 4, "cells": [{"cell_type": "code", "source": 7}]}', "not a string or a list"),
     ('{"nbformat": 4, "cells": {}}', "not a list"),
+    ('{"nbformat": 4, "cells": [{"cell_type": "markdown", "source": "x"}, 3]}', "a cell is not a JSON object"),
+    ('{"nbformat": 4, "cells": [{"cell_type": "code", "outputs": []}]}', "code cell 1 has no source"),
+    ('{"nbformat": 4, "cells": [{"cell_type": "code", "source": ["x", 2]}]}', "code cell 1 is not a string"),
     ('{"nbformat": 4, "cells": []} trailing', "invalid JSON"),
 ])
 def test_documents_that_are_not_notebooks_are_gl001_never_a_crash(text, where):
