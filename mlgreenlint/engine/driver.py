@@ -108,24 +108,27 @@ def _lint_notebook(path: str, text: str, job: Job, result: FileResult, python: b
     if versions is not job.versions:
         job = dataclasses.replace(job, versions=versions)
     tree = None
-    if python and python_rules(path, source, job):  # a notebook no rule can reach is not parsed, like a .py file
+    rules = python_rules(path, source, job) if python else None
+    if rules:  # a notebook no rule can reach is not parsed, like a .py file
         source, broken, tree = notebook_file.parsed_source(nb)
         for line, column, message in broken:
             tool_finding(inner, job, GL_PARSE, Span.point(line, column), message)
-    inner = _lint_source(path, source, job, inner, python, True, tree)
+        if broken:
+            rules = None  # chosen again on the cells that parse
+    inner = _lint_source(path, source, job, inner, python, True, tree, rules)
     result.findings.extend(notebook_file.placed(inner.findings, nb))
     result.notes.extend(inner.notes)
     return result
 
 
 def _lint_source(path: str, text: str, job: Job, result: FileResult, python: bool, is_python: bool,
-                 tree=None) -> FileResult:
+                 tree=None, rules=None) -> FileResult:
     directives = suppression.parse(text, job.known_ids)
     hits: list[tuple[ActiveRule, Hit]] = []
     locate = None
     if is_python:
         if python:
-            hits, locate = python_file.lint(path, text, job, result, tree)
+            hits, locate = python_file.lint(path, text, job, result, tree, rules)
         else:
             result.notes.append(python_file.not_parsed(path))
     elif path.endswith(CONFIG_SUFFIXES):

@@ -103,12 +103,14 @@ def _trains_through_repository(content: bytes, path: str, job: Job) -> bool:
     return False
 
 
-def screened_rules(path: str, text: str, job: Job, tree=None) -> tuple[list[ActiveRule], ast.Module | None, bool]:
+def screened_rules(path: str, text: str, job: Job, tree=None,
+                   rules: list[ActiveRule] | None = None) -> tuple[list[ActiveRule], ast.Module | None, bool]:
     """The Python rules that may fire on a file after the token prefilter and the `ast`
     screen (see python/screen.py), CPython's tree when the screen ran (CPython accepted the
     file), and whether a kept rule needs the libcst analysis (False: only source-only checks
-    may fire, `checks.FileCheck.source_only`). `tree`: that tree, when the caller has it."""
-    rules = python_rules(path, text, job)
+    may fire, `checks.FileCheck.source_only`). `tree` and `rules` (`python_rules` of the
+    text): what the caller has of them already."""
+    rules = python_rules(path, text, job) if rules is None else rules
     if not rules or not job.prefilter:
         return rules, None, True
     from mlgreenlint.checks import CHECK_SCREENS, SOURCE_CHECKS
@@ -140,12 +142,12 @@ def not_parsed(path: str) -> str:
     return f"{path}: not parsed (no enabled rule's tokens occur in it), so its syntax was not checked"
 
 
-def lint(path: str, text: str, job: Job, result: FileResult,
-         tree=None) -> tuple[list[tuple[ActiveRule, Hit]], Callable | None]:
+def lint(path: str, text: str, job: Job, result: FileResult, tree=None,
+         rules: list[ActiveRule] | None = None) -> tuple[list[tuple[ActiveRule, Hit]], Callable | None]:
     """The hits of the Python rules on one file, and a locator for their nodes (None when
-    nothing was parsed). Parse failures become GL001 findings on `result`. `tree`: CPython's
-    tree of `text`, when the caller has it."""
-    rules, tree, analysis = screened_rules(path, text, job, tree)
+    nothing was parsed). Parse failures become GL001 findings on `result`. `tree` and
+    `rules`: as for `screened_rules`."""
+    rules, tree, analysis = screened_rules(path, text, job, tree, rules)
     rules = [a for a in rules if _python_rule(a)] if rules else []
     if not rules:
         if tree is None:  # the screen's CPython parse would have vouched for its syntax
