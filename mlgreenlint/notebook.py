@@ -85,9 +85,12 @@ class Notebook:
     #: Where the code cells' sources sit, by cell number, as asked for (`source_of`).
     _sources: dict[int, Source] = field(default_factory=dict, repr=False)
 
+    #: Which cells of the document are code cells, in order.
+    _code: list[bool] = field(default_factory=list, repr=False)
+
     @functools.cached_property
     def _cell_offsets(self) -> list[int]:
-        return _walk(self.text)
+        return _walk(self.text, self._code)
 
     def source_of(self, cell: Cell) -> Source:
         """The offsets in the notebook text of a code cell's `source` value and of its strings."""
@@ -160,7 +163,8 @@ def read(text: str) -> Notebook:
     if top.get("nbformat") != 4:
         raise NotebookError(f"not an nbformat 4 notebook (nbformat is {top.get('nbformat')!r})")
     cells = [Cell(number, source) for number, source in enumerate((s for s in sources if s is not None), 1)]
-    notebook = Notebook(text, cells, language=_language(top.get("metadata")))
+    notebook = Notebook(text, cells, language=_language(top.get("metadata")),
+                        _code=[source is not None for source in sources])
     parts: list[str] = []
     first = 1
     for cell in cells:
@@ -215,17 +219,17 @@ def _language(metadata: object) -> str:
     return "python"
 
 
-def _walk(text: str) -> list[int]:
-    """The offsets of the code cells in the JSON text; NotebookError, at its line and column,
-    when the text is not a notebook's JSON."""
-    cells: tuple[int, object] | None = None  # (offset, decoded value) of the `cells` member
+def _walk(text: str, code: list[bool] | None = None) -> list[int]:
+    """The offsets of the code cells in the JSON text. `code`: which cells are code cells, as
+    `read` decoded them; None to check each cell and raise NotebookError, at its line and
+    column, where the text is not a notebook's JSON."""
+    offsets: list[int] = []
 
     def member(key: str, start: int) -> int:
-        nonlocal cells
-        value, end = _DECODER.raw_decode(text, start)
-        if key == "cells":
-            cells = (start, value)  # of duplicated keys the last one counts, as for json.loads
-        return end
+        if key != "cells":
+            return _DECODER.raw_decode(text, start)[1]
+        offsets.clear()  # of duplicated keys the last one counts, as for json.loads
+        return _cells(text, start, code, offsets)
 
     try:
         i = _skip(text, 0)
@@ -234,11 +238,11 @@ def _walk(text: str) -> list[int]:
         end = _skip(text, _object(text, i, member))
         if end != len(text):
             raise json.JSONDecodeError("Extra data", text, end)
-        return _cells(text, *cells) if cells is not None else []
     except json.JSONDecodeError as exc:
         raise NotebookError(f"invalid JSON: {exc.msg}", exc.lineno, exc.colno) from None
     except RecursionError:
         raise NotebookError("invalid JSON: nesting too deep") from None
+    return offsets
 
 
 def _object(text: str, i: int, member) -> int:
@@ -276,21 +280,22 @@ def _array(text: str, i: int, item) -> int:
         i = _skip(text, i + 1)
 
 
-def _cells(text: str, start: int, decoded: object) -> list[int]:
-    """The offsets of the code cells of the `cells` list at `start` (`decoded` is its value),
-    each cell stepped over with one decode. A list that is not one of nbformat cells is
-    stepped through cell by cell to say where it is wrong."""
-    code = _code_sources(decoded)
+def _cells(text: str, start: int, code: list[bool] | None, offsets: list[int]) -> int:
+    """Step through the `cells` list at `start`, adding the offsets of its code cells to
+    `offsets`; returns the offset after it. With `code` known, each cell is stepped over with
+    one decode (and an earlier duplicate `cells` that is no list, with one); else each cell
+    is stepped through to say where it is wrong."""
     if text[start:start + 1] != "[":
+        if code is not None:
+            return _DECODER.raw_decode(text, start)[1]
         raise NotebookError("not a notebook: `cells` is not a list", *_line_column(text, start))
-    offsets: list[int] = []
     seen = 0
 
     def cell(at: int) -> int:
         nonlocal seen
         seen += 1
         if code is not None:
-            if code[seen - 1] is not None:
+            if seen <= len(code) and code[seen - 1]:
                 offsets.append(at)
             return _DECODER.raw_decode(text, at)[1]
         fields, source, end = _cell(text, at)
@@ -303,8 +308,7 @@ def _cells(text: str, start: int, decoded: object) -> list[int]:
                                     *_line_column(text, source[2][0]))
         return end
 
-    _array(text, start, cell)
-    return offsets
+    return _array(text, start, cell)
 
 
 def _cell(text: str, at: int) -> tuple[dict, tuple | None, int]:
