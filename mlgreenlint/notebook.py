@@ -18,6 +18,7 @@ import bisect
 import functools
 import json
 import re
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -82,23 +83,22 @@ class Notebook:
     #: outputs may be megabytes.
     _known: list[tuple[int, int, int]] = field(default_factory=lambda: [(0, 1, 0)], repr=False)
 
-    #: Where the code cells' sources sit, by cell number, as asked for (`source_of`).
-    _sources: dict[int, Source] = field(default_factory=dict, repr=False)
-
     #: Which cells of the document are code cells, in order.
     _code: list[bool] = field(default_factory=list, repr=False)
+    #: Where the code cells' sources sit, by cell number, as far as they were asked for.
+    _sources: dict[int, Source] = field(default_factory=dict, repr=False)
 
-    @functools.cached_property
-    def _cell_offsets(self) -> list[int]:
-        return _walk(self.text, self._code)
+    def locate(self, numbers: Iterable[int]) -> None:
+        """Find where these code cells' sources sit, in one walk through the text: each
+        position or fix asks `source_of`, and each walk costs one decode of every output."""
+        missing = set(numbers).difference(self._sources)
+        if missing:
+            self._sources.update(_walk(self.text, self._code, missing))
 
     def source_of(self, cell: Cell) -> Source:
         """The offsets in the notebook text of a code cell's `source` value and of its strings."""
-        found = self._sources.get(cell.number)
-        if found is None:
-            _, (_, strings, value), _ = _cell(self.text, self._cell_offsets[cell.number - 1])
-            found = self._sources[cell.number] = (strings, value)
-        return found
+        self.locate((cell.number,))
+        return self._sources[cell.number]
 
     @functools.cached_property
     def escapes_non_ascii(self) -> bool:
@@ -219,17 +219,17 @@ def _language(metadata: object) -> str:
     return "python"
 
 
-def _walk(text: str, code: list[bool] | None = None) -> list[int]:
-    """The offsets of the code cells in the JSON text. `code`: which cells are code cells, as
-    `read` decoded them; None to check each cell and raise NotebookError, at its line and
-    column, where the text is not a notebook's JSON."""
-    offsets: list[int] = []
+def _walk(text: str, code: list[bool] | None = None, wanted: Collection[int] = ()) -> dict[int, Source]:
+    """Where the sources of the `wanted` code cells (numbered from 1) sit in the JSON text.
+    `code`: which cells are code cells, as `read` decoded them; None to check each cell and
+    raise NotebookError, at its line and column, where the text is not a notebook's JSON."""
+    found: dict[int, Source] = {}
 
     def member(key: str, start: int) -> int:
         if key != "cells":
             return _DECODER.raw_decode(text, start)[1]
-        offsets.clear()  # of duplicated keys the last one counts, as for json.loads
-        return _cells(text, start, code, offsets)
+        found.clear()  # of duplicated keys the last one counts, as for json.loads
+        return _cells(text, start, code, wanted, found)
 
     try:
         i = _skip(text, 0)
@@ -242,7 +242,7 @@ def _walk(text: str, code: list[bool] | None = None) -> list[int]:
         raise NotebookError(f"invalid JSON: {exc.msg}", exc.lineno, exc.colno) from None
     except RecursionError:
         raise NotebookError("invalid JSON: nesting too deep") from None
-    return offsets
+    return found
 
 
 def _object(text: str, i: int, member) -> int:
@@ -280,31 +280,37 @@ def _array(text: str, i: int, item) -> int:
         i = _skip(text, i + 1)
 
 
-def _cells(text: str, start: int, code: list[bool] | None, offsets: list[int]) -> int:
-    """Step through the `cells` list at `start`, adding the offsets of its code cells to
-    `offsets`; returns the offset after it. With `code` known, each cell is stepped over with
-    one decode (and an earlier duplicate `cells` that is no list, with one); else each cell
-    is stepped through to say where it is wrong."""
+def _cells(text: str, start: int, code: list[bool] | None, wanted: Collection[int],
+           found: dict[int, Source]) -> int:
+    """Step through the `cells` list at `start`, adding where the wanted code cells' sources
+    sit to `found`; returns the offset after it. With `code` known, every other cell is
+    stepped over with one decode (and an earlier duplicate `cells` that is no list, or a
+    cell of it that is no object); else each cell is stepped through to say where it is wrong."""
     if text[start:start + 1] != "[":
         if code is not None:
             return _DECODER.raw_decode(text, start)[1]
         raise NotebookError("not a notebook: `cells` is not a list", *_line_column(text, start))
-    seen = 0
+    seen = number = 0
 
     def cell(at: int) -> int:
-        nonlocal seen
+        nonlocal seen, number
         seen += 1
         if code is not None:
-            if seen <= len(code) and code[seen - 1]:
-                offsets.append(at)
-            return _DECODER.raw_decode(text, at)[1]
+            is_code = seen <= len(code) and code[seen - 1]
+            number += is_code
+            if not is_code or number not in wanted or text[at:at + 1] != "{":
+                return _DECODER.raw_decode(text, at)[1]
+            _, source, end = _cell(text, at)
+            if source is not None and source[0] is not None:
+                found[number] = source[1], source[2]
+            return end
         fields, source, end = _cell(text, at)
         if fields.get("cell_type") == "code":
-            offsets.append(at)
+            number += 1
             if source is None:
-                raise NotebookError(f"code cell {len(offsets)} has no source", *_line_column(text, at))
+                raise NotebookError(f"code cell {number} has no source", *_line_column(text, at))
             if source[0] is None:
-                raise NotebookError(f"the source of code cell {len(offsets)} is not a string or a list of strings",
+                raise NotebookError(f"the source of code cell {number} is not a string or a list of strings",
                                     *_line_column(text, source[2][0]))
         return end
 

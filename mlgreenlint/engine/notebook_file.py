@@ -96,6 +96,8 @@ def parsed_source(nb: Notebook) -> tuple[str, list[tuple[int, int, str]], ast.Mo
 
 def placed(findings: list[Finding], nb: Notebook) -> list[Finding]:
     """Findings over the joined source, placed in their cells and in the notebook file."""
+    nb.locate(nb.place(line)[0].number for f in findings
+              for line in (f.span.line, *(e.span.line for e in (f.fix.edits if f.fix else ()))))
     out = []
     for f in findings:
         cell, line = nb.place(f.span.line)
