@@ -53,6 +53,17 @@ def test_the_byte_prefilter_lets_a_notebook_with_rule_tokens_through_and_skips_o
     assert not may_parse("nb.ipynb", write_notebook(*_cells("import os\nprint(os.getcwd())\n")).encode(), job("MP002"))
 
 
+def test_a_notebook_with_megabytes_of_outputs_goes_to_a_worker_unsearched_and_lints_as_without_them():
+    from mlgreenlint.engine.python_file import ROUTE_UNSEARCHED
+
+    image = {"output_type": "display_data", "metadata": {}, "data": {"image/png": "iVBORw0KGgo" * (ROUTE_UNSEARCHED // 10)}}
+    big = write_notebook(cell("import os\nprint(os.getcwd())\n", outputs=[image])).encode()
+    assert len(big) > ROUTE_UNSEARCHED and may_parse("nb.ipynb", big, job("MP002"))
+    assert lint(big.decode(), "MP002") == []
+    trains = write_notebook(*_cells(*HF_CELLS[:2]), cell(HF_CELLS[2], outputs=[image]))
+    assert [(f.rule, f.cell.cell) for f in lint(trains, "MP002")] == [("MP002", 2)]
+
+
 def test_routing_a_notebook_asks_each_rule_for_its_tokens_and_its_globs():
     """A notebook goes to a worker when some rule has a token in its JSON (outputs and markdown
     included) and the rule looks at its path; the joined code cells decide the rest."""
@@ -188,3 +199,17 @@ def test_a_fix_over_several_lines_after_long_outputs_rewrites_only_the_cell(proj
                                + cells[1]["source"][1]], done.output
         assert sources[2] == "with EmissionsTracker():\n" + "".join("    " + line for line in loop.splitlines(True))
         assert [c["outputs"] for c in after["cells"]] == [[], [log], [log]]
+
+
+def test_fixed_lines_are_spelled_as_the_file_spells_non_ascii():
+    from mlgreenlint.fixes.edits import apply
+
+    loop = "for step in range(3):  # entra\u00eener\n    loss = model(torch.ones(2)).sum()\n    loss.backward()\n"
+    cells = [cell("import torch\nmodel = torch.nn.Linear(2, 1)\n"), cell(loop)]
+    for ascii_only in (True, False):
+        text = write_notebook(*cells, ascii_only=ascii_only)
+        [found] = lint(text, "ET001")
+        after = apply(text, [found.fix.edits])[0]
+        assert ("\\u00ee" in after, "\u00ee" in after) == (ascii_only, not ascii_only)
+        assert "with EmissionsTracker():\n    for step in range(3):  # entra\u00eener\n" in "".join(
+            json.loads(after)["cells"][1]["source"])

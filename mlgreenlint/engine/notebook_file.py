@@ -153,8 +153,8 @@ def _rewrite(nb: Notebook, cell: Cell, source: str) -> str:
     strings, (start, end) = nb.source_of(cell)
     spelled = {json.loads(text[a:b]): text[a:b] for a, b in strings}
 
-    def spell(value: str) -> str:
-        return spelled.get(value) or json.dumps(value, ensure_ascii=nb.escapes_non_ascii)
+    def spell(value: str) -> str:  # (how the file writes non-ASCII matters only for non-ASCII text)
+        return spelled.get(value) or json.dumps(value, ensure_ascii=not value.isascii() and nb.escapes_non_ascii)
 
     if text[start] == '"':
         new = spell(source)
