@@ -5,11 +5,11 @@ joined in order into `Notebook.source`. `place` maps a line of it back to the ce
 among code cells, as Jupyter shows them) and `file_position` to the line and column of the
 notebook file where that text sits (inside the JSON string of the cell's `source`).
 
-Where each source string sits in the file is found only when a position or a fix asks for
-it (most notebooks have no finding), by stepping through the JSON text in Python: each
-value is decoded by the C decoder (`raw_decode`), and only the structure around the code
-cells' `source` is stepped through, so outputs and other cells cost one decode. The same
-walk reads a document that is not a notebook, to say at which line and column it is wrong.
+Where each source string sits in the file is found only for the cells that findings and
+fixes name (most notebooks have none), by stepping through the JSON text in Python: each
+value is decoded by the C decoder (`raw_decode`), and only the members of those cells are
+stepped through, so outputs and other cells cost one more decode. The same walk reads a
+document that `json.loads` or the cell checks refuse, to say at which line and column it is wrong.
 """
 
 from __future__ import annotations
