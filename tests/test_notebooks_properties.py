@@ -17,7 +17,7 @@ from unittest import mock
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from mlgreenlint import magics
+from mlgreenlint import magics, notebook
 from mlgreenlint.engine.driver import lint_text
 from mlgreenlint.ruleset.selection import ActiveRule
 from mlgreenlint.engine.job import Job
@@ -106,3 +106,35 @@ def test_cells_the_quick_look_passes_over_mask_as_the_full_scan_would(lines):
     with mock.patch.object(magics, "_MAY_ESCAPE", re.compile("")):
         full = magics.mask(lines)
     assert quick == full
+
+
+_JSON_TEXT = st.text(alphabet='ab"\\/\n\t{}[],: \u00e9\U0001f600', max_size=8)
+_JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | _JSON_TEXT,
+                     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_JSON_TEXT, inner, max_size=4),
+                     max_leaves=12)
+
+
+@given(_JSON, st.sampled_from([None, 0, 1, 2]), st.booleans())
+@example("ends in a backslash \\", None, False)
+@example(["a quote \" inside", "two backslashes \\\\", {"k\\": "\\\""}], 1, True)
+def test_stepping_over_a_checked_value_ends_where_decoding_it_ends(value, indent, ascii_only):
+    text = json.dumps([value, "after"], indent=indent, ensure_ascii=ascii_only)
+    at = notebook._skip(text, 1)
+    assert notebook._end_of_checked(text, at) == notebook._end_of(text, at)
+
+
+@given(st.lists(st.tuples(st.sampled_from(["code", "markdown"]), _JSON_TEXT, _JSON), min_size=1, max_size=5),
+       st.sampled_from([None, 1]))
+def test_a_large_notebook_locates_its_sources_where_a_small_one_does(cells, indent):
+    doc = {"cells": [{"cell_type": kind, "metadata": {"tags": [value]}, "outputs": [{"data": value}],
+                      "source": [source, "x = 1\n"]} for kind, source, value in cells],
+           "metadata": {"extra": cells[0][2]}, "nbformat": 4, "nbformat_minor": 5}
+    text = json.dumps(doc, indent=indent)
+    nb = notebook.read(text)
+    numbers = [c.number for c in nb.cells]
+    decoded = notebook._walk(text, nb._code, numbers)
+    with mock.patch.object(notebook, "UNDECODED", 0):
+        assert notebook._walk(text, nb._code, numbers) == decoded
+    for c in nb.cells:
+        strings, _ = decoded[c.number]
+        assert "".join(json.loads(text[a:b]) for a, b in strings) == c.source
