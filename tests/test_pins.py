@@ -137,6 +137,54 @@ def test_dockerfile_pip_install_lines(tmp_path):
     assert versions.pin("torch").source == "Dockerfile:3"
 
 
+@pytest.mark.parametrize("command, requirements", [
+    ("pip install -q trl==0.12.0 peft", ["trl==0.12.0", "peft"]),
+    ("python3 -m pip install --upgrade 'transformers>=4.40,<5'", ["transformers>=4.40,<5"]),
+    ("uv pip install --system torch==2.6.0", ["torch==2.6.0"]),
+    ("sudo PIP_NO_CACHE_DIR=1 pip3.11 install accelerate==1.2.0", ["accelerate==1.2.0"]),
+    ("pip install -r requirements.txt -c constraints.txt --index-url https://x.org/simple trl==0.19.0",
+     ["trl==0.19.0"]),
+    ("pip install ./local /wheels/a.whl git+https://github.com/x/y $EXTRA -e . peft==0.10.0", ["peft==0.10.0"]),
+    ("apt-get install -y python3-pip=23.0 && pip install torch==2.6.0; pip3 install trl==0.19.0 | tee log",
+     ["torch==2.6.0", "trl==0.19.0"]),
+    ("pip --no-cache-dir --log /tmp/l install numpy==1.16.2", ["numpy==1.16.2"]),
+    ("pip${PYTHON_VERSION} install ninja==1.11.1 || (echo no && MAX_JOBS=1 pip install flash-attn==2.7.4)",
+     ["ninja==1.11.1", "flash-attn==2.7.4"]),
+    ("if [ -n \"$CUDA\" ]; then pip install apex==0.1; fi", ["apex==0.1"]),
+    ("conda run -n peft --no-capture-output pip install -U peft==0.14.0", ["peft==0.14.0"]),
+    ("pip install -U openmim && mim install 'mmcv>=2.0.0rc4,<2.1.0'", ["openmim", "mmcv>=2.0.0rc4,<2.1.0"]),
+    ("conda install pytorch==2.1.0", []),
+    ("pip download torch==2.6.0", []),
+    ("pip install trl==0.19.0 'unclosed", ["trl==0.19.0", "'unclosed"]),  # read word by word, never an error
+])
+def test_the_requirements_a_pip_install_command_names(command, requirements):
+    from mlgreenlint.repository.pins import pip_installed
+
+    assert pip_installed(command) == requirements
+
+
+def test_dockerfile_chained_and_exec_form_pip_installs(tmp_path):
+    write(tmp_path, "Dockerfile", """
+        FROM python:3.11
+        RUN apt-get update && apt-get install -y git=1:2.39.2-1 \\
+            && pip install torch==2.6.0
+        RUN ["pip", "install", "trl==0.19.0"]
+        RUN conda install -y accelerate==0.30.0
+        RUN --mount=type=cache,target=/root/.cache/pip \\
+            pip install -U \\
+            # quantization, for the tests
+            aqlm[gpu]>=1.0.2 \\
+            "peft<0.15"
+        """)
+    versions = read_pins(tmp_path)
+    assert (versions.pin("torch").spec, versions.pin("torch").source) == ("torch==2.6.0", "Dockerfile:3")
+    assert (versions.pin("trl").spec, versions.pin("trl").source) == ("trl==0.19.0", "Dockerfile:4")
+    assert versions.pin("git") is None and versions.pin("accelerate") is None
+    # Docker drops comment lines inside a continued instruction; each pin names its own line.
+    assert (versions.pin("aqlm").spec, versions.pin("aqlm").source) == ("aqlm>=1.0.2", "Dockerfile:9")
+    assert versions.pin("peft").source == "Dockerfile:10"
+
+
 def test_requirements_beat_dockerfile(tmp_path):
     write(tmp_path, "Dockerfile", "RUN pip install trl==0.18.2\n")
     write(tmp_path, "requirements.txt", "trl==0.20.0\n")

@@ -10,7 +10,6 @@ line and column, and turns fix edits into edits of the JSON strings that hold th
 from __future__ import annotations
 
 import json
-import shlex
 from typing import TYPE_CHECKING
 from dataclasses import replace
 
@@ -19,7 +18,7 @@ from mlgreenlint.engine.job import GL_PARSE, Job, tool_finding
 from mlgreenlint.fixes.edits import hunks
 from mlgreenlint.model import CellSpan, Edit, FileResult, Finding, Fix, Span
 from mlgreenlint.notebook import Cell, Notebook, NotebookError, read, split_lines
-from mlgreenlint.repository.pins import parse_requirement
+from mlgreenlint.repository.pins import parse_requirement, pip_installed
 from mlgreenlint.versions import Versions, normalise
 
 if TYPE_CHECKING:
@@ -40,7 +39,7 @@ def pinned(nb: Notebook, path: str, versions: Versions) -> Versions:
     lines over them: the notebook installs those versions in its kernel."""
     own = {}
     for line, command in nb.shell:
-        for requirement in _installed(command):
+        for requirement in pip_installed(command):
             cell, inner = nb.place(line)
             pin = parse_requirement(requirement, f"{path}:cell {cell.number}:{inner}")
             if pin is not None and (pin.version or pin.upper):
@@ -48,28 +47,6 @@ def pinned(nb: Notebook, path: str, versions: Versions) -> Versions:
     if not own:
         return versions
     return Versions({**versions.pins, **own}, versions.notes, [*versions.sources, path])
-
-
-def _installed(command: str) -> list[str]:
-    """The requirements a `pip install` command names (options, files and URLs left out)."""
-    try:
-        words = shlex.split(command)
-    except ValueError:
-        words = command.split()
-    if words[:3] in (["python", "-m", "pip"], ["python3", "-m", "pip"]):
-        words = words[2:]
-    if len(words) < 2 or words[0] not in ("pip", "pip3") or words[1] != "install":
-        return []
-    out, skip = [], False
-    for word in words[2:]:
-        if skip:
-            skip = False
-        elif word in ("-r", "-c", "-e", "-i", "--requirement", "--constraint", "--editable", "--index-url",
-                      "--extra-index-url", "-f", "--find-links", "--target", "-t"):
-            skip = True
-        elif not word.startswith("-") and "/" not in word and not word.startswith(("$", "{")):
-            out.append(word)
-    return out
 
 
 def parsed_source(nb: Notebook) -> tuple[str, list[tuple[int, int, str]], ast.Module | None]:

@@ -323,21 +323,110 @@ def _conda(dep: str, rel: str, text: str) -> Pin | None:
 
 
 def _dockerfile(text: str, rel: str, path: Path) -> Iterator[Pin]:
-    """`RUN pip install torch==2.6.0 "trl>=0.19"` (continuations joined)."""
+    """`RUN pip install torch==2.6.0 "trl>=0.19"`: continuations joined (comment lines inside
+    them dropped, as Docker drops them), `RUN --mount=...` flags and the exec form
+    `RUN ["pip", "install", ...]` read, each chained command looked at."""
+    import shlex  # (only for repositories with a Dockerfile)
+
+    lines = text.splitlines()
+    instructions: list[tuple[int, str]] = []  # (0-based first line, the instruction's lines joined)
+    continued = False
+    for n, line in enumerate(lines):
+        if continued and line.lstrip().startswith("#"):
+            continue
+        body = line.rstrip()
+        if continued:
+            instructions[-1] = (instructions[-1][0], instructions[-1][1] + " " + body.removesuffix("\\"))
+        else:
+            instructions.append((n, body.removesuffix("\\")))
+        continued = body.endswith("\\")
+    for first, line in instructions:
+        if "install" not in line:
+            continue
+        command = re.sub(r"^\s*RUN\s+(?:--\S+\s+)*", "", line, flags=re.IGNORECASE)
+        if command.startswith("["):
+            try:
+                command = " ".join(shlex.quote(str(word)) for word in json.loads(command))
+            except ValueError:
+                pass
+        for word in pip_installed(command):
+            if _SPECIFIER.search(word):
+                at = next((n for n in range(first, len(lines)) if word in lines[n]), first)
+                pin = parse_requirement(word, f"{rel}:{at + 1}")
+                if pin is not None:
+                    yield pin
+
+
+#: The programs that install with pip's arguments: `pip`, `pip3`, `pip3.11`, `pip${PY}`;
+#: `python -m pip` (after `_PYTHON`); `uv pip`; OpenMMLab's `mim`.
+_PIP = re.compile(r"pip[\d.]*(?:\$\{?\w+\}?)?|mim")
+_PYTHON = re.compile(r"python[\d.]*(?:\$\{?\w+\}?)?")
+#: pip options followed by a value (global ones may come before `install`).
+_PIP_VALUED = frozenset({
+    "-r", "--requirement", "-c", "--constraint", "-e", "--editable", "-i", "--index-url", "--extra-index-url",
+    "-f", "--find-links", "-t", "--target", "--prefix", "--root", "--src", "--trusted-host", "--platform",
+    "--python-version", "--implementation", "--abi", "--upgrade-strategy", "--cache-dir", "--log", "--proxy",
+    "--retries", "--timeout", "--cert", "--client-cert", "--exists-action", "--progress-bar", "-C",
+    "--config-settings", "--global-option", "--only-binary", "--no-binary", "--python", "--report",
+})
+#: Words before a command that run it: shell keywords, `sudo`, `env`, `time`...
+_RUNNERS = frozenset({"sudo", "exec", "env", "time", "nohup", "command", "then", "do", "else", "!"})
+#: `conda run -n env pip install ...` and its kin; their options with a value.
+_ENV_RUNNERS = frozenset({"conda", "mamba", "micromamba"})
+_ENV_VALUED = frozenset({"-n", "--name", "-p", "--prefix", "--cwd"})
+_ASSIGNMENT = re.compile(r"[A-Za-z_]\w*=\S*")
+
+
+def pip_installed(command: str) -> list[str]:
+    """The requirements named by the `pip install` commands of a shell line: each of the
+    commands chained with `&&`, `;`, `|` or in parentheses, after `sudo`, variable
+    assignments, shell keywords or `conda run -n env`; pip's options and their values,
+    requirement files, paths, URLs and shell variables left out."""
     import shlex
 
-    joined = re.sub(r"\\\n", " ", text)
-    for n, line in enumerate(joined.splitlines(), start=1):
-        if "pip" not in line or "install" not in line:
-            continue
-        try:
-            words = shlex.split(line, comments=True)
-        except ValueError:
-            words = line.split()
-        for word in words:
-            if word.startswith("-") or not _SPECIFIER.search(word):
-                continue
-            m = _REQUIREMENT.match(word)
-            pin = parse_requirement(word, f"{rel}:{_line_of(text, m.group(1))}") if m else None
-            if pin is not None:
-                yield pin
+    try:
+        lexer = shlex.shlex(command, posix=True, punctuation_chars=";&|()")
+        lexer.whitespace_split = True
+        words = list(lexer)
+    except ValueError:  # an unclosed quote
+        words = command.split()
+    out: list[str] = []
+    start = 0
+    for end in [*(i for i, word in enumerate(words) if not word.strip(";&|()")), len(words)]:
+        out.extend(_pip_requirements(words[start:end]))
+        start = end + 1
+    return out
+
+
+def _pip_requirements(words: list[str]) -> list[str]:
+    while words:
+        if words[0] in _RUNNERS or _ASSIGNMENT.fullmatch(words[0]):
+            words = words[1:]
+            while words and words[0].startswith("-"):  # `sudo -H`, `env -i`
+                words = words[1:]
+        elif words[0] in _ENV_RUNNERS and words[1:2] == ["run"]:
+            words = words[2:]
+            while words and words[0].startswith("-"):
+                words = words[2:] if words[0] in _ENV_VALUED else words[1:]
+        else:
+            break
+    if len(words) >= 3 and _PYTHON.fullmatch(words[0]) and words[1:3] == ["-m", "pip"]:
+        words = words[2:]
+    elif words[:2] == ["uv", "pip"]:
+        words = words[1:]
+    if not words or not _PIP.fullmatch(words[0]):
+        return []
+    i = 1
+    while i < len(words) and words[i].startswith("-"):  # pip's global options
+        i += 2 if words[i] in _PIP_VALUED else 1
+    if words[i:i + 1] != ["install"]:
+        return []
+    out, skip = [], False
+    for word in words[i + 1:]:
+        if skip:
+            skip = False
+        elif word in _PIP_VALUED:
+            skip = True
+        elif not word.startswith(("-", "$", "{")) and "/" not in word:
+            out.append(word)
+    return out
