@@ -45,8 +45,10 @@ _ASSIGNED = re.compile(r"^(\s*[A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*\s*=\s*)
 _AUTOCALL = re.compile(r"[/,;][ \t]*[A-Za-z_][\w.]*")
 _HELP = re.compile(r"^\s*(?:\?{1,2}\s*[\w.*\[\]()]+|[\w.*\[\]()]+\s*\?{1,2})\s*$")
 #: What every line `_escape` or a cell magic masks holds: a line starting with `!`, `%`, an
-#: auto-call or help escape, an assignment of `!`/`%`, or a `?`. A cell without it is Python as written.
+#: auto-call or help escape, an assignment of `!`/`%`, or a `?`. A cell without it is Python as
+#: written. Without `!`, `%` or `?` in the cell only an auto-call line is left to look for.
 _MAY_ESCAPE = re.compile(r"^\s*[!%/,;?]|=\s*[!%]|\?", re.MULTILINE)
+_AUTOCALL_LINE = re.compile(r"^\s*[/,;]", re.MULTILINE)
 _STRING_OR_BRACKET = re.compile(r"'''|\"\"\"|'|\"|#|[()\[\]{}]|\\.", re.DOTALL)
 
 
@@ -65,7 +67,7 @@ def mask(lines: list[str]) -> Masked:
     out = Masked(list(lines))
     if len(lines) == 1 and _automagic(lines[0]):
         lines = ["%" + lines[0].lstrip()]  # the line IPython runs; masked below like any `%` line
-    elif not _MAY_ESCAPE.search("".join(lines)):
+    elif not _may_escape("".join(lines)):
         return out  # most cells: no line to look at, so no need to follow strings and brackets
     first = next((i for i, line in enumerate(lines) if line.strip()), None)
     if first is not None and lines[first].lstrip().startswith("%%"):
@@ -106,6 +108,12 @@ def mask(lines: list[str]) -> Masked:
                 continue
         state.feed(line)
     return out
+
+
+def _may_escape(source: str) -> bool:
+    if "!" in source or "%" in source or "?" in source:
+        return _MAY_ESCAPE.search(source) is not None
+    return _AUTOCALL_LINE.search(source) is not None
 
 
 def _automagic(line: str) -> bool:

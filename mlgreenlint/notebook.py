@@ -57,7 +57,7 @@ class Cell:
     #: First line of the cell in the joined module (1-based).
     first: int = 1
 
-    @property
+    @functools.cached_property
     def lines(self) -> list[str]:
         return split_lines(self.source)
 
