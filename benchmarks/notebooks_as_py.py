@@ -26,6 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import notebooks  # noqa: E402  (the sibling benchmark: its tree and its timer)
 
 AS_PY = notebooks.CACHE / "notebook-tree-as-py"
+#: The heading of the written analysis under the measured part, kept when the file is rewritten.
+NOTES = "## Where the difference goes"
 
 
 def build_as_py() -> tuple[int, int]:
@@ -73,8 +75,13 @@ def main() -> None:
         return statistics.median(sample[i] for sample in samples[name])
 
     nb_cpu, py_cpu = med("notebooks (the tree as it is)", 1), med("the same code as .py files", 1)
-    rows = "\n".join(f"| {name} | {med(name, 0):.2f} | {med(name, 1):.2f} |" for name in trees)
+    rows = "\n".join(f"| {name} | {med(name, 0):.2f} | {med(name, 1):.2f} | "
+                     f"{min(x[1] for x in samples[name]):.2f}-{max(x[1] for x in samples[name]):.2f} |"
+                     for name in trees)
+    paired = sorted(nb[1] / py[1] for nb, py in zip(samples["notebooks (the tree as it is)"],
+                                                    samples["the same code as .py files"]))
     added_nb, added_py = nb_cpu - excluded[1], py_cpu - excluded[1]
+    kept = options.output.read_text().partition(NOTES)[2] if options.output.exists() else ""
     options.output.write_text(f"""# Notebooks against the same code as `.py` files (issue 16)
 
 `python benchmarks/notebooks_as_py.py --rounds {options.rounds}`, CPython {sys.version.split()[0]}, \
@@ -86,9 +93,11 @@ The tree of `benchmarks/notebooks.py` (see NOTEBOOKS.md), and a copy of it in wh
 syntax masked as mlgreenlint reads it ({unreadable} notebooks that do not read as nbformat 4 are
 left as they are in both trees). Both trees hold the same code.
 
-| tree | wall s | CPU s |
-|---|---|---|
+| tree | wall s | CPU s | CPU s, fastest-slowest round |
+|---|---|---|---|
 {rows}
+
+Round by round, notebooks against `.py` (CPU): {", ".join(f"{r:.2f}x" for r in paired)}.
 
 With notebooks excluded the run takes {excluded[1]:.2f} CPU s (one run), so the notebooks add
 {added_nb:.2f} CPU s and the same code as `.py` files adds {added_py:.2f} CPU s: the notebook format
@@ -96,7 +105,7 @@ costs **{nb_cpu / py_cpu:.2f}x** the same code as Python files over the whole ru
 ({(nb_cpu - py_cpu):+.2f} CPU s: reading the JSON, masking, placing findings in cells and file
 positions). Findings are not compared here: as `.py` files the shell lines are masked away, so
 `!accelerate launch ...` launches and `%pip install` pins are not read.
-""")
+""" + (f"\n{NOTES}{kept.rstrip()}\n" if kept else ""))  # the written analysis below the measured part stays
     print(options.output.read_text())
 
 
