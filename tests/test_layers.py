@@ -43,6 +43,8 @@ LAYERS: list[tuple[str, ...]] = [
     ("match",),
     # A notebook as one module (cells joined, IPython syntax masked) with the way back to cells.
     ("notebook",),
+    # Where the cells sit in a notebook's JSON text.
+    ("notebook_json",),
     ("fingerprints", "suppression", "discovery", "limits", "atomic", "aliases", "versions", "decoding",
      "signals", "progress", "buildinfo", "tomlcompat", "escape", "quickschema", "magics"),
     ("model", "errors", "globs", "safegit"),

@@ -16,7 +16,7 @@ from unittest import mock
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from mlgreenlint import magics, notebook
+from mlgreenlint import magics, notebook, notebook_json
 from mlgreenlint.engine.driver import lint_text
 from mlgreenlint.ruleset.selection import ActiveRule
 from mlgreenlint.engine.job import Job
@@ -118,8 +118,8 @@ _JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow
 @example(["a quote \" inside", "two backslashes \\\\", {"k\\": "\\\""}], 1, True)
 def test_stepping_over_a_checked_value_ends_where_decoding_it_ends(value, indent, ascii_only):
     text = json.dumps([value, "after"], indent=indent, ensure_ascii=ascii_only)
-    at = notebook._skip(text, 1)
-    assert notebook._end_of_checked(text, at) == notebook._end_of(text, at)
+    at = notebook_json._skip(text, 1)
+    assert notebook_json._end_of_checked(text, at) == notebook_json._end_of(text, at)
 
 
 @given(st.lists(st.tuples(st.sampled_from(["code", "markdown"]), _JSON_TEXT, _JSON), min_size=1, max_size=5),
@@ -131,9 +131,9 @@ def test_a_large_notebook_locates_its_sources_where_a_small_one_does(cells, inde
     text = json.dumps(doc, indent=indent)
     nb = notebook.read(text)
     numbers = [c.number for c in nb.cells]
-    decoded = notebook._walk(text, nb._code, numbers)
-    with mock.patch.object(notebook, "UNDECODED", 0):
-        assert notebook._walk(text, nb._code, numbers) == decoded
+    decoded = notebook_json.walk(text, nb._code, numbers)
+    with mock.patch.object(notebook_json, "UNDECODED", 0):
+        assert notebook_json.walk(text, nb._code, numbers) == decoded
     for c in nb.cells:
         strings, _ = decoded[c.number]
         assert "".join(json.loads(text[a:b]) for a, b in strings) == c.source
