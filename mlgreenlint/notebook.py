@@ -73,8 +73,8 @@ class Notebook:
     _sources: dict[int, Source] = field(default_factory=dict, repr=False)
 
     def locate(self, numbers: Iterable[int]) -> None:
-        """Find where these code cells' sources sit, in one walk through the text: each
-        position or fix asks `source_of`, and each walk costs one decode of every output."""
+        """Find where these code cells' sources sit, in one walk through the text (`placed`
+        names every cell its findings and fixes need: each walk is one pass over the outputs)."""
         missing = set(numbers).difference(self._sources)
         if missing:
             self._sources.update(walk(self.text, self._code, missing))
