@@ -45,6 +45,10 @@ class Cell:
     def lines(self) -> list[str]:
         return split_lines(self.source)
 
+    def offset(self, line: int, column: int) -> int:
+        """The offset in `source` of a (line, column) of the cell, 1-based, kept inside the source."""
+        return min(max(sum(len(x) for x in self.lines[: line - 1]) + column - 1, 0), len(self.source))
+
     def body(self, blank: bool = False) -> str:
         """The masked source (only its line breaks when `blank`) as it goes into the module:
         one line per line of the cell, the last one ended, so the next cell starts on its own line."""
@@ -112,9 +116,7 @@ class Notebook:
 
     def file_position(self, cell: Cell, line: int, column: int) -> tuple[int, int]:
         """The notebook file's (line, column), 1-based, of a cell's (line, column)."""
-        lines = cell.lines
-        offset = sum(len(x) for x in lines[: line - 1]) + column - 1
-        offset = min(max(offset, 0), len(cell.source))
+        offset = cell.offset(line, column)
         # Find the JSON string holding the offset and the raw characters that spell it.
         strings, value = self.source_of(cell)
         before = 0

@@ -10,8 +10,8 @@ line and column, and turns fix edits into edits of the JSON strings that hold th
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from mlgreenlint import limits
 from mlgreenlint.engine.job import GL_PARSE, Job, tool_finding
@@ -105,8 +105,8 @@ def _fix(fix: Fix | None, nb: Notebook) -> Fix | None:
         touched = range(line - 1, max(end_line - 1, line))
         if any(i in cell.masked.masked for i in touched if i < len(cell.lines)):
             return None
-        start = _offset(cell, line, edit.span.column)
-        end = _offset(cell, end_line, edit.span.end_column)
+        start = cell.offset(line, edit.span.column)
+        end = cell.offset(end_line, edit.span.end_column)
         by_cell.setdefault(cell.number, (cell, []))[1].append((start, end, edit.replacement))
     edits = []
     for cell, changes in by_cell.values():
@@ -115,11 +115,6 @@ def _fix(fix: Fix | None, nb: Notebook) -> Fix | None:
             source = source[:start] + new + source[end:]
         edits.extend(_hunks(nb, *nb.source_of(cell)[1], _rewrite(nb, cell, source)))
     return replace(fix, edits=tuple(edits)) if edits else None
-
-
-def _offset(cell: Cell, line: int, column: int) -> int:
-    lines = cell.lines
-    return min(sum(len(x) for x in lines[: line - 1]) + column - 1, len(cell.source))
 
 
 def _rewrite(nb: Notebook, cell: Cell, source: str) -> str:
